@@ -1,0 +1,110 @@
+/*
+ * NAME
+ *	buf - growable byte buffer with a hard cap
+ * DESCRIPTION
+ *	Storage grows geometrically.  The cap ('limit') bounds the memory a
+ *	hostile input can make us spend on one decoded value.
+ * LIMITS
+ *	len never exceeds limit; data[len] is always NUL once allocated.
+ * DIAGNOSTICS
+ *	DSNX_ENOMEM when allocation fails (the buffer is unchanged);
+ *	DSNX_ELIMIT when data was cut at the cap (the prefix is kept).
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+static const char empty_string[1] = "";
+
+void
+dsnx_buf_init(dsnx_buf *buf, size_t limit)
+{
+	buf->data = NULL;
+	buf->len = 0;
+	buf->cap = 0;
+	buf->limit = limit ? limit : SIZE_MAX / 2;
+	buf->overflow = 0;
+}
+
+void
+dsnx_buf_free(dsnx_buf *buf)
+{
+	free(buf->data);
+	dsnx_buf_init(buf, buf->limit);
+}
+
+void
+dsnx_buf_reset(dsnx_buf *buf)
+{
+	buf->len = 0;
+	buf->overflow = 0;
+	if (buf->data != NULL)
+		buf->data[0] = '\0';
+}
+
+dsnx_status
+dsnx_buf_reserve(dsnx_buf *buf, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+
+	if (extra > buf->limit - buf->len)
+		extra = buf->limit - buf->len;
+	need = buf->len + extra + 1;
+	if (need <= buf->cap)
+		return DSNX_OK;
+	cap = buf->cap ? buf->cap : 64;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 4 ? need : cap * 2;
+	p = realloc(buf->data, cap);
+	if (p == NULL)
+		return DSNX_ENOMEM;
+	buf->data = p;
+	buf->cap = cap;
+	return DSNX_OK;
+}
+
+dsnx_status
+dsnx_buf_append(dsnx_buf *buf, const void *data, size_t len)
+{
+	size_t room = buf->limit - buf->len;
+	size_t take = len < room ? len : room;
+	dsnx_status st;
+
+	if ((st = dsnx_buf_reserve(buf, take)) != DSNX_OK)
+		return st;
+	if (buf->data == NULL)	/* nothing to append, nothing allocated */
+		return take < len ? (buf->overflow = 1, DSNX_ELIMIT) : DSNX_OK;
+	if (take > 0)
+		memcpy(buf->data + buf->len, data, take);
+	buf->len += take;
+	buf->data[buf->len] = '\0';
+	if (take < len) {
+		buf->overflow = 1;
+		return DSNX_ELIMIT;
+	}
+	return DSNX_OK;
+}
+
+dsnx_status
+dsnx_buf_putc(dsnx_buf *buf, int c)
+{
+	char ch = (char)c;
+
+	if (buf->len + 1 < buf->cap && buf->len < buf->limit) {
+		buf->data[buf->len++] = ch;
+		buf->data[buf->len] = '\0';
+		return DSNX_OK;
+	}
+	return dsnx_buf_append(buf, &ch, 1);
+}
+
+const char *
+dsnx_buf_str(const dsnx_buf *buf)
+{
+	return buf->data != NULL ? buf->data : empty_string;
+}

@@ -1,0 +1,372 @@
+/*
+ * NAME
+ *	dsn - RFC 3464 / RFC 6533 delivery-status fields
+ * SYNOPSIS
+ *	#include "dsn.h"
+ *
+ *	int dsnx_dsn_parse(report, text, len)
+ * DESCRIPTION
+ *	A delivery-status body is a group of per-message fields followed by
+ *	one group per recipient, groups separated by blank lines, fields in
+ *	RFC 5322 syntax with folding.  Real MTAs bend this: extra blank
+ *	lines, a missing blank line between two recipients, per-message
+ *	fields repeated in a recipient group, indented fields.  So fields
+ *	are sorted by name, not by group position: per-message names go to
+ *	the message, recipient names to the current recipient, and a second
+ *	Final-Recipient (or Original-Recipient after a Final-Recipient)
+ *	starts a new recipient even without a blank line.  Other fields
+ *	(X-Postfix-Queue-ID, X-Actual-Recipient, ...) are kept as written.
+ *
+ *	It does not decide what the fields mean; report.c and later the
+ *	classifier do.
+ * LIMITS
+ *	At most max_recipients recipients; one field value at most
+ *	max_header_field bytes.  Linear in the input.
+ * DIAGNOSTICS
+ *	Returns -1 only when memory ran out.
+ * SEE ALSO
+ *	RFC 3464 section 2, RFC 6533 section 3.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "dsn.h"
+
+enum field_kind {
+	F_OTHER,
+	F_REPORTING_MTA, F_ORIGINAL_ENVELOPE_ID, F_DSN_GATEWAY,
+	F_RECEIVED_FROM_MTA, F_ARRIVAL_DATE,
+	F_FINAL_RECIPIENT, F_ORIGINAL_RECIPIENT, F_ACTION, F_STATUS,
+	F_REMOTE_MTA, F_DIAGNOSTIC_CODE, F_LAST_ATTEMPT_DATE, F_FINAL_LOG_ID,
+	F_WILL_RETRY_UNTIL
+};
+
+static const struct {
+	const char *name;
+	enum field_kind kind;
+} field_names[] = {
+	{ "reporting-mta", F_REPORTING_MTA },
+	{ "original-envelope-id", F_ORIGINAL_ENVELOPE_ID },
+	{ "dsn-gateway", F_DSN_GATEWAY },
+	{ "received-from-mta", F_RECEIVED_FROM_MTA },
+	{ "arrival-date", F_ARRIVAL_DATE },
+	{ "final-recipient", F_FINAL_RECIPIENT },
+	{ "original-recipient", F_ORIGINAL_RECIPIENT },
+	{ "action", F_ACTION },
+	{ "status", F_STATUS },
+	{ "remote-mta", F_REMOTE_MTA },
+	{ "diagnostic-code", F_DIAGNOSTIC_CODE },
+	{ "last-attempt-date", F_LAST_ATTEMPT_DATE },
+	{ "final-log-id", F_FINAL_LOG_ID },
+	{ "will-retry-until", F_WILL_RETRY_UNTIL },
+};
+
+static enum field_kind
+classify_name(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(field_names) / sizeof(field_names[0]); i++)
+		if (strlen(field_names[i].name) == len
+		    && strncasecmp(field_names[i].name, name, len) == 0)
+			return field_names[i].kind;
+	return F_OTHER;
+}
+
+static int
+is_wsp(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* End of the line at pos (its CR or LF, or len); *next is the next line. */
+static size_t
+line_end(const char *t, size_t pos, size_t len, size_t *next)
+{
+	size_t e = pos;
+
+	while (e < len && t[e] != '\n' && t[e] != '\r')
+		e++;
+	if (e + 1 < len && t[e] == '\r' && t[e + 1] == '\n')
+		*next = e + 2;
+	else
+		*next = e < len ? e + 1 : len;
+	return e;
+}
+
+/* "type; value" -> value, with the type in *type when wanted. */
+static const char *
+after_type(const char *v, size_t len, size_t *rest_len, const char **type,
+    size_t *type_len)
+{
+	const char *semi = memchr(v, ';', len);
+
+	if (semi == NULL) {
+		if (type != NULL) {
+			*type = NULL;
+			*type_len = 0;
+		}
+		*rest_len = len;
+		return v;
+	}
+	if (type != NULL) {
+		size_t tl = (size_t)(semi - v);
+
+		while (tl > 0 && is_wsp(v[tl - 1]))
+			tl--;
+		*type = v;
+		*type_len = tl;
+	}
+	semi++;
+	while (semi < v + len && is_wsp(*semi))
+		semi++;
+	*rest_len = len - (size_t)(semi - v);
+	return semi;
+}
+
+static void
+read_date(dsnx_report *r, const char *v, size_t len, const char **raw,
+    time_t *t, int *has)
+{
+	*raw = dsnx_report_text(r, v, len);
+	*has = dsnx_date_parse(v, len, t) == 0;
+}
+
+/* Applies one unfolded field to the message or to rcpt. */
+static int
+apply_field(dsnx_report *r, dsnx_recipient *rcpt, enum field_kind kind,
+    const char *name, size_t name_len, const char *v, size_t len)
+{
+	const char *rest, *type;
+	size_t rest_len, type_len, n;
+
+	switch (kind) {
+	case F_REPORTING_MTA:
+		if (r->reporting_mta == NULL) {
+			rest = after_type(v, len, &rest_len, NULL, NULL);
+			r->reporting_mta = dsnx_report_text(r, rest, rest_len);
+		}
+		return 0;
+	case F_ORIGINAL_ENVELOPE_ID:
+		if (r->original_envelope_id == NULL)
+			r->original_envelope_id = dsnx_report_text(r, v, len);
+		return 0;
+	case F_DSN_GATEWAY:
+		if (r->dsn_gateway == NULL) {
+			rest = after_type(v, len, &rest_len, NULL, NULL);
+			r->dsn_gateway = dsnx_report_text(r, rest, rest_len);
+		}
+		return 0;
+	case F_RECEIVED_FROM_MTA:
+		if (r->received_from_mta == NULL) {
+			rest = after_type(v, len, &rest_len, NULL, NULL);
+			r->received_from_mta = dsnx_report_text(r, rest, rest_len);
+		}
+		return 0;
+	case F_ARRIVAL_DATE:
+		if (r->arrival_date_raw == NULL)
+			read_date(r, v, len, &r->arrival_date_raw, &r->arrival_date,
+			    &r->has_arrival_date);
+		return 0;
+	default:
+		break;
+	}
+	if (rcpt == NULL)	/* an extension field in the per-message group */
+		return dsnx_report_add_extra(r, NULL, name, name_len, v, len)
+		    == DSNX_ENOMEM ? -1 : 0;
+	switch (kind) {
+	case F_FINAL_RECIPIENT:
+		rcpt->final_recipient = dsnx_report_text(r, v, len);
+		rest = after_type(v, len, &rest_len, NULL, NULL);
+		rcpt->recipient = dsnx_report_address(r, rest, rest_len);
+		break;
+	case F_ORIGINAL_RECIPIENT:
+		rest = after_type(v, len, &rest_len, NULL, NULL);
+		rcpt->original_recipient = dsnx_report_address(r, rest, rest_len);
+		break;
+	case F_ACTION: {
+		char word[16];
+
+		for (n = 0; n < len && n < sizeof(word) - 1 && !is_wsp(v[n])
+		    && v[n] != '(' && v[n] != ';'; n++)
+			word[n] = (char)((v[n] >= 'A' && v[n] <= 'Z')
+			    ? v[n] + 32 : v[n]);
+		word[n] = '\0';
+		rcpt->action = n > 0 ? dsnx_report_text(r, word, n) : NULL;
+		break;
+	}
+	case F_STATUS: {
+		dsnx_code code;
+		char buf[16];
+
+		rcpt->status_raw = dsnx_report_text(r, v, len);
+		for (n = 0; n < len && !is_wsp(v[n]) && v[n] != '(' && v[n] != ';'; n++)
+			;
+		if (dsnx_code_parse(v, n, &code) == 0
+		    || dsnx_code_find(v, len, &code, &n) >= 0)
+			rcpt->status = dsnx_report_text(r, buf,
+			    strlen(dsnx_code_format(&code, buf, sizeof(buf))));
+		break;
+	}
+	case F_REMOTE_MTA:
+		rest = after_type(v, len, &rest_len, NULL, NULL);
+		rcpt->remote_mta = dsnx_report_text(r, rest, rest_len);
+		break;
+	case F_DIAGNOSTIC_CODE:
+		rest = after_type(v, len, &rest_len, &type, &type_len);
+		if (type != NULL && type_len > 0 && type_len < 40)
+			rcpt->diagnostic_type = dsnx_report_text(r, type, type_len);
+		rcpt->diagnostic = dsnx_report_text(r, rest, rest_len);
+		break;
+	case F_LAST_ATTEMPT_DATE:
+		read_date(r, v, len, &rcpt->last_attempt_raw, &rcpt->last_attempt,
+		    &rcpt->has_last_attempt);
+		break;
+	case F_WILL_RETRY_UNTIL:
+		read_date(r, v, len, &rcpt->will_retry_until_raw,
+		    &rcpt->will_retry_until, &rcpt->has_will_retry_until);
+		break;
+	case F_FINAL_LOG_ID:
+		rcpt->final_log_id = dsnx_report_text(r, v, len);
+		break;
+	default:
+		return dsnx_report_add_extra(r, rcpt, name, name_len, v, len)
+		    == DSNX_ENOMEM ? -1 : 0;
+	}
+	return 0;
+}
+
+static int
+is_recipient_field(enum field_kind kind)
+{
+	return kind >= F_FINAL_RECIPIENT;
+}
+
+/*
+ * Collects fields line by line.  'in_rcpt' is whether the current group
+ * already holds recipient fields; a blank line closes the group.
+ */
+int
+dsnx_dsn_parse(dsnx_report *r, const char *text, size_t len)
+{
+	size_t pos = 0, eol, next, name_start, name_len, vstart;
+	dsnx_recipient *rcpt = NULL;
+	int blocks = 0, group_has_final = 0;
+	dsnx_buf *val = &r->scratch;
+	const size_t cap = r->ctx->limits.max_header_field;
+
+	while (pos < len) {
+		eol = line_end(text, pos, len, &next);
+
+		/* Blank (or white) line: the group ends. */
+		name_start = pos;
+		while (name_start < eol && is_wsp(text[name_start]))
+			name_start++;
+		if (name_start == eol) {
+			rcpt = NULL;
+			group_has_final = 0;
+			pos = next;
+			continue;
+		}
+		/* A field name then ':'; leading white space tolerated because
+		 * some gateways indent the whole report. */
+		name_len = 0;
+		while (name_start + name_len < eol
+		    && (unsigned char)text[name_start + name_len] > 32
+		    && (unsigned char)text[name_start + name_len] < 127
+		    && text[name_start + name_len] != ':')
+			name_len++;
+		vstart = name_start + name_len;
+		while (vstart < eol && is_wsp(text[vstart]))
+			vstart++;
+		if (name_len == 0 || vstart >= eol || text[vstart] != ':') {
+			pos = next;	/* junk line, skipped */
+			continue;
+		}
+		vstart++;
+		/* The value: this line's rest plus continuation lines. */
+		dsnx_buf_reset(val);
+		for (;;) {
+			while (vstart < eol && is_wsp(text[vstart]) && val->len == 0)
+				vstart++;
+			if (eol > vstart) {
+				size_t take = eol - vstart;
+
+				if (val->len > 0)
+					dsnx_buf_putc(val, ' ');
+				if (take > cap)
+					take = cap;
+				if (dsnx_buf_append(val, text + vstart, take) == DSNX_ENOMEM)
+					return -1;
+			}
+			if (next >= len || !is_wsp(text[next]))
+				break;
+			/* A white-space line is a blank line, not a continuation. */
+			{
+				size_t n2 = next, next2;
+				size_t e2 = line_end(text, next, len, &next2);
+
+				while (n2 < e2 && is_wsp(text[n2]))
+					n2++;
+				if (n2 == e2)
+					break;
+				/* Indented "Name:" after an indented first field is
+				 * a new field, not a continuation. */
+				if (pos != name_start) {
+					size_t k = n2;
+
+					while (k < e2 && (unsigned char)text[k] > 32
+					    && (unsigned char)text[k] < 127 && text[k] != ':')
+						k++;
+					if (k < e2 && k > n2 && text[k] == ':')
+						break;
+				}
+				vstart = n2;
+				eol = e2;
+				next = next2;
+			}
+		}
+		while (val->len > 0 && is_wsp(val->data[val->len - 1]))
+			val->data[--val->len] = '\0';
+
+		{
+			enum field_kind kind = classify_name(text + name_start,
+			    name_len);
+			/* Copy the value: the scratch buffer is reused by the
+			 * report's own helpers. */
+			const char *v = dsnx_report_text(r, dsnx_buf_str(val), val->len);
+			size_t vlen = v ? strlen(v) : 0;
+
+			if (v == NULL)
+				return -1;
+			if (is_recipient_field(kind)) {
+				int starts_new = rcpt == NULL
+				    || (kind == F_FINAL_RECIPIENT && group_has_final)
+				    || (kind == F_ORIGINAL_RECIPIENT && group_has_final
+				    && rcpt->original_recipient == NULL
+				    && rcpt->final_recipient != NULL
+				    && rcpt->action != NULL);
+
+				if (starts_new) {
+					rcpt = dsnx_report_add(r);
+					if (rcpt == NULL) {
+						if (r->flags & DSNX_REPORT_TRUNCATED)
+							return blocks;
+						return -1;
+					}
+					blocks++;
+					group_has_final = 0;
+				}
+				if (kind == F_FINAL_RECIPIENT)
+					group_has_final = 1;
+			}
+			if (apply_field(r, rcpt, kind, text + name_start, name_len,
+			    v, vlen) < 0)
+				return -1;
+		}
+		pos = next;
+	}
+	return blocks;
+}

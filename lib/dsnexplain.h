@@ -1,0 +1,302 @@
+/*
+ * dsnexplain.h - public interface of libdsnexplain
+ *
+ * The library reads one message from a byte buffer, finds out whether it is
+ * a delivery status notification (a bounce, a delay warning, a relay or
+ * delivery notice), and extracts what each recipient's block says.  It does
+ * no I/O of its own, keeps no global state, and never calls exit().
+ *
+ * Ownership: every object returned through an out-parameter belongs to the
+ * caller and is released with its *_free() function.  Strings reached
+ * through a report belong to that report and live as long as it does.
+ * All strings handed out are NUL-terminated UTF-8; text copied from the
+ * message has had NUL bytes and invalid UTF-8 replaced (U+FFFD).
+ *
+ * Errors are values: a dsnx_status plus, where a position exists, a
+ * dsnx_error_t (in the style of jansson's json_error_t).
+ */
+#ifndef DSNEXPLAIN_H
+#define DSNEXPLAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DSNX_VERSION "0.1.0"
+
+typedef enum dsnx_status {
+	DSNX_OK = 0,
+	DSNX_ENOMEM,      /* allocation failed */
+	DSNX_ELIMIT,      /* a configured limit was reached */
+	DSNX_EPARSE,      /* input is not what it claims to be */
+	DSNX_EINVAL,      /* caller passed something invalid */
+	DSNX_EIO          /* reading or writing failed (CLI helpers only) */
+} dsnx_status;
+
+#define DSNX_ERROR_SOURCE_LENGTH 160
+#define DSNX_ERROR_TEXT_LENGTH 200
+
+typedef struct dsnx_error {
+	int line;           /* 1-based, 0 when unknown */
+	int column;         /* 1-based, 0 when unknown */
+	size_t position;    /* byte offset into the input */
+	char source[DSNX_ERROR_SOURCE_LENGTH];
+	char text[DSNX_ERROR_TEXT_LENGTH];
+} dsnx_error_t;
+
+/* A short English description of a status value (static storage). */
+const char *dsnx_strstatus(dsnx_status status);
+
+/*
+ * Limits.  Every parser bound that protects memory and time lives here, so
+ * a milter and the CLI apply the same ones.  dsnx_limits_init() fills in
+ * the defaults documented beside each field.
+ */
+typedef struct dsnx_limits {
+	size_t max_message;      /* bytes of one message (64 MiB) */
+	size_t max_header_field; /* bytes of one header field, folded (64 KiB) */
+	size_t max_header_fields;/* header fields in one message, all parts (10,000) */
+	unsigned max_depth;      /* MIME nesting: multipart and message parts (32) */
+	unsigned max_parts;      /* MIME parts in one message (1,000) */
+	size_t max_boundary;     /* boundary parameter length (200, RFC 2046 says 70) */
+	unsigned max_recipients; /* recipient blocks taken from one report (1,000) */
+	size_t max_decoded;      /* bytes decoded from one part for reading (4 MiB) */
+} dsnx_limits;
+
+void dsnx_limits_init(dsnx_limits *limits);
+
+/* ------------------------------------------------------------------ MIME */
+
+typedef struct dsnx_mime dsnx_mime;
+typedef struct dsnx_part dsnx_part;
+
+/* Problems found while parsing; the parser goes on past all of them. */
+enum {
+	DSNX_MIME_TRUNCATED      = 1u << 0,  /* multipart without closing delimiter */
+	DSNX_MIME_NO_BOUNDARY    = 1u << 1,  /* multipart/... without boundary=, or none found */
+	DSNX_MIME_DEPTH          = 1u << 2,  /* nesting deeper than max_depth */
+	DSNX_MIME_PARTS          = 1u << 3,  /* more than max_parts parts */
+	DSNX_MIME_LONG_HEADER    = 1u << 4,  /* a header field over max_header_field */
+	DSNX_MIME_MANY_HEADERS   = 1u << 5,  /* more than max_header_fields fields */
+	DSNX_MIME_NUL            = 1u << 6,  /* NUL bytes in the input */
+	DSNX_MIME_8BIT_HEADER    = 1u << 7,  /* raw 8-bit bytes in a header */
+	DSNX_MIME_BAD_HEADER     = 1u << 8,  /* a line in a header block that is no field */
+	DSNX_MIME_BAD_ENCODING   = 1u << 9,  /* invalid base64 or quoted-printable */
+	DSNX_MIME_BAD_CHARSET    = 1u << 10, /* unknown charset or invalid bytes in it */
+	DSNX_MIME_NO_BODY        = 1u << 11, /* header block never ended */
+	DSNX_MIME_LONG_BOUNDARY  = 1u << 12  /* boundary longer than max_boundary */
+};
+
+typedef enum dsnx_cte {
+	DSNX_CTE_7BIT = 0, DSNX_CTE_8BIT, DSNX_CTE_BINARY,
+	DSNX_CTE_QP, DSNX_CTE_BASE64, DSNX_CTE_UNKNOWN
+} dsnx_cte;
+
+/*
+ * Parses len bytes at buf (CRLF, LF or bare CR line ends; 8-bit and NUL
+ * bytes allowed).  buf is not copied: it must outlive the result.  Fails
+ * only for ENOMEM, EINVAL, or ELIMIT when len exceeds max_message;
+ * malformed input gives a tree and error flags instead.
+ */
+dsnx_status dsnx_mime_parse(const char *buf, size_t len,
+    const dsnx_limits *limits, dsnx_mime **out);
+void dsnx_mime_free(dsnx_mime *mime);
+unsigned dsnx_mime_errors(const dsnx_mime *mime);   /* DSNX_MIME_* bits */
+const dsnx_part *dsnx_mime_root(const dsnx_mime *mime);
+unsigned dsnx_mime_part_count(const dsnx_mime *mime);
+/* Parts in document order (0 is the root). */
+const dsnx_part *dsnx_mime_part(const dsnx_mime *mime, unsigned index);
+
+/* Byte offsets into the original buffer: [start, end). */
+typedef struct dsnx_span {
+	size_t start;
+	size_t end;
+} dsnx_span;
+
+dsnx_span dsnx_part_whole(const dsnx_part *part);   /* headers and body */
+dsnx_span dsnx_part_header(const dsnx_part *part);  /* header block, without the blank line */
+dsnx_span dsnx_part_body(const dsnx_part *part);    /* after the blank line */
+unsigned dsnx_part_index(const dsnx_part *part);
+unsigned dsnx_part_depth(const dsnx_part *part);
+const dsnx_part *dsnx_part_parent(const dsnx_part *part);
+const dsnx_part *dsnx_part_child(const dsnx_part *part);   /* first child */
+const dsnx_part *dsnx_part_next(const dsnx_part *part);    /* next sibling */
+/* Lower-case media type and subtype ("text", "plain"); defaults applied. */
+const char *dsnx_part_type(const dsnx_part *part);
+const char *dsnx_part_subtype(const dsnx_part *part);
+/* A Content-Type parameter, decoded (RFC 2231 too), or NULL. */
+const char *dsnx_part_param(const dsnx_mime *mime, const dsnx_part *part,
+    const char *name);
+dsnx_cte dsnx_part_cte(const dsnx_part *part);
+
+/*
+ * Header fields of a part (of the root for the message header).  The value
+ * is unfolded, RFC 2047 decoded when decode is nonzero, and converted to
+ * UTF-8; returns NULL if absent.  The string lives as long as mime.
+ */
+const char *dsnx_part_header_get(dsnx_mime *mime, const dsnx_part *part,
+    const char *name, int decode);
+unsigned dsnx_part_header_count(const dsnx_part *part);
+/* Raw bytes of field i (name, colon, folded value; no final line end). */
+dsnx_span dsnx_part_header_field(const dsnx_mime *mime,
+    const dsnx_part *part, unsigned i);
+
+/*
+ * The body with its transfer encoding removed, converted to UTF-8 (from
+ * the charset parameter for text parts; other types are read as UTF-8 with a
+ * Latin-1 fallback), NUL-terminated.  At most max_decoded bytes are
+ * decoded.  The result lives as long as mime; *len receives its length.
+ * NULL only when memory ran out.
+ */
+const char *dsnx_part_text(dsnx_mime *mime, const dsnx_part *part,
+    size_t *len);
+
+/* ------------------------------------------------- enhanced status codes */
+
+/* An RFC 3463 code class.subject.detail. */
+typedef struct dsnx_code {
+	unsigned char cls;     /* 2, 4 or 5 */
+	unsigned short subject;/* 0..999 */
+	unsigned short detail; /* 0..999 */
+} dsnx_code;
+
+/*
+ * Parses exactly len bytes as a status code (class 2, 4 or 5; subject and
+ * detail of 1-3 digits, no leading junk).  Returns 0 on success, -1 if it
+ * is not one.
+ */
+int dsnx_code_parse(const char *s, size_t len, dsnx_code *out);
+/*
+ * Finds the first status code standing as a word of its own in free text
+ * ("550 5.1.1 <x>: ...", "(#5.5.0)"); skips dotted numbers that are IP
+ * addresses or versions.  Returns the offset of the match or -1.
+ */
+long dsnx_code_find(const char *text, size_t len, dsnx_code *out,
+    size_t *match_len);
+/* Finds an SMTP reply code (a 2xx/4xx/5xx word) in free text; 0 if none. */
+int dsnx_reply_find(const char *text, size_t len);
+/* Writes "c.s.d" into buf (at least 12 bytes). */
+char *dsnx_code_format(const dsnx_code *code, char *buf, size_t size);
+/* Short English meaning from RFC 3463 and the IANA registry, or NULL for
+ * an unregistered code. */
+const char *dsnx_code_meaning(const dsnx_code *code);
+/* Meaning of the subject alone ("Addressing status"), or NULL. */
+const char *dsnx_code_subject_meaning(unsigned subject);
+/* Nonzero if subject.detail is in the registry. */
+int dsnx_code_registered(const dsnx_code *code);
+
+/* --------------------------------------------------------------- dates */
+
+/*
+ * Parses an RFC 5322 date-time (obsolete forms too: 2-digit years,
+ * named zones, missing seconds or weekday, trailing comments) to seconds
+ * since the epoch, UTC.  Returns 0 on success, -1 otherwise.
+ */
+int dsnx_date_parse(const char *s, size_t len, time_t *out);
+/* Formats t as ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ" (buf >= 21 bytes). */
+char *dsnx_date_format(time_t t, char *buf, size_t size);
+
+/* ------------------------------------------------------------- reports */
+
+typedef struct dsnx_report dsnx_report;
+
+/* A field named X-... or otherwise unknown, kept as written (unfolded). */
+typedef struct dsnx_field {
+	const char *name;
+	const char *value;
+} dsnx_field;
+
+/* One recipient's block.  NULL means the field was not present. */
+typedef struct dsnx_recipient {
+	const char *recipient;          /* address from Final-Recipient (or the text) */
+	const char *final_recipient;    /* Final-Recipient as written: "rfc822; a@b" */
+	const char *original_recipient; /* address from Original-Recipient */
+	const char *action;             /* lower case: failed, delayed, delivered, relayed, expanded */
+	const char *status;             /* "5.1.1", validated; NULL if none valid */
+	const char *status_raw;         /* the Status: field as written */
+	int reply;                      /* SMTP reply code from the diagnostic, 0 if none */
+	const char *remote_mta;         /* host part of Remote-MTA */
+	const char *diagnostic_type;    /* "smtp", "X-Postfix", ... */
+	const char *diagnostic;         /* Diagnostic-Code text (or the text found) */
+	const char *last_attempt_raw;
+	time_t last_attempt;            /* valid when has_last_attempt */
+	int has_last_attempt;
+	const char *will_retry_until_raw;
+	time_t will_retry_until;
+	int has_will_retry_until;
+	const char *final_log_id;
+	const dsnx_field *extra;        /* other fields of the block, in order */
+	unsigned extra_count;
+} dsnx_recipient;
+
+/* Flags for dsnx_report_*() about how the report was found. */
+enum {
+	DSNX_REPORT_MIME_ERRORS = 1u << 0,  /* the MIME parser flagged problems */
+	DSNX_REPORT_TRUNCATED   = 1u << 1,  /* more recipients than max_recipients */
+	DSNX_REPORT_NO_STATUS_PART = 1u << 2/* multipart/report without its status part */
+};
+
+/*
+ * A context holds what reading reports needs beyond one message: the
+ * limits and the compiled patterns that recognise non-standard bounce
+ * formats.  It is immutable once made, so one context may serve any number
+ * of threads at once.  On failure *err (may be NULL) says why.
+ */
+typedef struct dsnx_context dsnx_context;
+
+dsnx_status dsnx_context_new(const dsnx_limits *limits, dsnx_context **out,
+    dsnx_error_t *err);
+void dsnx_context_free(dsnx_context *ctx);
+const dsnx_limits *dsnx_context_limits(const dsnx_context *ctx);
+
+/*
+ * Reads the message at buf (which must outlive the report) and builds a
+ * report.  A message that is not a DSN gives a report with
+ * dsnx_report_is_dsn() == 0, not an error.  Fails only for ENOMEM,
+ * EINVAL or ELIMIT (message over max_message).
+ */
+dsnx_status dsnx_report_read(const dsnx_context *ctx, const char *buf,
+    size_t len, dsnx_report **out);
+void dsnx_report_free(dsnx_report *report);
+
+int dsnx_report_is_dsn(const dsnx_report *report);
+/* "rfc3464", "rfc6533" or the name of a non-standard format ("qmail",
+ * "exim", ...); NULL when not a DSN. */
+const char *dsnx_report_format(const dsnx_report *report);
+/* Why it is not a DSN when known ("feedback-report", "auto-reply"), else NULL. */
+const char *dsnx_report_not_dsn_why(const dsnx_report *report);
+unsigned dsnx_report_flags(const dsnx_report *report);
+const dsnx_mime *dsnx_report_mime(const dsnx_report *report);
+
+/* Per-message fields (NULL when absent). */
+const char *dsnx_report_reporting_mta(const dsnx_report *report);
+const char *dsnx_report_original_envelope_id(const dsnx_report *report);
+const char *dsnx_report_dsn_gateway(const dsnx_report *report);
+const char *dsnx_report_received_from_mta(const dsnx_report *report);
+const char *dsnx_report_arrival_date_raw(const dsnx_report *report);
+int dsnx_report_arrival_date(const dsnx_report *report, time_t *out);
+unsigned dsnx_report_extra_count(const dsnx_report *report);
+const dsnx_field *dsnx_report_extra(const dsnx_report *report, unsigned i);
+
+/* The message's own Subject and From, decoded; NULL when absent. */
+const char *dsnx_report_subject(const dsnx_report *report);
+const char *dsnx_report_from(const dsnx_report *report);
+
+unsigned dsnx_report_recipient_count(const dsnx_report *report);
+const dsnx_recipient *dsnx_report_recipient(const dsnx_report *report,
+    unsigned i);
+
+/* The parts that a rewrite must keep byte for byte (NULL when absent). */
+const dsnx_part *dsnx_report_status_part(const dsnx_report *report);
+const dsnx_part *dsnx_report_returned_part(const dsnx_report *report);
+const dsnx_part *dsnx_report_human_part(const dsnx_report *report);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DSNEXPLAIN_H */

@@ -1,0 +1,49 @@
+/*
+ * nonstd.h - bounces without a delivery-status part
+ *
+ * qmail, Exim, Sendmail's older texts, Exchange 2003, Lotus Notes,
+ * Courier, provider bounces: each writes its own prose.  A table of format
+ * descriptions (formats.c) says how to recognise each and where its
+ * recipients and diagnostics stand; one engine (nonstd.c) applies them.
+ * The descriptions are plain data (strings of PCRE2 patterns) so that they
+ * can move into rule files without touching the engine.
+ */
+#ifndef DSNX_NONSTD_H
+#define DSNX_NONSTD_H
+
+#include "dsnexplain.h"
+
+typedef struct dsnx_formats dsnx_formats;
+struct dsnx_report;
+
+/*
+ * One format.  Every pattern is a PCRE2 pattern, compiled caseless and
+ * multiline; NULL means "not used".  A message is of this format when one
+ * of from/subject/header matches (header is tried against each raw header
+ * field "Name: value") and, if marker is set, marker matches the text.
+ */
+typedef struct dsnx_format_def {
+	const char *name;
+	const char *from;       /* the From field, decoded */
+	const char *subject;    /* the Subject field, decoded */
+	const char *header;     /* any one header field, unfolded */
+	const char *marker;     /* the bounce text: where the explanation starts */
+	const char *end;        /* the bounce text: where the returned message starts */
+	const char *recipient;  /* a recipient line; group 1 holds the address */
+} dsnx_format_def;
+
+/* The shipped table, ended by an entry whose name is NULL. */
+extern const dsnx_format_def dsnx_format_table[];
+
+dsnx_status dsnx_formats_compile(const dsnx_format_def *defs,
+    dsnx_formats **out, dsnx_error_t *err);
+void dsnx_formats_free(dsnx_formats *formats);
+
+/*
+ * Tries every format on a message that has no delivery-status part.
+ * Returns 1 if it recognised a bounce (and filled recipients), 0 if not,
+ * -1 when memory ran out.
+ */
+int dsnx_nonstd_read(const dsnx_formats *formats, struct dsnx_report *report);
+
+#endif

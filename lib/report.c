@@ -1,0 +1,542 @@
+/*
+ * NAME
+ *	report - is this message a DSN, and what does it say per recipient
+ * SYNOPSIS
+ *	#include "dsnexplain.h"
+ *
+ *	dsnx_status dsnx_context_new(limits, &ctx, &err)
+ *	dsnx_status dsnx_report_read(ctx, buf, len, &report)
+ * DESCRIPTION
+ *	Parses the message's MIME structure, then reads it one of two ways:
+ *	when a message/delivery-status (or RFC 6533 global) part exists, its
+ *	fields are the truth (dsn.c); otherwise the format table (nonstd.c,
+ *	formats.c) recognises the prose of the many MTAs that write none.
+ *	Feedback reports (RFC 5965), read receipts (RFC 8098) and
+ *	auto-replies (RFC 3834) are recognised and answered "not a DSN".
+ *
+ *	For every recipient, the status is the Status: field when it is a
+ *	valid code, else the first code in the diagnostic text; the reply
+ *	code is read from the diagnostic.  Nothing is guessed beyond that.
+ *
+ *	The report also remembers which parts hold the human-readable text,
+ *	the machine-readable status and the returned message, because a
+ *	rewrite must keep the latter two byte for byte.
+ * LIMITS
+ *	Those of the context (see dsnx_limits); recipients past
+ *	max_recipients are dropped and DSNX_REPORT_TRUNCATED set.
+ * DIAGNOSTICS
+ *	Fails only for ENOMEM, EINVAL, or ELIMIT (message too large).
+ * SEE ALSO
+ *	RFC 6522 (multipart/report), RFC 3464, RFC 6533, RFC 5965, RFC 3834.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "codec.h"
+#include "dsn.h"
+#include "report.h"
+
+dsnx_status
+dsnx_context_new(const dsnx_limits *limits, dsnx_context **out,
+    dsnx_error_t *err)
+{
+	dsnx_context *ctx;
+	dsnx_status st;
+
+	if (out == NULL)
+		return DSNX_EINVAL;
+	*out = NULL;
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
+		return DSNX_ENOMEM;
+	if (limits != NULL)
+		ctx->limits = *limits;
+	else
+		dsnx_limits_init(&ctx->limits);
+	st = dsnx_formats_compile(dsnx_format_table, &ctx->formats, err);
+	if (st != DSNX_OK) {
+		free(ctx);
+		return st;
+	}
+	*out = ctx;
+	return DSNX_OK;
+}
+
+void
+dsnx_context_free(dsnx_context *ctx)
+{
+	if (ctx == NULL)
+		return;
+	dsnx_formats_free(ctx->formats);
+	free(ctx);
+}
+
+const dsnx_limits *
+dsnx_context_limits(const dsnx_context *ctx)
+{
+	return &ctx->limits;
+}
+
+/* ---------------------------------------------- helpers for the readers */
+
+dsnx_recipient *
+dsnx_report_add(dsnx_report *r)
+{
+	dsnx_recipient *rc;
+
+	if (r->rcpt_count >= r->ctx->limits.max_recipients) {
+		r->flags |= DSNX_REPORT_TRUNCATED;
+		return NULL;
+	}
+	if (r->rcpt_count == r->rcpt_cap) {
+		unsigned cap = r->rcpt_cap ? r->rcpt_cap * 2 : 4;
+		dsnx_recipient *v = realloc(r->rcpts, cap * sizeof(*v));
+
+		if (v == NULL)
+			return NULL;
+		r->rcpts = v;
+		r->rcpt_cap = cap;
+	}
+	rc = &r->rcpts[r->rcpt_count++];
+	memset(rc, 0, sizeof(*rc));
+	return rc;
+}
+
+const char *
+dsnx_report_text(dsnx_report *r, const char *s, size_t len)
+{
+	dsnx_buf out;
+	const char *p;
+
+	if (dsnx_utf8_valid(s, len))
+		return dsnx_arena_strndup(&r->arena, s, len);
+	dsnx_buf_init(&out, len * 3 + 16);
+	if (dsnx_utf8_sanitize(s, len, &out, NULL) == DSNX_ENOMEM) {
+		dsnx_buf_free(&out);
+		return NULL;
+	}
+	p = dsnx_arena_strndup(&r->arena, dsnx_buf_str(&out), out.len);
+	dsnx_buf_free(&out);
+	return p;
+}
+
+dsnx_status
+dsnx_report_add_extra(dsnx_report *r, dsnx_recipient *rcpt, const char *name,
+    size_t name_len, const char *value, size_t value_len)
+{
+	dsnx_field *list, *v;
+	unsigned count, cap;
+
+	/* Recipient extras live in per-recipient arena arrays that grow by
+	 * copying; the lists are short (a few X- fields). */
+	list = rcpt ? (dsnx_field *)rcpt->extra : r->extra;
+	count = rcpt ? rcpt->extra_count : r->extra_count;
+	if (count >= 64)
+		return DSNX_OK;	/* enough: more is noise or an attack */
+	/* Capacity is 8, then doubles whenever count reaches a power of 2. */
+	if (count == 0 || (count >= 8 && (count & (count - 1)) == 0)) {
+		cap = count == 0 ? 8 : count * 2;
+		v = dsnx_arena_alloc(&r->arena, cap * sizeof(*v));
+		if (v == NULL)
+			return DSNX_ENOMEM;
+		if (count > 0)
+			memcpy(v, list, count * sizeof(*v));
+		list = v;
+	}
+	list[count].name = dsnx_report_text(r, name, name_len);
+	list[count].value = dsnx_report_text(r, value, value_len);
+	if (list[count].name == NULL || list[count].value == NULL)
+		return DSNX_ENOMEM;
+	if (rcpt != NULL) {
+		rcpt->extra = list;
+		rcpt->extra_count = count + 1;
+	} else {
+		r->extra = list;
+		r->extra_count = count + 1;
+	}
+	return DSNX_OK;
+}
+
+static int
+is_addr_char(int c)
+{
+	return c > 32 && c < 127 && c != '<' && c != '>' && c != '(' && c != ')'
+	    && c != ',' && c != ';' && c != '"' && c != '[' && c != ']';
+}
+
+const char *
+dsnx_report_address(dsnx_report *r, const char *s, size_t len)
+{
+	const char *lt, *gt, *at, *b, *e;
+
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	if (len == 0)
+		return NULL;
+	/* "Name <a@b>" or "<a@b>" */
+	lt = memchr(s, '<', len);
+	if (lt != NULL) {
+		gt = memchr(lt, '>', len - (size_t)(lt - s));
+		if (gt != NULL && gt > lt + 1)
+			return dsnx_report_text(r, lt + 1, (size_t)(gt - lt - 1));
+	}
+	/* The word around the first '@'. */
+	at = memchr(s, '@', len);
+	if (at != NULL) {
+		b = at;
+		while (b > s && is_addr_char((unsigned char)b[-1]))
+			b--;
+		e = at;
+		while (e < s + len && (is_addr_char((unsigned char)*e)
+		    || (unsigned char)*e >= 0x80))
+			e++;
+		while (e > at + 1 && (e[-1] == '.' || e[-1] == ':'))
+			e--;
+		if (b < at && e > at + 1)
+			return dsnx_report_text(r, b, (size_t)(e - b));
+	}
+	/* A bare local part ("rfc822; postmaster") is still the address. */
+	for (b = s; b < s + len; b++)
+		if (!is_addr_char((unsigned char)*b) && (unsigned char)*b < 0x80)
+			return NULL;
+	return dsnx_report_text(r, s, len);
+}
+
+void
+dsnx_report_complete(dsnx_report *r, dsnx_recipient *rc)
+{
+	dsnx_code code;
+	size_t mlen;
+	char buf[16];
+	size_t dlen;
+
+	if (rc->diagnostic == NULL)
+		return;
+	dlen = strlen(rc->diagnostic);
+	if (rc->reply == 0)
+		rc->reply = dsnx_reply_find(rc->diagnostic, dlen);
+	if (rc->status == NULL
+	    && dsnx_code_find(rc->diagnostic, dlen, &code, &mlen) >= 0)
+		rc->status = dsnx_report_text(r, buf,
+		    strlen(dsnx_code_format(&code, buf, sizeof(buf))));
+}
+
+/* --------------------------------------------------- reading a message */
+
+static int
+part_is(const dsnx_part *p, const char *type, const char *subtype)
+{
+	return strcmp(p->type, type) == 0 && strcmp(p->subtype, subtype) == 0;
+}
+
+static int
+is_status_part(const dsnx_part *p)
+{
+	return strcmp(p->type, "message") == 0
+	    && (strcmp(p->subtype, "delivery-status") == 0
+	    || strcmp(p->subtype, "global-delivery-status") == 0);
+}
+
+static int
+is_returned_part(const dsnx_part *p)
+{
+	return (strcmp(p->type, "message") == 0
+	    && (strcmp(p->subtype, "rfc822") == 0
+	    || strcmp(p->subtype, "global") == 0
+	    || strcmp(p->subtype, "global-headers") == 0
+	    || strcmp(p->subtype, "rfc822-headers") == 0))
+	    || part_is(p, "text", "rfc822-headers");
+}
+
+/* Inside a returned message (a bounce quoting a bounce, say)? */
+static int
+inside_returned(const dsnx_part *p)
+{
+	for (p = p->parent; p != NULL; p = p->parent)
+		if (is_returned_part(p))
+			return 1;
+	return 0;
+}
+
+/* Recognises what is certainly not a bounce: feedback reports, read
+ * receipts, auto-replies.  Returns the reason or NULL. */
+static const char *
+not_a_bounce(dsnx_report *r)
+{
+	dsnx_mime *m = r->mime;
+	const dsnx_part *root = m->parts[0];
+	const char *rt, *auto_sub;
+	unsigned i;
+
+	if (part_is(root, "multipart", "report")
+	    && (rt = dsnx_param_get(root->params, "report-type")) != NULL) {
+		if (strcasecmp(rt, "feedback-report") == 0)
+			return "feedback-report";
+		if (strcasecmp(rt, "disposition-notification") == 0)
+			return "disposition-notification";
+	}
+	for (i = 0; i < m->part_count; i++) {
+		const dsnx_part *p = m->parts[i];
+
+		if (inside_returned(p))
+			continue;
+		if (part_is(p, "message", "feedback-report"))
+			return "feedback-report";
+		if (part_is(p, "message", "disposition-notification"))
+			return "disposition-notification";
+	}
+	auto_sub = dsnx_part_header_get(m, root, "auto-submitted", 0);
+	if (auto_sub != NULL && strncasecmp(auto_sub, "auto-replied", 12) == 0)
+		return "auto-reply";
+	return NULL;
+}
+
+/* Finds the status part outside any returned message, and its siblings. */
+static const dsnx_part *
+find_status_part(dsnx_report *r)
+{
+	dsnx_mime *m = r->mime;
+	unsigned i;
+
+	for (i = 0; i < m->part_count; i++)
+		if (is_status_part(m->parts[i]) && !inside_returned(m->parts[i]))
+			return m->parts[i];
+	return NULL;
+}
+
+static void
+note_siblings(dsnx_report *r, const dsnx_part *status)
+{
+	const dsnx_part *p;
+
+	if (status->parent == NULL)
+		return;
+	for (p = status->parent->child; p != NULL; p = p->next) {
+		if (p == status)
+			continue;
+		if (r->returned_part == NULL && is_returned_part(p))
+			r->returned_part = p;
+		if (r->human_part == NULL && p->index < status->index) {
+			const dsnx_part *t = p;
+
+			/* multipart/alternative human part: take its first text */
+			while (t->child != NULL && strcmp(t->type, "multipart") == 0)
+				t = t->child;
+			if (strcmp(t->type, "text") == 0)
+				r->human_part = t;
+		}
+	}
+}
+
+dsnx_status
+dsnx_report_read(const dsnx_context *ctx, const char *buf, size_t len,
+    dsnx_report **out)
+{
+	dsnx_report *r;
+	const dsnx_part *status;
+	dsnx_status st;
+	unsigned i;
+	int found = 0;
+
+	if (ctx == NULL || out == NULL || (buf == NULL && len > 0))
+		return DSNX_EINVAL;
+	*out = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return DSNX_ENOMEM;
+	r->ctx = ctx;
+	dsnx_arena_init(&r->arena);
+	dsnx_buf_init(&r->scratch, ctx->limits.max_header_field + 1);
+	if ((st = dsnx_mime_parse(buf, len, &ctx->limits, &r->mime)) != DSNX_OK) {
+		dsnx_report_free(r);
+		return st;
+	}
+	if (r->mime->errors)
+		r->flags |= DSNX_REPORT_MIME_ERRORS;
+	r->subject = dsnx_part_header_get(r->mime, r->mime->parts[0], "subject", 1);
+	r->from = dsnx_part_header_get(r->mime, r->mime->parts[0], "from", 1);
+
+	if ((r->not_dsn_why = not_a_bounce(r)) != NULL) {
+		*out = r;
+		return DSNX_OK;
+	}
+	if ((status = find_status_part(r)) != NULL) {
+		size_t tlen;
+		const char *text = dsnx_part_text(r->mime, status, &tlen);
+		int n;
+
+		r->status_part = status;
+		note_siblings(r, status);
+		if (text == NULL) {
+			dsnx_report_free(r);
+			return DSNX_ENOMEM;
+		}
+		if ((n = dsnx_dsn_parse(r, text, tlen)) < 0) {
+			dsnx_report_free(r);
+			return DSNX_ENOMEM;
+		}
+		if (n > 0) {
+			found = 1;
+			r->format = strcmp(status->subtype, "global-delivery-status")
+			    == 0 ? "rfc6533" : "rfc3464";
+		}
+	} else if (part_is(r->mime->parts[0], "multipart", "report")) {
+		r->flags |= DSNX_REPORT_NO_STATUS_PART;
+	}
+	if (!found) {
+		int n = dsnx_nonstd_read(ctx->formats, r);
+
+		if (n < 0) {
+			dsnx_report_free(r);
+			return DSNX_ENOMEM;
+		}
+		found = n > 0;
+	}
+	r->is_dsn = found;
+	for (i = 0; i < r->rcpt_count; i++)
+		dsnx_report_complete(r, &r->rcpts[i]);
+	*out = r;
+	return DSNX_OK;
+}
+
+void
+dsnx_report_free(dsnx_report *r)
+{
+	if (r == NULL)
+		return;
+	dsnx_mime_free(r->mime);
+	dsnx_arena_free(&r->arena);
+	dsnx_buf_free(&r->scratch);
+	free(r->rcpts);
+	free(r);
+}
+
+/* ------------------------------------------------------------ accessors */
+
+int
+dsnx_report_is_dsn(const dsnx_report *r)
+{
+	return r->is_dsn;
+}
+
+const char *
+dsnx_report_format(const dsnx_report *r)
+{
+	return r->is_dsn ? r->format : NULL;
+}
+
+const char *
+dsnx_report_not_dsn_why(const dsnx_report *r)
+{
+	return r->not_dsn_why;
+}
+
+unsigned
+dsnx_report_flags(const dsnx_report *r)
+{
+	return r->flags;
+}
+
+const dsnx_mime *
+dsnx_report_mime(const dsnx_report *r)
+{
+	return r->mime;
+}
+
+const char *
+dsnx_report_reporting_mta(const dsnx_report *r)
+{
+	return r->reporting_mta;
+}
+
+const char *
+dsnx_report_original_envelope_id(const dsnx_report *r)
+{
+	return r->original_envelope_id;
+}
+
+const char *
+dsnx_report_dsn_gateway(const dsnx_report *r)
+{
+	return r->dsn_gateway;
+}
+
+const char *
+dsnx_report_received_from_mta(const dsnx_report *r)
+{
+	return r->received_from_mta;
+}
+
+const char *
+dsnx_report_arrival_date_raw(const dsnx_report *r)
+{
+	return r->arrival_date_raw;
+}
+
+int
+dsnx_report_arrival_date(const dsnx_report *r, time_t *out)
+{
+	if (!r->has_arrival_date)
+		return -1;
+	*out = r->arrival_date;
+	return 0;
+}
+
+unsigned
+dsnx_report_extra_count(const dsnx_report *r)
+{
+	return r->extra_count;
+}
+
+const dsnx_field *
+dsnx_report_extra(const dsnx_report *r, unsigned i)
+{
+	return i < r->extra_count ? &r->extra[i] : NULL;
+}
+
+const char *
+dsnx_report_subject(const dsnx_report *r)
+{
+	return r->subject;
+}
+
+const char *
+dsnx_report_from(const dsnx_report *r)
+{
+	return r->from;
+}
+
+unsigned
+dsnx_report_recipient_count(const dsnx_report *r)
+{
+	return r->rcpt_count;
+}
+
+const dsnx_recipient *
+dsnx_report_recipient(const dsnx_report *r, unsigned i)
+{
+	return i < r->rcpt_count ? &r->rcpts[i] : NULL;
+}
+
+const dsnx_part *
+dsnx_report_status_part(const dsnx_report *r)
+{
+	return r->status_part;
+}
+
+const dsnx_part *
+dsnx_report_returned_part(const dsnx_report *r)
+{
+	return r->returned_part;
+}
+
+const dsnx_part *
+dsnx_report_human_part(const dsnx_report *r)
+{
+	return r->human_part;
+}

@@ -1,0 +1,68 @@
+/*
+ * report.h - the report under construction, shared inside the library
+ *
+ * dsn.c (RFC 3464/6533 fields) and nonstd.c (other bounce formats) fill a
+ * dsnx_report through these functions; report.c decides which of them
+ * reads a given message and answers the public accessors.  Nothing outside
+ * lib/ includes this file.
+ */
+#ifndef DSNX_REPORT_H
+#define DSNX_REPORT_H
+
+#include "arena.h"
+#include "buf.h"
+#include "dsnexplain.h"
+#include "mime.h"
+#include "nonstd.h"
+
+struct dsnx_context {
+	dsnx_limits limits;
+	dsnx_formats *formats;
+};
+
+struct dsnx_report {
+	const dsnx_context *ctx;
+	dsnx_mime *mime;
+	dsnx_arena arena;
+	int is_dsn;
+	const char *format;
+	const char *not_dsn_why;
+	unsigned flags;
+	const char *reporting_mta;
+	const char *original_envelope_id;
+	const char *dsn_gateway;
+	const char *received_from_mta;
+	const char *arrival_date_raw;
+	time_t arrival_date;
+	int has_arrival_date;
+	dsnx_field *extra;
+	unsigned extra_count;
+	unsigned extra_cap;
+	const char *subject;
+	const char *from;
+	dsnx_recipient *rcpts;
+	unsigned rcpt_count;
+	unsigned rcpt_cap;
+	const dsnx_part *status_part;
+	const dsnx_part *returned_part;
+	const dsnx_part *human_part;
+	dsnx_buf scratch;
+};
+
+/* A new, zeroed recipient at the end of the list; NULL when out of memory
+ * or past max_recipients (then DSNX_REPORT_TRUNCATED is set). */
+dsnx_recipient *dsnx_report_add(dsnx_report *report);
+/* Appends an extension field to the per-message list or to rcpt's. */
+dsnx_status dsnx_report_add_extra(dsnx_report *report, dsnx_recipient *rcpt,
+    const char *name, size_t name_len, const char *value, size_t value_len);
+/* Arena copy of len bytes, made valid UTF-8 (U+FFFD for bad bytes). */
+const char *dsnx_report_text(dsnx_report *report, const char *s, size_t len);
+/* Extracts a bare address from "rfc822; <a@b>", "<a@b>", "Name <a@b>",
+ * returning an arena string, or NULL when nothing address-like is there. */
+const char *dsnx_report_address(dsnx_report *report, const char *s,
+    size_t len);
+/* Fills status (from the diagnostic when no valid Status was given) and
+ * reply for a recipient whose diagnostic is set. */
+void dsnx_report_complete(dsnx_report *report, dsnx_recipient *rcpt);
+
+#endif

@@ -1,0 +1,246 @@
+/*
+ * test_nonstd - unit tests for lib/nonstd.c and the table in formats.c
+ *
+ * Bounces without a delivery-status part, one per family of wording
+ * (qmail, Exim, old Sendmail, Gmail, HTML-only, plain prose), the
+ * fallbacks (X-Failed-Recipients, the returned message's To:), and
+ * pattern compile errors naming format and pattern.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsnexplain.h"
+#include "nonstd.h"
+
+static dsnx_context *ctx;
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(dsnx_context_new(NULL, &ctx, NULL), DSNX_OK);
+}
+
+static void
+teardown(void)
+{
+	dsnx_context_free(ctx);
+}
+
+static dsnx_report *
+read_msg(const char *msg)
+{
+	dsnx_report *r = NULL;
+
+	ck_assert_int_eq(dsnx_report_read(ctx, msg, strlen(msg), &r), DSNX_OK);
+	return r;
+}
+
+START_TEST(test_qmail)
+{
+	dsnx_report *r = read_msg(
+	    "From: MAILER-DAEMON@mx.example.net\n"
+	    "Subject: failure notice\n"
+	    "\n"
+	    "Hi. This is the qmail-send program at mx.example.net.\n"
+	    "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+	    "This is a permanent error; I've given up. Sorry it didn't work out.\n"
+	    "\n"
+	    "<carol@example.org>:\n"
+	    "192.0.2.9 does not like recipient.\n"
+	    "Remote host said: 550 5.1.1 <carol@example.org>: Recipient unknown\n"
+	    "Giving up on 192.0.2.9.\n"
+	    "\n"
+	    "<dave@example.org>:\n"
+	    "Sorry, I couldn't find any host named example.org. (#5.1.2)\n"
+	    "\n"
+	    "--- Below this line is a copy of the message.\n"
+	    "\n"
+	    "To: <eve@example.com>\n"
+	    "Subject: hello\n");
+	const dsnx_recipient *a, *b;
+
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_str_eq(dsnx_report_format(r), "qmail");
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 2);
+	a = dsnx_report_recipient(r, 0);
+	b = dsnx_report_recipient(r, 1);
+	ck_assert_str_eq(a->recipient, "carol@example.org");
+	ck_assert_str_eq(a->status, "5.1.1");
+	ck_assert_int_eq(a->reply, 550);
+	ck_assert_ptr_null(a->action);
+	ck_assert_ptr_nonnull(strstr(a->diagnostic, "Recipient unknown"));
+	/* The diagnostic stops before the next recipient. */
+	ck_assert_ptr_null(strstr(a->diagnostic, "dave"));
+	ck_assert_str_eq(b->recipient, "dave@example.org");
+	ck_assert_str_eq(b->status, "5.1.2");
+	/* The returned copy is not read as recipients. */
+	ck_assert_ptr_null(strstr(b->diagnostic, "eve@"));
+	dsnx_report_free(r);
+}
+END_TEST
+
+START_TEST(test_exim)
+{
+	dsnx_report *r = read_msg(
+	    "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	    "Subject: Mail delivery failed: returning message to sender\n"
+	    "X-Failed-Recipients: frank@example.org\n"
+	    "\n"
+	    "This message was created automatically by mail delivery software.\n"
+	    "\n"
+	    "A message that you sent could not be delivered to one or more of its\n"
+	    "recipients. This is a permanent error. The following address(es) failed:\n"
+	    "\n"
+	    "  frank@example.org\n"
+	    "    host mx.example.org [192.0.2.4]\n"
+	    "    SMTP error from remote mail server after RCPT TO:<frank@example.org>:\n"
+	    "    552 5.2.2 Mailbox over quota\n"
+	    "\n"
+	    "------ This is a copy of the message, including all the headers. ------\n"
+	    "\n"
+	    "To: gina@example.com\n");
+	const dsnx_recipient *a;
+
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_str_eq(dsnx_report_format(r), "exim");
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 1);
+	a = dsnx_report_recipient(r, 0);
+	ck_assert_str_eq(a->recipient, "frank@example.org");
+	ck_assert_str_eq(a->status, "5.2.2");
+	ck_assert_int_eq(a->reply, 552);
+	dsnx_report_free(r);
+}
+END_TEST
+
+START_TEST(test_failed_recipients_fallback)
+{
+	/* Exim's marker, but no indented address: the header names them. */
+	dsnx_report *r = read_msg(
+	    "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	    "Subject: Mail delivery failed\n"
+	    "X-Failed-Recipients: h@example.org, i@example.org\n"
+	    "\n"
+	    "This message was created automatically by mail delivery software.\n"
+	    "retry timeout exceeded\n");
+
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 2);
+	ck_assert_str_eq(dsnx_report_recipient(r, 1)->recipient, "i@example.org");
+	ck_assert_str_eq(dsnx_report_recipient(r, 0)->diagnostic,
+	    "This message was created automatically by mail delivery software. "
+	    "retry timeout exceeded");
+	dsnx_report_free(r);
+}
+END_TEST
+
+START_TEST(test_old_sendmail)
+{
+	dsnx_report *r = read_msg(
+	    "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n"
+	    "Subject: Returned mail: User unknown\n"
+	    "\n"
+	    "   ----- The following addresses had permanent fatal errors -----\n"
+	    "<judy@example.org>\n"
+	    "\n"
+	    "   ----- Transcript of session follows -----\n"
+	    "... while talking to mx.example.org.:\n"
+	    ">>> RCPT To:<judy@example.org>\n"
+	    "<<< 550 5.1.1 <judy@example.org>... User unknown\n"
+	    "\n"
+	    "   ----- Original message follows -----\n");
+
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_str_eq(dsnx_report_format(r), "sendmail");
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 1);
+	ck_assert_str_eq(dsnx_report_recipient(r, 0)->recipient, "judy@example.org");
+	dsnx_report_free(r);
+}
+END_TEST
+
+START_TEST(test_html_only)
+{
+	dsnx_report *r = read_msg(
+	    "From: postmaster@example.net\n"
+	    "Subject: Undeliverable: hello\n"
+	    "Content-Type: text/html; charset=utf-8\n"
+	    "\n"
+	    "<html><body><p>Delivery has failed to these recipients:</p>"
+	    "<p>kim&#64;example.org</p><p>Remote server returned "
+	    "'550 5.4.1 Recipient address rejected: Access denied'</p>"
+	    "<script>alert(1)</script></body></html>\n");
+
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 1);
+	ck_assert_str_eq(dsnx_report_recipient(r, 0)->recipient, "kim@example.org");
+	ck_assert_str_eq(dsnx_report_recipient(r, 0)->status, "5.4.1");
+	ck_assert_ptr_null(strstr(dsnx_report_recipient(r, 0)->diagnostic, "alert"));
+	dsnx_report_free(r);
+}
+END_TEST
+
+START_TEST(test_not_a_bounce_from_postmaster)
+{
+	/* A postmaster writing a normal note is no bounce. */
+	dsnx_report *r = read_msg(
+	    "From: postmaster@example.net\n"
+	    "Subject: maintenance tonight\n"
+	    "\n"
+	    "The mail server will restart at 22:00.\n");
+
+	ck_assert(!dsnx_report_is_dsn(r));
+	dsnx_report_free(r);
+}
+END_TEST
+
+START_TEST(test_compile_error)
+{
+	static const dsnx_format_def bad[] = {
+		{ .name = "broken", .marker = "ok", .recipient = "(unclosed" },
+		{ .name = NULL }
+	};
+	dsnx_formats *f = (dsnx_formats *)1;
+	dsnx_error_t err;
+
+	ck_assert_int_eq(dsnx_formats_compile(bad, &f, &err), DSNX_EPARSE);
+	ck_assert_ptr_null(f);
+	ck_assert_str_eq(err.source, "format broken, recipient pattern");
+	ck_assert_int_eq(err.column, 10);
+	ck_assert(strlen(err.text) > 0);
+	/* The shipped table compiles. */
+	ck_assert_int_eq(dsnx_formats_compile(dsnx_format_table, &f, &err), DSNX_OK);
+	dsnx_formats_free(f);
+}
+END_TEST
+
+static Suite *
+nonstd_suite(void)
+{
+	Suite *s = suite_create("nonstd");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_qmail);
+	tcase_add_test(tc, test_exim);
+	tcase_add_test(tc, test_failed_recipients_fallback);
+	tcase_add_test(tc, test_old_sendmail);
+	tcase_add_test(tc, test_html_only);
+	tcase_add_test(tc, test_not_a_bounce_from_postmaster);
+	tcase_add_test(tc, test_compile_error);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(nonstd_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,220 @@
+/*
+ * test_report - unit tests for lib/report.c (is it a DSN, and which parts)
+ *
+ * Detection decisions: standard reports, feedback reports, read receipts,
+ * auto-replies and ordinary mail; a delivery-status part quoted inside a
+ * returned message must not count; context errors and arguments.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsnexplain.h"
+
+static dsnx_context *ctx;
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(dsnx_context_new(NULL, &ctx, NULL), DSNX_OK);
+}
+
+static void
+teardown(void)
+{
+	dsnx_context_free(ctx);
+}
+
+static dsnx_report *
+read_msg(const char *msg)
+{
+	dsnx_report *r = NULL;
+
+	ck_assert_int_eq(dsnx_report_read(ctx, msg, strlen(msg), &r), DSNX_OK);
+	return r;
+}
+
+START_TEST(test_feedback_report)
+{
+	dsnx_report *r = read_msg(
+	    "From: feedback@example.net\n"
+	    "Subject: complaint\n"
+	    "Content-Type: multipart/report; report-type=feedback-report; boundary=f\n"
+	    "\n"
+	    "--f\n"
+	    "Content-Type: text/plain\n\nA complaint.\n"
+	    "--f\n"
+	    "Content-Type: message/feedback-report\n\nFeedback-Type: abuse\n"
+	    "--f--\n");
+
+	ck_assert(!dsnx_report_is_dsn(r));
+	ck_assert_str_eq(dsnx_report_not_dsn_why(r), "feedback-report");
+	ck_assert_ptr_null(dsnx_report_format(r));
+	dsnx_report_free(r);
+}
+END_TEST
+
+START_TEST(test_auto_reply)
+{
+	dsnx_report *r = read_msg(
+	    "From: MAILER-DAEMON@example.net\n"
+	    "Subject: Out of office: Delivery Status Notification\n"
+	    "Auto-Submitted: auto-replied (vacation)\n"
+	    "\n"
+	    "I am away until Monday.\n");
+
+	ck_assert(!dsnx_report_is_dsn(r));
+	ck_assert_str_eq(dsnx_report_not_dsn_why(r), "auto-reply");
+	dsnx_report_free(r);
+}
+END_TEST
+
+START_TEST(test_read_receipt)
+{
+	dsnx_report *r = read_msg(
+	    "Content-Type: multipart/report; report-type=disposition-notification;"
+	    " boundary=m\n\n--m\n\nread\n--m\n"
+	    "Content-Type: message/disposition-notification\n\n"
+	    "Final-Recipient: rfc822; a@example.org\nDisposition: manual-action/"
+	    "MDN-sent-manually; displayed\n--m--\n");
+
+	ck_assert(!dsnx_report_is_dsn(r));
+	ck_assert_str_eq(dsnx_report_not_dsn_why(r), "disposition-notification");
+	dsnx_report_free(r);
+}
+END_TEST
+
+START_TEST(test_ordinary_mail)
+{
+	dsnx_report *r = read_msg(
+	    "From: alice@example.net\nTo: bob@example.org\nSubject: lunch?\n\n"
+	    "bob@example.org:\nare you free at noon?\n");
+
+	ck_assert(!dsnx_report_is_dsn(r));
+	ck_assert_ptr_null(dsnx_report_not_dsn_why(r));
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 0);
+	dsnx_report_free(r);
+}
+END_TEST
+
+START_TEST(test_quoted_report_ignored)
+{
+	/* Someone forwards a bounce as an attachment: the delivery-status
+	 * inside the forwarded message is not this message's report. */
+	dsnx_report *r = read_msg(
+	    "From: alice@example.net\nSubject: Fwd: look at this\n"
+	    "Content-Type: multipart/mixed; boundary=o\n\n"
+	    "--o\n\nsee attached\n"
+	    "--o\nContent-Type: message/rfc822\n\n"
+	    "From: MAILER-DAEMON@example.net\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; boundary=i\n\n"
+	    "--i\n\nfailed\n"
+	    "--i\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; x\n\nFinal-Recipient: rfc822; z@example.org\n"
+	    "Action: failed\nStatus: 5.1.1\n"
+	    "--i--\n"
+	    "--o--\n");
+
+	ck_assert(!dsnx_report_is_dsn(r));
+	ck_assert_ptr_null(dsnx_report_status_part(r));
+	dsnx_report_free(r);
+}
+END_TEST
+
+START_TEST(test_header_accessors)
+{
+	dsnx_report *r = read_msg(
+	    "From: =?UTF-8?Q?Mail_Delivery_System?= <MAILER-DAEMON@example.net>\n"
+	    "Subject: =?UTF-8?B?VW56dXN0ZWxsYmFy?=\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n"
+	    "\n--b\n\nx\n--b\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.example.net\nOriginal-Envelope-Id: ENV-1\n"
+	    "\nFinal-Recipient: rfc822; q@example.org\nAction: relayed\n"
+	    "Status: 2.0.0\n--b--\n");
+
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_str_eq(dsnx_report_subject(r), "Unzustellbar");
+	ck_assert_str_eq(dsnx_report_from(r),
+	    "Mail Delivery System <MAILER-DAEMON@example.net>");
+	ck_assert_str_eq(dsnx_report_original_envelope_id(r), "ENV-1");
+	ck_assert_str_eq(dsnx_report_recipient(r, 0)->action, "relayed");
+	ck_assert_ptr_null(dsnx_report_recipient(r, 1));
+	ck_assert_ptr_nonnull(dsnx_report_mime(r));
+	ck_assert_uint_eq(dsnx_report_flags(r), 0);
+	dsnx_report_free(r);
+}
+END_TEST
+
+START_TEST(test_recipient_limit)
+{
+	dsnx_limits lim;
+	dsnx_context *small;
+	dsnx_report *r;
+	const char *msg =
+	    "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n"
+	    "\n--b\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; x\n\n"
+	    "Final-Recipient: rfc822; 1@example.org\nAction: failed\nStatus: 5.0.0\n\n"
+	    "Final-Recipient: rfc822; 2@example.org\nAction: failed\nStatus: 5.0.0\n\n"
+	    "Final-Recipient: rfc822; 3@example.org\nAction: failed\nStatus: 5.0.0\n"
+	    "--b--\n";
+
+	dsnx_limits_init(&lim);
+	lim.max_recipients = 2;
+	ck_assert_int_eq(dsnx_context_new(&lim, &small, NULL), DSNX_OK);
+	ck_assert_int_eq(dsnx_report_read(small, msg, strlen(msg), &r), DSNX_OK);
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 2);
+	ck_assert(dsnx_report_flags(r) & DSNX_REPORT_TRUNCATED);
+	dsnx_report_free(r);
+	dsnx_context_free(small);
+}
+END_TEST
+
+START_TEST(test_arguments)
+{
+	dsnx_report *r = NULL;
+
+	ck_assert_int_eq(dsnx_report_read(NULL, "x", 1, &r), DSNX_EINVAL);
+	ck_assert_int_eq(dsnx_report_read(ctx, NULL, 1, &r), DSNX_EINVAL);
+	ck_assert_int_eq(dsnx_report_read(ctx, "x", 1, NULL), DSNX_EINVAL);
+	ck_assert_int_eq(dsnx_context_new(NULL, NULL, NULL), DSNX_EINVAL);
+	ck_assert_str_eq(dsnx_strstatus(DSNX_ELIMIT), "limit exceeded");
+	dsnx_report_free(NULL);
+	dsnx_context_free(NULL);
+	ck_assert_uint_eq(dsnx_context_limits(ctx)->max_depth, 32);
+}
+END_TEST
+
+static Suite *
+report_suite(void)
+{
+	Suite *s = suite_create("report");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_feedback_report);
+	tcase_add_test(tc, test_auto_reply);
+	tcase_add_test(tc, test_read_receipt);
+	tcase_add_test(tc, test_ordinary_mail);
+	tcase_add_test(tc, test_quoted_report_ignored);
+	tcase_add_test(tc, test_header_accessors);
+	tcase_add_test(tc, test_recipient_limit);
+	tcase_add_test(tc, test_arguments);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(report_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
