@@ -117,9 +117,10 @@ static void
 print_json(const char *file, const dsnx_report *r)
 {
 	json_t *o = json_object(), *list = json_array();
-	time_t t;
+	time_t t = 0;
 	unsigned i, n = dsnx_report_recipient_count(r);
 	int dsn = dsnx_report_is_dsn(r);
+	int has_arrival = dsnx_report_arrival_date(r, &t) == 0;
 
 	json_object_set_new(o, "file", json_string(file));
 	json_object_set_new(o, "dsn", json_boolean(dsn));
@@ -128,7 +129,7 @@ print_json(const char *file, const dsnx_report *r)
 		json_object_set_new(o, "reporting_mta",
 		    jstr(dsnx_report_reporting_mta(r)));
 		json_object_set_new(o, "arrival_date",
-		    jdate(dsnx_report_arrival_date(r, &t) == 0, t));
+		    jdate(has_arrival, t));
 		json_object_set_new(o, "original_envelope_id",
 		    jstr(dsnx_report_original_envelope_id(r)));
 		for (i = 0; i < n; i++)

@@ -12,9 +12,9 @@
  *	lines, a missing blank line between two recipients, per-message
  *	fields repeated in a recipient group, indented fields.  So fields
  *	are sorted by name, not by group position: per-message names go to
- *	the message, recipient names to the current recipient, and a second
- *	Final-Recipient (or Original-Recipient after a Final-Recipient)
- *	starts a new recipient even without a blank line.  Other fields
+ *	the message, recipient names to the current recipient, and a
+ *	recipient field the current recipient already has starts a new
+ *	recipient even without a blank line.  Other fields
  *	(X-Postfix-Queue-ID, X-Actual-Recipient, ...) are kept as written.
  *
  *	It does not decide what the fields mean; report.c and later the
@@ -244,6 +244,25 @@ is_recipient_field(enum field_kind kind)
 	return kind >= F_FINAL_RECIPIENT;
 }
 
+/* A recipient field seen twice in one group means the blank line between
+ * two recipients is missing: the second one starts a new recipient. */
+static int
+already_set(const dsnx_recipient *rc, enum field_kind kind)
+{
+	switch (kind) {
+	case F_FINAL_RECIPIENT: return rc->final_recipient != NULL;
+	case F_ORIGINAL_RECIPIENT: return rc->original_recipient != NULL;
+	case F_ACTION: return rc->action != NULL;
+	case F_STATUS: return rc->status_raw != NULL;
+	case F_REMOTE_MTA: return rc->remote_mta != NULL;
+	case F_DIAGNOSTIC_CODE: return rc->diagnostic != NULL;
+	case F_LAST_ATTEMPT_DATE: return rc->last_attempt_raw != NULL;
+	case F_WILL_RETRY_UNTIL: return rc->will_retry_until_raw != NULL;
+	case F_FINAL_LOG_ID: return rc->final_log_id != NULL;
+	default: return 0;
+	}
+}
+
 /*
  * Collects fields line by line.  'in_rcpt' is whether the current group
  * already holds recipient fields; a blank line closes the group.
@@ -253,7 +272,7 @@ dsnx_dsn_parse(dsnx_report *r, const char *text, size_t len)
 {
 	size_t pos = 0, eol, next, name_start, name_len, vstart;
 	dsnx_recipient *rcpt = NULL;
-	int blocks = 0, group_has_final = 0;
+	int blocks = 0;
 	dsnx_buf *val = &r->scratch;
 	const size_t cap = r->ctx->limits.max_header_field;
 
@@ -266,7 +285,6 @@ dsnx_dsn_parse(dsnx_report *r, const char *text, size_t len)
 			name_start++;
 		if (name_start == eol) {
 			rcpt = NULL;
-			group_has_final = 0;
 			pos = next;
 			continue;
 		}
@@ -343,11 +361,7 @@ dsnx_dsn_parse(dsnx_report *r, const char *text, size_t len)
 				return -1;
 			if (is_recipient_field(kind)) {
 				int starts_new = rcpt == NULL
-				    || (kind == F_FINAL_RECIPIENT && group_has_final)
-				    || (kind == F_ORIGINAL_RECIPIENT && group_has_final
-				    && rcpt->original_recipient == NULL
-				    && rcpt->final_recipient != NULL
-				    && rcpt->action != NULL);
+				    || already_set(rcpt, kind);
 
 				if (starts_new) {
 					rcpt = dsnx_report_add(r);
@@ -357,10 +371,7 @@ dsnx_dsn_parse(dsnx_report *r, const char *text, size_t len)
 						return -1;
 					}
 					blocks++;
-					group_has_final = 0;
 				}
-				if (kind == F_FINAL_RECIPIENT)
-					group_has_final = 1;
 			}
 			if (apply_field(r, rcpt, kind, text + name_start, name_len,
 			    v, vlen) < 0)

@@ -159,11 +159,12 @@ dsnx_report_add_extra(dsnx_report *r, dsnx_recipient *rcpt, const char *name,
 	return DSNX_OK;
 }
 
+/* Bytes of an address; 8-bit bytes are UTF-8 (RFC 6531 addresses). */
 static int
 is_addr_char(int c)
 {
-	return c > 32 && c < 127 && c != '<' && c != '>' && c != '(' && c != ')'
-	    && c != ',' && c != ';' && c != '"' && c != '[' && c != ']';
+	return c >= 0x80 || (c > 32 && c < 127 && c != '<' && c != '>' && c != '(' && c != ')'
+	    && c != ',' && c != ';' && c != '"' && c != '[' && c != ']');
 }
 
 const char *
@@ -193,8 +194,7 @@ dsnx_report_address(dsnx_report *r, const char *s, size_t len)
 		while (b > s && is_addr_char((unsigned char)b[-1]))
 			b--;
 		e = at;
-		while (e < s + len && (is_addr_char((unsigned char)*e)
-		    || (unsigned char)*e >= 0x80))
+		while (e < s + len && is_addr_char((unsigned char)*e))
 			e++;
 		while (e > at + 1 && (e[-1] == '.' || e[-1] == ':'))
 			e--;
@@ -203,7 +203,7 @@ dsnx_report_address(dsnx_report *r, const char *s, size_t len)
 	}
 	/* A bare local part ("rfc822; postmaster") is still the address. */
 	for (b = s; b < s + len; b++)
-		if (!is_addr_char((unsigned char)*b) && (unsigned char)*b < 0x80)
+		if (!is_addr_char((unsigned char)*b))
 			return NULL;
 	return dsnx_report_text(r, s, len);
 }
@@ -254,14 +254,22 @@ is_returned_part(const dsnx_part *p)
 	    || part_is(p, "text", "rfc822-headers");
 }
 
-/* Inside a returned message (a bounce quoting a bounce, say)? */
+/* How many returned messages enclose p (a bounce quoting a bounce...). */
+static int
+returned_depth(const dsnx_part *p)
+{
+	int n = 0;
+
+	for (p = p->parent; p != NULL; p = p->parent)
+		if (is_returned_part(p))
+			n++;
+	return n;
+}
+
 static int
 inside_returned(const dsnx_part *p)
 {
-	for (p = p->parent; p != NULL; p = p->parent)
-		if (is_returned_part(p))
-			return 1;
-	return 0;
+	return returned_depth(p) > 0;
 }
 
 /* Recognises what is certainly not a bounce: feedback reports, read
@@ -271,7 +279,7 @@ not_a_bounce(dsnx_report *r)
 {
 	dsnx_mime *m = r->mime;
 	const dsnx_part *root = m->parts[0];
-	const char *rt, *auto_sub;
+	const char *rt;
 	unsigned i;
 
 	if (part_is(root, "multipart", "report")
@@ -291,13 +299,39 @@ not_a_bounce(dsnx_report *r)
 		if (part_is(p, "message", "disposition-notification"))
 			return "disposition-notification";
 	}
-	auto_sub = dsnx_part_header_get(m, root, "auto-submitted", 0);
-	if (auto_sub != NULL && strncasecmp(auto_sub, "auto-replied", 12) == 0)
+	return NULL;
+}
+
+/* Says why a message that no reader recognised is not a DSN, when its
+ * header says it is an automatic reply (RFC 3834).  Checked last because
+ * MTAs mark their bounces "Auto-Submitted: auto-replied" too. */
+static const char *
+auto_reply(dsnx_report *r)
+{
+	const char *v = dsnx_part_header_get(r->mime, r->mime->parts[0],
+	    "auto-submitted", 0);
+
+	if (v != NULL && strncasecmp(v, "auto-replied", 12) == 0)
 		return "auto-reply";
 	return NULL;
 }
 
-/* Finds the status part outside any returned message, and its siblings. */
+/* Is the message from a mailer daemon or postmaster? */
+static int
+from_mailer_daemon(const dsnx_report *r)
+{
+	return r->from != NULL && (strcasestr(r->from, "mailer-daemon") != NULL
+	    || strcasestr(r->from, "postmaster") != NULL);
+}
+
+/*
+ * Finds the status part outside any returned message.  Some gateways
+ * forward the DSN they received as the returned message of a bounce of
+ * their own, without a report of their own: when the outer message comes
+ * from a mailer daemon, a report wrapped one level deep is read instead.
+ * A person forwarding a bounce is not a mailer daemon, so forwarded
+ * bounces stay unread.
+ */
 static const dsnx_part *
 find_status_part(dsnx_report *r)
 {
@@ -306,6 +340,11 @@ find_status_part(dsnx_report *r)
 
 	for (i = 0; i < m->part_count; i++)
 		if (is_status_part(m->parts[i]) && !inside_returned(m->parts[i]))
+			return m->parts[i];
+	if (!from_mailer_daemon(r))
+		return NULL;
+	for (i = 0; i < m->part_count; i++)
+		if (is_status_part(m->parts[i]) && returned_depth(m->parts[i]) == 1)
 			return m->parts[i];
 	return NULL;
 }
@@ -330,6 +369,26 @@ note_siblings(dsnx_report *r, const dsnx_part *status)
 				t = t->child;
 			if (strcmp(t->type, "text") == 0)
 				r->human_part = t;
+		}
+	}
+}
+
+/* For a wrapped report, the parts to keep are the outer message's: the
+ * returned message that holds the report, and the outer human text. */
+static void
+note_wrapper(dsnx_report *r, const dsnx_part *status)
+{
+	const dsnx_part *p;
+	unsigned i;
+
+	for (p = status->parent; p != NULL; p = p->parent)
+		if (is_returned_part(p))
+			r->returned_part = p;
+	for (i = 0; i < r->mime->part_count; i++) {
+		p = r->mime->parts[i];
+		if (part_is(p, "text", "plain") && !inside_returned(p)) {
+			r->human_part = p;
+			break;
 		}
 	}
 }
@@ -371,7 +430,10 @@ dsnx_report_read(const dsnx_context *ctx, const char *buf, size_t len,
 		int n;
 
 		r->status_part = status;
-		note_siblings(r, status);
+		if (inside_returned(status))
+			note_wrapper(r, status);
+		else
+			note_siblings(r, status);
 		if (text == NULL) {
 			dsnx_report_free(r);
 			return DSNX_ENOMEM;
@@ -398,6 +460,8 @@ dsnx_report_read(const dsnx_context *ctx, const char *buf, size_t len,
 		found = n > 0;
 	}
 	r->is_dsn = found;
+	if (!found)
+		r->not_dsn_why = auto_reply(r);
 	for (i = 0; i < r->rcpt_count; i++)
 		dsnx_report_complete(r, &r->rcpts[i]);
 	*out = r;

@@ -29,36 +29,37 @@ teardown(void)
 	dsnx_context_free(ctx);
 }
 
+#define WRAP_FORMAT \
+	"From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\n" \
+	"Subject: Undelivered Mail Returned to Sender\n" \
+	"Content-Type: multipart/report; report-type=delivery-status;\n" \
+	"\tboundary=\"XX\"\n" \
+	"\n" \
+	"--XX\n" \
+	"Content-Type: text/plain\n" \
+	"\n" \
+	"I'm sorry to have to inform you...\n" \
+	"--XX\n" \
+	"Content-Type: message/%s\n" \
+	"%s" \
+	"\n" \
+	"%s" \
+	"--XX\n" \
+	"Content-Type: text/rfc822-headers\n" \
+	"\n" \
+	"Subject: hi\n" \
+	"--XX--\n"
+
 /* Wraps delivery-status text in a multipart/report message. */
 static char *
 wrap(const char *subtype, const char *cte, const char *status_text)
 {
-	const char *fmt =
-	    "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\n"
-	    "Subject: Undelivered Mail Returned to Sender\n"
-	    "Content-Type: multipart/report; report-type=delivery-status;\n"
-	    "\tboundary=\"XX\"\n"
-	    "\n"
-	    "--XX\n"
-	    "Content-Type: text/plain\n"
-	    "\n"
-	    "I'm sorry to have to inform you...\n"
-	    "--XX\n"
-	    "Content-Type: message/%s\n"
-	    "%s"
-	    "\n"
-	    "%s"
-	    "--XX\n"
-	    "Content-Type: text/rfc822-headers\n"
-	    "\n"
-	    "Subject: hi\n"
-	    "--XX--\n";
-	size_t n = strlen(fmt) + strlen(subtype) + strlen(cte)
+	size_t n = strlen(WRAP_FORMAT) + strlen(subtype) + strlen(cte)
 	    + strlen(status_text) + 1;
 	char *buf = malloc(n);
 
 	ck_assert_ptr_nonnull(buf);
-	snprintf(buf, n, fmt, subtype, cte, status_text);
+	snprintf(buf, n, WRAP_FORMAT, subtype, cte, status_text);
 	return buf;
 }
 
