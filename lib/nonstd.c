@@ -101,6 +101,7 @@ dsnx_formats_compile(const dsnx_format_def *defs, dsnx_formats **out,
 	unsigned n = 0, i;
 	int k, code;
 	PCRE2_SIZE off;
+	pcre2_compile_context *cctx;
 
 	*out = NULL;
 	while (defs[n].name != NULL)
@@ -112,6 +113,13 @@ dsnx_formats_compile(const dsnx_format_def *defs, dsnx_formats **out,
 		dsnx_formats_free(f);
 		return DSNX_ENOMEM;
 	}
+	if ((cctx = pcre2_compile_context_create(NULL)) == NULL) {
+		dsnx_formats_free(f);
+		return DSNX_ENOMEM;
+	}
+	/* Messages arrive with CRLF or LF line ends: ^ and $ accept both. */
+	pcre2_set_newline(cctx, PCRE2_NEWLINE_ANYCRLF);
+	pcre2_set_bsr(cctx, PCRE2_BSR_ANYCRLF);
 	pcre2_set_match_limit(f->mctx, MATCH_LIMIT);
 	pcre2_set_depth_limit(f->mctx, DEPTH_LIMIT);
 	for (i = 0; i < n; i++) {
@@ -124,7 +132,7 @@ dsnx_formats_compile(const dsnx_format_def *defs, dsnx_formats **out,
 				continue;
 			f->v[i].re[k] = pcre2_compile((PCRE2_SPTR)pat,
 			    PCRE2_ZERO_TERMINATED, PCRE2_CASELESS | PCRE2_MULTILINE
-			    | PCRE2_UTF | PCRE2_UCP, &code, &off, NULL);
+			    | PCRE2_UTF | PCRE2_UCP, &code, &off, cctx);
 			if (f->v[i].re[k] == NULL) {
 				if (err != NULL) {
 					PCRE2_UCHAR msg[120];
@@ -138,6 +146,7 @@ dsnx_formats_compile(const dsnx_format_def *defs, dsnx_formats **out,
 					    pattern_names[k]);
 					snprintf(err->text, sizeof(err->text), "%s", msg);
 				}
+				pcre2_compile_context_free(cctx);
 				dsnx_formats_free(f);
 				return DSNX_EPARSE;
 			}
@@ -145,6 +154,7 @@ dsnx_formats_compile(const dsnx_format_def *defs, dsnx_formats **out,
 			(void)pcre2_jit_compile(f->v[i].re[k], PCRE2_JIT_COMPLETE);
 		}
 	}
+	pcre2_compile_context_free(cctx);
 	*out = f;
 	return DSNX_OK;
 }
