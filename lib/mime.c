@@ -32,7 +32,7 @@
  *	max_message or invalid arguments make dsnx_mime_parse() fail.
  * SEE ALSO
  *	RFC 2045, RFC 2046 (multipart, boundaries), RFC 5322 (header fields),
- *	ctype.c (Content-Type), codec.c (decodings).
+ *	params.c (Content-Type), codec.c (decodings).
  */
 #include "config.h"
 
@@ -459,8 +459,14 @@ parse_multipart(dsnx_mime *m, dsnx_part *part)
 		if (d >= part->end)
 			break;
 		if (inside) {
-			st = parse_child(m, part, part_start,
-			    content_end_before(m->buf, part->body_start, d),
+			size_t content_end = content_end_before(m->buf,
+			    part->body_start, d);
+
+			/* Two delimiters on consecutive lines: an empty part,
+			 * whose end must not fall before its start. */
+			if (content_end < part_start)
+				content_end = part_start;
+			st = parse_child(m, part, part_start, content_end,
 			    digest ? "message" : "text", digest ? "rfc822" : "plain");
 			if (st != DSNX_OK)
 				return st;

@@ -11,7 +11,7 @@
 
 #include "arena.h"
 #include "buf.h"
-#include "ctype.h"
+#include "params.h"
 #include "dsnexplain.h"
 
 /* One header field, raw: [start, end) excludes the final line end. */

@@ -7,22 +7,58 @@
  *	dsnx_status dsnx_formats_compile(defs, &formats, &err)
  *	int dsnx_nonstd_read(formats, report)
  * DESCRIPTION
- *	One engine for every format description in formats.c.  It picks the
- *	human-readable text (the first text part outside a returned message;
- *	HTML reduced to text when there is nothing else), finds the first
- *	format whose header patterns and text marker match, cuts the text
- *	from the marker to where the returned message begins, and reads
- *	recipients from the format's recipient pattern.  Each recipient's
- *	diagnostic is the text from its address up to the next recipient.
- *	When the pattern finds nobody, X-Failed-Recipients and then the
- *	returned message's To: are used, with the whole cut text as the
- *	diagnostic.
+ *	One engine for every format description in formats.c.  The
+ *	candidate texts are the text/plain parts outside any returned
+ *	message, then the text/html ones (reduced to text: tags dropped,
+ *	scripts and styles skipped, a few entities decoded), and a multipart
+ *	whose boundary is missing, read as plain text.  Text parts in other
+ *	charsets (ISO-2022-JP, ...) arrive converted to UTF-8 by the MIME
+ *	layer.
+ *
+ *	Formats are tried in table order.  A format applies when its gate
+ *	passes (From, Subject or a header field match; all of them with
+ *	gate_all) and its marker matches one of the candidate texts (the
+ *	first text when it has no marker).  The text is cut from the marker
+ *	to where the end pattern finds the returned message, and recipients
+ *	are read with the recipient pattern (group 1, PCRE2 branch reset
+ *	"(?|...)" for several wordings).  A format that applies but finds
+ *	nobody lets the next one try.
+ *
+ *	A recipient's stretch of text runs from its match to the next
+ *	recipient match.  An address named again later (a session transcript
+ *	after a list) takes the first of its stretches that holds a status or
+ *	reply code.  Its status is the format's status pattern's group 1 in
+ *	that stretch, if set; its diagnostic the diagnostic pattern's group 1
+ *	in the stretch, else in the whole cut text, else the stretch itself.
+ *
+ *	RFC 3464 fields printed into the text (Final-Recipient, Action,
+ *	Status, Diagnostic-Code: one block per paragraph) are read too: they
+ *	add recipients the prose did not name, and give the others their
+ *	Action, and their Status when the diagnostic holds no code.
+ *
+ *	When no format found anybody, the first format that applied takes
+ *	its recipients from X-Failed-Recipients, then from the To: of the
+ *	returned message part, then from a To: field in the header block
+ *	quoted after the end marker, with the cut text (or the diagnostic
+ *	pattern's match) as the diagnostic.
+ *
+ *	Status convention: a recipient without status gets the first
+ *	enhanced status code (RFC 3463) in its diagnostic.  When the
+ *	diagnostic holds no enhanced code but a 4xx or 5xx SMTP reply code,
+ *	the status is that reply's class with subject and detail 0 ("550 No
+ *	such user" gives 5.0.0, "421 try later" gives 4.0.0), the generic
+ *	code RFC 3463 defines for "permanent/transient failure, no further
+ *	detail".  This applies uniformly to every recipient this engine
+ *	reads and never to RFC 3464 reports; nothing else is inferred.
  *
  *	Knowledge of particular MTAs belongs in formats.c, not here.
  * LIMITS
  *	Every pattern runs under PCRE2 match and depth limits (a limit hit
  *	counts as no match).  Diagnostics are capped at DIAG_MAX bytes.  At
- *	most max_recipients recipients.
+ *	most MAX_TEXTS text parts, MAX_HITS recipient matches per format and
+ *	max_recipients recipients; the report fields are looked for in the
+ *	first EMBED_SCAN_MAX bytes, an inline returned header in the first
+ *	INLINE_HEADER_MAX bytes after the end marker.  No recursion.
  * DIAGNOSTICS
  *	dsnx_formats_compile() names the format and pattern that failed to
  *	compile, with PCRE2's message and offset.
@@ -43,11 +79,25 @@
 #include "nonstd.h"
 #include "report.h"
 
+#ifdef HAVE_VALGRIND_VALGRIND_H
+#include <valgrind/valgrind.h>
+#define UNDER_VALGRIND() RUNNING_ON_VALGRIND
+#else
+#define UNDER_VALGRIND() 0
+#endif
+
 #define DIAG_MAX 2048
 #define MATCH_LIMIT 200000
 #define DEPTH_LIMIT 5000
+#define MAX_TEXTS 8		/* text parts looked at */
+#define MAX_HITS 64		/* recipient matches read */
+#define EMBED_SCAN_MAX (64 * 1024)	/* text scanned for report fields */
+#define INLINE_HEADER_MAX (16 * 1024)	/* inline returned header read */
 
-enum { P_FROM, P_SUBJECT, P_HEADER, P_MARKER, P_END, P_RECIPIENT, P_COUNT };
+enum {
+	P_FROM, P_SUBJECT, P_HEADER, P_MARKER, P_END, P_RECIPIENT, P_STATUS,
+	P_DIAGNOSTIC, P_COUNT
+};
 
 typedef struct compiled_format {
 	const dsnx_format_def *def;
@@ -61,7 +111,8 @@ struct dsnx_formats {
 };
 
 static const char *const pattern_names[P_COUNT] = {
-	"from", "subject", "header", "marker", "end", "recipient"
+	"from", "subject", "header", "marker", "end", "recipient", "status",
+	"diagnostic"
 };
 
 static const char *
@@ -73,7 +124,9 @@ def_pattern(const dsnx_format_def *d, int which)
 	case P_HEADER: return d->header;
 	case P_MARKER: return d->marker;
 	case P_END: return d->end;
-	default: return d->recipient;
+	case P_RECIPIENT: return d->recipient;
+	case P_STATUS: return d->status;
+	default: return d->diagnostic;
 	}
 }
 
@@ -150,8 +203,12 @@ dsnx_formats_compile(const dsnx_format_def *defs, dsnx_formats **out,
 				dsnx_formats_free(f);
 				return DSNX_EPARSE;
 			}
-			/* JIT is an optimisation; without it matching still works. */
-			(void)pcre2_jit_compile(f->v[i].re[k], PCRE2_JIT_COMPLETE);
+			/* JIT is an optimisation; without it matching still works.
+			 * JIT code reads whole words past the subject's end, which
+			 * memcheck reports; under valgrind the interpreter runs. */
+			if (!UNDER_VALGRIND())
+				(void)pcre2_jit_compile(f->v[i].re[k],
+				    PCRE2_JIT_COMPLETE);
 		}
 	}
 	pcre2_compile_context_free(cctx);
@@ -321,48 +378,83 @@ html_to_text(const char *h, size_t len, dsnx_buf *out)
 	return st == DSNX_ELIMIT ? DSNX_OK : st;
 }
 
-/* The human-readable text: first text/plain outside returned messages,
- * else the first text/html reduced to text. */
-static const char *
-pick_text(dsnx_report *r, size_t *len)
+/* ------------------------------------------------------ candidate texts */
+
+/* A text part that may hold the explanation: text/plain parts outside
+ * returned messages, in order, then text/html ones (reduced to text when
+ * first asked for). */
+typedef struct text_cand {
+	const dsnx_part *part;
+	const char *text;
+	size_t len;
+	int html;
+	int ready;
+} text_cand;
+
+typedef struct texts {
+	text_cand v[MAX_TEXTS];
+	unsigned n;
+} texts;
+
+static void
+collect_texts(dsnx_report *r, texts *t)
 {
 	dsnx_mime *m = r->mime;
-	const dsnx_part *html = NULL;
 	unsigned i;
+	int pass;
 
-	for (i = 0; i < m->part_count; i++) {
-		const dsnx_part *p = m->parts[i];
+	t->n = 0;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < m->part_count && t->n < MAX_TEXTS; i++) {
+			const dsnx_part *p = m->parts[i];
 
-		if (p->child != NULL || under_returned(p) || is_returned(p))
-			continue;
-		if (strcmp(p->type, "text") == 0 && strcmp(p->subtype, "plain") == 0) {
-			r->human_part = p;
-			return dsnx_part_text(m, p, len);
+			if (p->child != NULL || under_returned(p) || is_returned(p))
+				continue;
+			/* A multipart whose boundary could not be found is
+			 * read as the plain text it then is. */
+			if (!(strcmp(p->type, "text") == 0
+			    && strcmp(p->subtype, pass ? "html" : "plain") == 0)
+			    && !(pass == 0 && strcmp(p->type, "multipart") == 0))
+				continue;
+			t->v[t->n].part = p;
+			t->v[t->n].html = pass;
+			t->v[t->n].ready = 0;
+			t->n++;
 		}
-		if (html == NULL && strcmp(p->type, "text") == 0
-		    && strcmp(p->subtype, "html") == 0)
-			html = p;
-	}
-	if (html != NULL) {
+}
+
+/* The text of candidate i; NULL when memory ran out. */
+static const char *
+cand_text(dsnx_report *r, text_cand *c, size_t *len)
+{
+	if (!c->ready) {
 		const char *h;
 		size_t hlen;
-		dsnx_buf out;
-		char *t = NULL;
 
-		h = dsnx_part_text(m, html, &hlen);
+		h = dsnx_part_text(r->mime, c->part, &hlen);
 		if (h == NULL)
 			return NULL;
-		dsnx_buf_init(&out, hlen + 1);
-		if (html_to_text(h, hlen, &out) == DSNX_OK) {
-			t = dsnx_arena_strndup(&r->arena, dsnx_buf_str(&out), out.len);
-			*len = out.len;
+		if (c->html) {
+			dsnx_buf out;
+			char *t = NULL;
+
+			dsnx_buf_init(&out, hlen + 1);
+			if (html_to_text(h, hlen, &out) == DSNX_OK)
+				t = dsnx_arena_strndup(&r->arena, dsnx_buf_str(&out),
+				    out.len);
+			c->len = out.len;
+			dsnx_buf_free(&out);
+			if (t == NULL)
+				return NULL;
+			c->text = t;
+		} else {
+			c->text = h;
+			c->len = hlen;
 		}
-		dsnx_buf_free(&out);
-		r->human_part = html;
-		return t;
+		c->ready = 1;
 	}
-	*len = 0;
-	return "";
+	*len = c->len;
+	return c->text;
 }
 
 static void
@@ -412,74 +504,161 @@ squeeze(dsnx_report *r, const char *s, size_t len)
 	return out;
 }
 
-static int
-seen_address(dsnx_report *r, const char *addr)
+static dsnx_recipient *
+find_address(dsnx_report *r, const char *addr)
 {
 	unsigned i;
 
 	for (i = 0; i < r->rcpt_count; i++)
 		if (r->rcpts[i].recipient != NULL
 		    && strcasecmp(r->rcpts[i].recipient, addr) == 0)
-			return 1;
-	return 0;
+			return &r->rcpts[i];
+	return NULL;
+}
+
+/* Does the text hold an enhanced status code or a reply code? */
+static int
+has_code(const char *s, size_t len)
+{
+	dsnx_code c;
+	size_t ml;
+
+	return dsnx_code_find(s, len, &c, &ml) >= 0 || dsnx_reply_find(s, len) != 0;
+}
+
+/* A status code captured by a format's status pattern, validated. */
+static const char *
+status_in(matcher *mt, const compiled_format *cf, dsnx_report *r,
+    const char *text, size_t from, size_t to)
+{
+	size_t m0, m1, g0, g1;
+	dsnx_code code;
+	char buf[16];
+
+	if (cf->re[P_STATUS] == NULL
+	    || !run(mt, cf->re[P_STATUS], text, to, from, &m0, &m1, &g0, &g1)
+	    || g0 == PCRE2_UNSET || dsnx_code_parse(text + g0, g1 - g0, &code) < 0
+	    || dsnx_code_format(&code, buf, sizeof(buf)) == NULL)
+		return NULL;
+	return dsnx_report_text(r, buf, strlen(buf));
+}
+
+/* A diagnostic captured by a format's diagnostic pattern in text[from,
+ * to); 1 if found (*out NULL only when memory ran out). */
+static int
+diagnostic_in(matcher *mt, const compiled_format *cf, dsnx_report *r,
+    const char *text, size_t from, size_t to, const char **out)
+{
+	size_t m0, m1, g0, g1;
+
+	if (cf->re[P_DIAGNOSTIC] == NULL
+	    || !run(mt, cf->re[P_DIAGNOSTIC], text, to, from, &m0, &m1, &g0, &g1))
+		return 0;
+	if (g0 == PCRE2_UNSET) {
+		g0 = m0;
+		g1 = m1;
+	}
+	*out = squeeze(r, text + g0, g1 - g0);
+	return 1;
+}
+
+/* Where a recipient's own text starts: after the punctuation that closes
+ * its address ("<a@b>:", "a@b...", "\"a@b\",") and the white space. */
+static size_t
+past_address_end(const char *text, size_t pos, size_t end)
+{
+	while (pos < end && strchr(">]\")':;,. \t\r\n", text[pos]) != NULL
+	    && text[pos] != '\0')
+		pos++;
+	return pos;
 }
 
 typedef struct hit {
 	size_t line;        /* start of the whole match */
 	size_t after;       /* end of the address group */
 	const char *addr;
+	unsigned first;     /* index of the first hit with this address */
 } hit;
 
-/* Finds recipients with re in text[start, end).  Returns how many were
- * added, -1 for out of memory. */
+/*
+ * Finds recipients with the format's recipient pattern in text[start,
+ * end).  An address may be named more than once (a list, then a session
+ * transcript): its diagnostic is the stretch after its first mention
+ * that holds a status or reply code, else the stretch after the first.
+ * Returns how many were added, -1 for out of memory.
+ */
 static int
-read_recipients(matcher *mt, const pcre2_code *re, dsnx_report *r,
+read_recipients(matcher *mt, const compiled_format *cf, dsnx_report *r,
     const char *text, size_t start, size_t end)
 {
-	hit hits[64];
-	unsigned n = 0, i;
+	hit hits[MAX_HITS];
+	unsigned n = 0, i, k;
+	int added = 0, whole_state = 0;	/* diagnostic in the whole text: */
+	const char *whole = NULL;	/* 0 not looked, 1 found, -1 none */
 	size_t pos = start, m0, m1, g0, g1;
 
-	while (n < sizeof(hits) / sizeof(hits[0])
-	    && run(mt, re, text, end, pos, &m0, &m1, &g0, &g1)) {
+	while (n < MAX_HITS
+	    && run(mt, cf->re[P_RECIPIENT], text, end, pos, &m0, &m1, &g0, &g1)) {
 		if (g0 != PCRE2_UNSET && g1 > g0) {
 			const char *a = dsnx_report_address(r, text + g0, g1 - g0);
-			unsigned k;
-			int dup = 0;
 
-			if (a == NULL)
-				return -1;
-			for (k = 0; k < n; k++)
-				if (strcasecmp(hits[k].addr, a) == 0)
-					dup = 1;
-			if (!dup && strchr(a, '@') != NULL) {
+			if (a != NULL && strchr(a, '@') != NULL) {
 				hits[n].line = m0;
-				hits[n].after = g1;
+				hits[n].after = past_address_end(text, g1, end);
 				hits[n].addr = a;
+				hits[n].first = n;
+				for (k = 0; k < n; k++)
+					if (hits[k].first == k
+					    && strcasecmp(hits[k].addr, a) == 0) {
+						hits[n].first = k;
+						break;
+					}
 				n++;
 			}
 		}
 		pos = m1 > m0 ? m1 : m0 + 1;
 	}
 	for (i = 0; i < n; i++) {
-		size_t dend = i + 1 < n ? hits[i + 1].line : end;
+		unsigned pick = i;
+		size_t dend;
 		dsnx_recipient *rc;
 
-		if (seen_address(r, hits[i].addr))
+		if (hits[i].first != i || find_address(r, hits[i].addr) != NULL)
 			continue;
+		dend = i + 1 < n ? hits[i + 1].line : end;
+		if (!has_code(text + hits[i].after, dend - hits[i].after))
+			for (k = i + 1; k < n; k++) {
+				size_t e = k + 1 < n ? hits[k + 1].line : end;
+
+				if (hits[k].first == i
+				    && has_code(text + hits[k].after, e - hits[k].after)) {
+					pick = k;
+					break;
+				}
+			}
+		dend = pick + 1 < n ? hits[pick + 1].line : end;
 		if ((rc = dsnx_report_add(r)) == NULL)
-			return (r->flags & DSNX_REPORT_TRUNCATED) ? (int)i : -1;
+			return (r->flags & DSNX_REPORT_TRUNCATED) ? added : -1;
+		added++;
 		rc->recipient = hits[i].addr;
-		if (dend > hits[i].after) {
-			rc->diagnostic = squeeze(r, text + hits[i].after,
-			    dend - hits[i].after);
-			if (rc->diagnostic == NULL)
-				return -1;
-			if (rc->diagnostic[0] == '\0')
-				rc->diagnostic = NULL;
-		}
+		rc->status = status_in(mt, cf, r, text, hits[pick].line, dend);
+		if (diagnostic_in(mt, cf, r, text, hits[pick].line, dend,
+		    &rc->diagnostic))
+			;
+		else if (whole_state == 0 && (whole_state = diagnostic_in(mt, cf,
+		    r, text, start, end, &whole) ? 1 : -1) == 1 && whole == NULL)
+			return -1;
+		if (rc->diagnostic == NULL && whole_state == 1)
+			rc->diagnostic = whole;
+		else if (rc->diagnostic == NULL && dend > hits[pick].after)
+			rc->diagnostic = squeeze(r, text + hits[pick].after,
+			    dend - hits[pick].after);
+		if (rc->diagnostic == NULL && dend > hits[pick].after)
+			return -1;
+		if (rc->diagnostic != NULL && rc->diagnostic[0] == '\0')
+			rc->diagnostic = NULL;
 	}
-	return (int)n;
+	return added;
 }
 
 /* Fallback: addresses from a header field of the top-level header or of
@@ -502,7 +681,7 @@ recipients_from_header(dsnx_report *r, const dsnx_part *part,
 		const char *a = dsnx_report_address(r, p, len);
 		dsnx_recipient *rc;
 
-		if (a != NULL && strchr(a, '@') != NULL && !seen_address(r, a)) {
+		if (a != NULL && strchr(a, '@') != NULL && find_address(r, a) == NULL) {
 			if ((rc = dsnx_report_add(r)) == NULL)
 				return added;
 			rc->recipient = a;
@@ -516,61 +695,322 @@ recipients_from_header(dsnx_report *r, const dsnx_part *part,
 	return added;
 }
 
+/* ------------------------------------------------ lines of plain text */
+
+/* The line at *pos in t[0, end): sets *b and *e (line end, without CR)
+ * and moves *pos past the line end.  0 at the end of the text. */
+static int
+next_line(const char *t, size_t end, size_t *pos, size_t *b, size_t *e)
+{
+	const char *nl;
+
+	if (*pos >= end)
+		return 0;
+	*b = *pos;
+	nl = memchr(t + *pos, '\n', end - *pos);
+	*e = nl ? (size_t)(nl - t) : end;
+	*pos = nl ? *e + 1 : end;
+	if (*e > *b && t[*e - 1] == '\r')
+		(*e)--;
+	return 1;
+}
+
+/* If line t[b, e) is the field "name:", the offset of its value. */
+static size_t
+field_value(const char *t, size_t b, size_t e, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (e - b <= n || strncasecmp(t + b, name, n) != 0 || t[b + n] != ':')
+		return 0;
+	b += n + 1;
+	while (b < e && (t[b] == ' ' || t[b] == '\t'))
+		b++;
+	return b;
+}
+
+/*
+ * Fields of RFC 3464 recipient blocks written into the text itself (MTAs
+ * that print their report as prose, or a report whose MIME structure is
+ * broken).  Each paragraph holding a Final-Recipient is one block: a
+ * recipient the format did not find is added from it; one it found gets
+ * the block's Action, and its Status when the diagnostic holds no code of
+ * its own.  Returns -1 when memory ran out.
+ */
+static int
+read_embedded(dsnx_report *r, const char *t, size_t start, size_t end)
+{
+	size_t pos = start, b = 0, e = 0, v;
+	size_t fr0 = 0, fr1 = 0, st0 = 0, st1 = 0, ac0 = 0, ac1 = 0;
+	size_t dg0 = 0, dg1 = 0;
+	int more = 1, in_diag = 0;
+
+	if (end - start > EMBED_SCAN_MAX)
+		end = start + EMBED_SCAN_MAX;
+	while (more) {
+		more = next_line(t, end, &pos, &b, &e);
+		if (more && e > b && (t[b] == ' ' || t[b] == '\t')) {
+			if (in_diag)
+				dg1 = e;
+			continue;
+		}
+		in_diag = 0;
+		if (more && e > b) {
+			if ((v = field_value(t, b, e, "final-recipient")) != 0) {
+				fr0 = v;
+				fr1 = e;
+			} else if ((v = field_value(t, b, e, "status")) != 0) {
+				st0 = v;
+				st1 = v;
+				while (st1 < e && t[st1] != ' ' && t[st1] != '\t'
+				    && t[st1] != '(')
+					st1++;
+			} else if ((v = field_value(t, b, e, "action")) != 0) {
+				ac0 = v;
+				ac1 = v;
+				while (ac1 < e && ac1 - v < 16 && (t[ac1] | 0x20) >= 'a'
+				    && (t[ac1] | 0x20) <= 'z')
+					ac1++;
+			} else if ((v = field_value(t, b, e, "diagnostic-code")) != 0) {
+				dg0 = v;
+				dg1 = e;
+				in_diag = 1;
+			}
+			continue;
+		}
+		/* End of a paragraph. */
+		if (fr1 > fr0) {
+			const char *semi = memchr(t + fr0, ';', fr1 - fr0);
+			const char *a;
+			dsnx_recipient *rc;
+			dsnx_code code;
+			char buf[16];
+			int is_new = 0;
+
+			if (semi != NULL)
+				fr0 = (size_t)(semi - t) + 1;
+			a = dsnx_report_address(r, t + fr0, fr1 - fr0);
+			if (a != NULL && strchr(a, '@') != NULL) {
+				if ((rc = find_address(r, a)) == NULL) {
+					if ((rc = dsnx_report_add(r)) == NULL)
+						return (r->flags & DSNX_REPORT_TRUNCATED)
+						    ? 0 : -1;
+					rc->recipient = a;
+					is_new = 1;
+				}
+				if (is_new && dg1 > dg0) {
+					rc->diagnostic = squeeze(r, t + dg0, dg1 - dg0);
+					if (rc->diagnostic == NULL)
+						return -1;
+				}
+				if (rc->status == NULL && st1 > st0
+				    && dsnx_code_parse(t + st0, st1 - st0, &code) == 0
+				    && (rc->diagnostic == NULL
+				    || !has_code(rc->diagnostic, strlen(rc->diagnostic)))
+				    && dsnx_code_format(&code, buf, sizeof(buf)) != NULL
+				    && (rc->status = dsnx_report_text(r, buf,
+				    strlen(buf))) == NULL)
+					return -1;
+				if (rc->action == NULL && ac1 > ac0) {
+					char low[17];
+					size_t i;
+
+					for (i = 0; i < ac1 - ac0; i++)
+						low[i] = (char)(t[ac0 + i] | 0x20);
+					if ((rc->action = dsnx_report_text(r, low,
+					    ac1 - ac0)) == NULL)
+						return -1;
+				}
+			}
+		}
+		fr0 = fr1 = st0 = st1 = ac0 = ac1 = dg0 = dg1 = 0;
+	}
+	return 0;
+}
+
+/*
+ * Fallback for bounces that quote the returned message inline, without a
+ * MIME part: the To: field of the header block after the end marker.
+ */
+static int
+recipients_from_inline(dsnx_report *r, const char *t, size_t from,
+    size_t len, const char *diag)
+{
+	size_t pos = from, b, e, v, end = len;
+	unsigned lines = 0;
+	int added = 0;
+
+	if (end - from > INLINE_HEADER_MAX)
+		end = from + INLINE_HEADER_MAX;
+	/* Skip the marker line itself and blank lines, then read fields. */
+	(void)next_line(t, end, &pos, &b, &e);
+	while (next_line(t, end, &pos, &b, &e) && lines++ < 200) {
+		if (e == b) {
+			if (lines > 1)
+				break;
+			continue;
+		}
+		if ((v = field_value(t, b, e, "to")) != 0) {
+			const char *p = t + v, *stop = t + e;
+
+			while (p < stop) {
+				const char *comma = memchr(p, ',', (size_t)(stop - p));
+				size_t l = comma ? (size_t)(comma - p) : (size_t)(stop - p);
+				const char *a = dsnx_report_address(r, p, l);
+				dsnx_recipient *rc;
+
+				if (a != NULL && strchr(a, '@') != NULL
+				    && find_address(r, a) == NULL) {
+					if ((rc = dsnx_report_add(r)) == NULL)
+						return added;
+					rc->recipient = a;
+					rc->diagnostic = diag;
+					added++;
+				}
+				p += l;
+				if (p < stop)
+					p++;
+			}
+			break;
+		}
+	}
+	return added;
+}
+
+/*
+ * The status of a recipient with none: the first enhanced code in its
+ * diagnostic; else, by this engine's convention, a 4xx or 5xx reply code
+ * alone becomes its class with subject and detail 0 ("550" -> 5.0.0).
+ */
+static int
+complete_status(dsnx_report *r, dsnx_recipient *rc)
+{
+	dsnx_code code;
+	size_t ml, dlen;
+	char buf[16];
+	int reply;
+
+	if (rc->status != NULL || rc->diagnostic == NULL)
+		return 0;
+	dlen = strlen(rc->diagnostic);
+	if (dsnx_code_find(rc->diagnostic, dlen, &code, &ml) < 0) {
+		reply = dsnx_reply_find(rc->diagnostic, dlen);
+		if (reply < 400)
+			return 0;
+		code.cls = (unsigned char)(reply / 100);
+		code.subject = 0;
+		code.detail = 0;
+	}
+	if (dsnx_code_format(&code, buf, sizeof(buf)) == NULL)
+		return 0;
+	rc->status = dsnx_report_text(r, buf, strlen(buf));
+	return rc->status == NULL ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ the reader */
+
+static int
+gate(matcher *mt, const compiled_format *f, dsnx_report *r)
+{
+	int set = 0, ok = 0;
+
+	if (f->re[P_FROM] != NULL) {
+		set++;
+		ok += match_str(mt, f->re[P_FROM], r->from);
+		if (ok && !f->def->gate_all)
+			return 1;
+	}
+	if (f->re[P_SUBJECT] != NULL) {
+		set++;
+		ok += match_str(mt, f->re[P_SUBJECT], r->subject);
+		if (ok && !f->def->gate_all)
+			return 1;
+	}
+	if (f->re[P_HEADER] != NULL && (!f->def->gate_all || ok == set)) {
+		set++;
+		ok += match_any_header(mt, f->re[P_HEADER], r);
+	}
+	if (set == 0)
+		return 1;
+	return f->def->gate_all ? ok == set : ok > 0;
+}
+
 int
 dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 {
 	matcher mt;
-	const compiled_format *cf = NULL;
-	const char *text;
-	size_t len = 0, start, end, m0, m1;
-	unsigned i;
-	int n = 0;
+	const compiled_format *cf = NULL, *first = NULL;
+	const char *text = "", *ftext = "";
+	size_t len = 0, flen = 0, start = 0, fstart = 0, end, m0, m1;
+	texts tx;
+	unsigned i, c;
+	int n = 0, rc = 0;
 
 	mt.formats = formats;
 	mt.md = pcre2_match_data_create(4, NULL);
 	if (mt.md == NULL)
 		return -1;
 	note_returned(r);
-	if ((text = pick_text(r, &len)) == NULL) {
-		pcre2_match_data_free(mt.md);
-		return -1;
-	}
+	collect_texts(r, &tx);
 	for (i = 0; i < formats->count && cf == NULL; i++) {
 		const compiled_format *f = &formats->v[i];
-		int header_ok;
+		int found = 0;
 
-		if (f->re[P_FROM] == NULL && f->re[P_SUBJECT] == NULL
-		    && f->re[P_HEADER] == NULL)
-			header_ok = 1;
-		else
-			header_ok = match_str(&mt, f->re[P_FROM], r->from)
-			    || match_str(&mt, f->re[P_SUBJECT], r->subject)
-			    || (f->re[P_HEADER] != NULL
-			    && match_any_header(&mt, f->re[P_HEADER], r));
-		if (!header_ok)
+		if (!gate(&mt, f, r))
 			continue;
-		start = 0;
-		if (f->re[P_MARKER] != NULL) {
-			if (!run(&mt, f->re[P_MARKER], text, len, 0, &m0, &m1, NULL,
-			    NULL))
-				continue;
-			start = m0;
+		for (c = 0; c < tx.n && !found; c++) {
+			if ((text = cand_text(r, &tx.v[c], &len)) == NULL)
+				goto nomem;
+			if (f->re[P_MARKER] == NULL) {
+				start = 0;
+				found = 1;
+			} else if (run(&mt, f->re[P_MARKER], text, len, 0, &m0, &m1,
+			    NULL, NULL)) {
+				start = m0;
+				found = 1;
+			}
 		}
-		cf = f;
+		if (!found && tx.n == 0 && f->re[P_MARKER] == NULL) {
+			text = "";
+			len = start = 0;
+			found = 1;
+		}
+		if (!found)
+			continue;
+		if (first == NULL) {
+			first = f;
+			ftext = text;
+			flen = len;
+			fstart = start;
+		}
+		end = len;
+		if (run(&mt, f->re[P_END], text, len, start, &m0, &m1, NULL, NULL))
+			end = m0;
+		if (f->re[P_RECIPIENT] != NULL
+		    && (n = read_recipients(&mt, f, r, text, start, end)) < 0)
+			goto nomem;
+		if (read_embedded(r, text, start, len) < 0)
+			goto nomem;
+		if (r->rcpt_count > 0)
+			cf = f;
 	}
-	if (cf == NULL) {
-		pcre2_match_data_free(mt.md);
-		return 0;
-	}
-	end = len;
-	if (run(&mt, cf->re[P_END], text, len, start, &m0, &m1, NULL, NULL))
-		end = m0;
-	if (cf->re[P_RECIPIENT] != NULL)
-		n = read_recipients(&mt, cf->re[P_RECIPIENT], r, text, start, end);
-	if (n == 0 && r->rcpt_count == 0) {
-		const char *diag = squeeze(r, text + start, end - start);
+	if (cf == NULL && first != NULL) {
+		/* The first format that recognised the message, without a
+		 * recipient of its own: the addresses are in the header. */
+		const char *diag;
 
-		if (diag != NULL && diag[0] == '\0')
+		cf = first;
+		text = ftext;
+		len = flen;
+		start = fstart;
+		end = len;
+		if (run(&mt, cf->re[P_END], text, len, start, &m0, &m1, NULL, NULL))
+			end = m0;
+		if (!diagnostic_in(&mt, cf, r, text, start, end, &diag))
+			diag = squeeze(r, text + start, end - start);
+		if (diag == NULL)
+			goto nomem;
+		if (diag[0] == '\0')
 			diag = NULL;
 		n = recipients_from_header(r, r->mime->parts[0],
 		    "x-failed-recipients", diag);
@@ -580,12 +1020,19 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 
 			n = recipients_from_header(r, inner, "to", diag);
 		}
+		if (n == 0 && end < len)
+			n = recipients_from_inline(r, text, end, len, diag);
 	}
+	for (i = 0; i < r->rcpt_count; i++)
+		if (complete_status(r, &r->rcpts[i]) < 0)
+			goto nomem;
 	pcre2_match_data_free(mt.md);
-	if (n < 0)
-		return -1;
 	if (r->rcpt_count == 0)
 		return 0;
 	r->format = cf->def->name;
 	return 1;
+nomem:
+	rc = -1;
+	pcre2_match_data_free(mt.md);
+	return rc;
 }

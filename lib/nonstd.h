@@ -18,9 +18,16 @@ struct dsnx_report;
 
 /*
  * One format.  Every pattern is a PCRE2 pattern, compiled caseless and
- * multiline; NULL means "not used".  A message is of this format when one
- * of from/subject/header matches (header is tried against each raw header
- * field "Name: value") and, if marker is set, marker matches the text.
+ * multiline (^ and $ at LF or CRLF line ends); NULL means "not used".  A
+ * message is of this format when one of from/subject/header matches
+ * (header is tried against each raw header field "Name: value"), or all
+ * of those set when gate_all is nonzero, and, if marker is set, marker
+ * matches one of the message's text parts.
+ *
+ * A recipient's stretch of text runs from its recipient match to the next
+ * recipient match.  status and diagnostic are looked for in that stretch
+ * (diagnostic then in the whole bounce text); capture group 1 is the
+ * value (for diagnostic the whole match when there is no group 1).
  */
 typedef struct dsnx_format_def {
 	const char *name;
@@ -30,6 +37,9 @@ typedef struct dsnx_format_def {
 	const char *marker;     /* the bounce text: where the explanation starts */
 	const char *end;        /* the bounce text: where the returned message starts */
 	const char *recipient;  /* a recipient line; group 1 holds the address */
+	const char *status;     /* group 1: the recipient's status code */
+	const char *diagnostic; /* group 1: the recipient's diagnostic text */
+	int gate_all;           /* from, subject and header must all match */
 } dsnx_format_def;
 
 /* The shipped table, ended by an entry whose name is NULL. */

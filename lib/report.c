@@ -167,6 +167,16 @@ is_addr_char(int c)
 	    && c != ',' && c != ';' && c != '"' && c != '[' && c != ']');
 }
 
+/* RFC 5321 4.5.3.1.3: a path is at most 256 octets, so an address at
+ * most 254.  Anything longer is not an address. */
+#define ADDRESS_MAX 254
+
+static const char *
+address_copy(dsnx_report *r, const char *s, size_t len)
+{
+	return len > ADDRESS_MAX ? NULL : dsnx_report_text(r, s, len);
+}
+
 const char *
 dsnx_report_address(dsnx_report *r, const char *s, size_t len)
 {
@@ -185,7 +195,7 @@ dsnx_report_address(dsnx_report *r, const char *s, size_t len)
 	if (lt != NULL) {
 		gt = memchr(lt, '>', len - (size_t)(lt - s));
 		if (gt != NULL && gt > lt + 1)
-			return dsnx_report_text(r, lt + 1, (size_t)(gt - lt - 1));
+			return address_copy(r, lt + 1, (size_t)(gt - lt - 1));
 	}
 	/* The word around the first '@'. */
 	at = memchr(s, '@', len);
@@ -199,13 +209,13 @@ dsnx_report_address(dsnx_report *r, const char *s, size_t len)
 		while (e > at + 1 && (e[-1] == '.' || e[-1] == ':'))
 			e--;
 		if (b < at && e > at + 1)
-			return dsnx_report_text(r, b, (size_t)(e - b));
+			return address_copy(r, b, (size_t)(e - b));
 	}
 	/* A bare local part ("rfc822; postmaster") is still the address. */
 	for (b = s; b < s + len; b++)
 		if (!is_addr_char((unsigned char)*b))
 			return NULL;
-	return dsnx_report_text(r, s, len);
+	return address_copy(r, s, len);
 }
 
 void
@@ -415,8 +425,6 @@ dsnx_report_read(const dsnx_context *ctx, const char *buf, size_t len,
 		dsnx_report_free(r);
 		return st;
 	}
-	if (r->mime->errors)
-		r->flags |= DSNX_REPORT_MIME_ERRORS;
 	r->subject = dsnx_part_header_get(r->mime, r->mime->parts[0], "subject", 1);
 	r->from = dsnx_part_header_get(r->mime, r->mime->parts[0], "from", 1);
 
@@ -464,6 +472,9 @@ dsnx_report_read(const dsnx_context *ctx, const char *buf, size_t len,
 		r->not_dsn_why = auto_reply(r);
 	for (i = 0; i < r->rcpt_count; i++)
 		dsnx_report_complete(r, &r->rcpts[i]);
+	/* Last: decoding parts above can add MIME error bits. */
+	if (r->mime->errors)
+		r->flags |= DSNX_REPORT_MIME_ERRORS;
 	*out = r;
 	return DSNX_OK;
 }

@@ -58,7 +58,8 @@ dsnx_status dsnx_report_add_extra(dsnx_report *report, dsnx_recipient *rcpt,
 /* Arena copy of len bytes, made valid UTF-8 (U+FFFD for bad bytes). */
 const char *dsnx_report_text(dsnx_report *report, const char *s, size_t len);
 /* Extracts a bare address from "rfc822; <a@b>", "<a@b>", "Name <a@b>",
- * returning an arena string, or NULL when nothing address-like is there. */
+ * returning an arena string, or NULL when nothing address-like is there
+ * (or it is longer than an address can be, or memory ran out). */
 const char *dsnx_report_address(dsnx_report *report, const char *s,
     size_t len);
 /* Fills status (from the diagnostic when no valid Status was given) and

@@ -32,6 +32,13 @@ if [ -n "$missing" ]; then
 	apt-get install -y -qq $missing >/dev/null
 fi
 
+# The builds below are out of tree; automake refuses those while the
+# source tree itself is configured.
+if [ -f config.status ]; then
+	echo "== the source tree is configured in place: make distclean"
+	make -s distclean >/dev/null 2>&1 || rm -f config.status
+fi
+
 echo "== bootstrapping autotools"
 ./autogen.sh >/dev/null 2>&1 || ./autogen.sh
 

@@ -30,7 +30,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -72,7 +71,11 @@ path_join(const char *a, const char *b, const char *c)
 	size_t n = strlen(a) + strlen(b) + (c ? strlen(c) : 0) + 3;
 	char *p = malloc(n);
 
-	ck_assert_ptr_nonnull(p);
+	/* Used outside a test too (main), where ck_assert cannot report. */
+	if (p == NULL) {
+		fprintf(stderr, "test_corpus: out of memory\n");
+		exit(EXIT_FAILURE);
+	}
 	snprintf(p, n, "%s/%s%s%s", a, b, c ? "/" : "", c ? c : "");
 	return p;
 }
@@ -183,6 +186,19 @@ count_bad_utf8(const dsnx_report *r)
 	return bad;
 }
 
+/* Locale-independent ASCII classes for the manifest parser. */
+static int
+is_space(int c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static int
+is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
 /* Python's str.strip() for ASCII white space, as a new string. */
 static char *
 strip_dup(const char *s)
@@ -190,10 +206,10 @@ strip_dup(const char *s)
 	size_t n;
 	char *p;
 
-	while (*s != '\0' && isspace((unsigned char)*s))
+	while (*s != '\0' && is_space((unsigned char)*s))
 		s++;
 	n = strlen(s);
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
+	while (n > 0 && is_space((unsigned char)s[n - 1]))
 		n--;
 	p = strndup(s, n);
 	ck_assert_ptr_nonnull(p);
@@ -215,14 +231,15 @@ norm_addr(const char *a)
 		b++;
 	while (e > b && (e[-1] == '<' || e[-1] == '>'))
 		e--;
-	while (b < e && isspace((unsigned char)*b))
+	while (b < e && is_space((unsigned char)*b))
 		b++;
-	while (e > b && isspace((unsigned char)e[-1]))
+	while (e > b && is_space((unsigned char)e[-1]))
 		e--;
 	*e = '\0';
 	memmove(s, b, (size_t)(e - b) + 1);
 	for (p = s; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
 	if (strchr(s, '@') == NULL || (strlen(s) >= 8
 	    && strcmp(s + strlen(s) - 8, ".invalid") == 0)) {
 		free(s);
@@ -237,7 +254,7 @@ is_internal_status(const char *s)
 {
 	return strlen(s) == 7 && (s[0] == '2' || s[0] == '4' || s[0] == '5')
 	    && s[1] == '.' && s[2] == '0' && s[3] == '.' && s[4] == '9'
-	    && isdigit((unsigned char)s[5]) && isdigit((unsigned char)s[6]);
+	    && is_digit((unsigned char)s[5]) && is_digit((unsigned char)s[6]);
 }
 
 static const char *

@@ -1,5 +1,5 @@
 /*
- * ctype.h - structured MIME header values: Content-Type and parameters
+ * params.h - structured MIME header values: Content-Type and parameters
  *
  * Splits "type/subtype; name=value; ..." into its pieces, lower-casing
  * type, subtype and parameter names, unquoting quoted-strings, joining
@@ -9,8 +9,8 @@
  * allocated from the caller's arena.  Tolerant: junk is skipped, never
  * fatal; comments "(...)" are removed.
  */
-#ifndef DSNX_CTYPE_H
-#define DSNX_CTYPE_H
+#ifndef DSNX_PARAMS_H
+#define DSNX_PARAMS_H
 
 #include <stddef.h>
 #include "arena.h"

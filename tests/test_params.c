@@ -1,5 +1,5 @@
 /*
- * test_ctype - unit tests for lib/ctype.c
+ * test_params - unit tests for lib/params.c
  *
  * Content-Type and Content-Disposition values from RFC 2045, RFC 2183
  * and RFC 2231, the junk real mailers write, and hostile input.
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "ctype.h"
+#include "params.h"
 
 #define L(lit)	lit, (sizeof(lit) - 1)
 
@@ -436,9 +436,9 @@ START_TEST(cte)
 END_TEST
 
 static Suite *
-ctype_suite(void)
+params_suite(void)
 {
-	Suite  *s = suite_create("ctype");
+	Suite  *s = suite_create("params");
 	TCase  *tc;
 
 	tc = tcase_create("content-type");
@@ -475,7 +475,7 @@ ctype_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(ctype_suite());
+	SRunner *sr = srunner_create(params_suite());
 	int	failed;
 
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,8 +1,8 @@
 /*
  * NAME
- *	ctype - Content-Type and similar structured header values
+ *	params - Content-Type and similar structured header values
  * SYNOPSIS
- *	#include "ctype.h"
+ *	#include "params.h"
  *
  *	dsnx_status dsnx_ctype_parse(dsnx_arena *arena, const char *value,
  *		size_t len, dsnx_ctype *out)
@@ -52,7 +52,7 @@
 
 #include "buf.h"
 #include "codec.h"
-#include "ctype.h"
+#include "params.h"
 
 #define CTYPE_MAX_PARAMS	128
 #define RFC2231_MAX_SECTIONS	64
