@@ -563,12 +563,13 @@ diagnostic_in(matcher *mt, const compiled_format *cf, dsnx_report *r,
 }
 
 /* Where a recipient's own text starts: after the punctuation that closes
- * its address ("<a@b>:", "a@b...", "\"a@b\",") and the white space. */
+ * its address ("<a@b>:", "a@b...", "\"a@b\",") and blanks on its line.
+ * The caller clamps it to the start of the next recipient's match. */
 static size_t
 past_address_end(const char *text, size_t pos, size_t end)
 {
-	while (pos < end && strchr(">]\")':;,. \t\r\n", text[pos]) != NULL
-	    && text[pos] != '\0')
+	while (pos < end && text[pos] != '\0'
+	    && strchr(">]\")':;,. \t", text[pos]) != NULL)
 		pos++;
 	return pos;
 }
@@ -617,6 +618,14 @@ read_recipients(matcher *mt, const compiled_format *cf, dsnx_report *r,
 			}
 		}
 		pos = m1 > m0 ? m1 : m0 + 1;
+	}
+	/* A stretch ends where the next match starts, even if that match
+	 * began inside the punctuation skipped after this address. */
+	for (i = 0; i < n; i++) {
+		size_t limit = i + 1 < n ? hits[i + 1].line : end;
+
+		if (hits[i].after > limit)
+			hits[i].after = limit;
 	}
 	for (i = 0; i < n; i++) {
 		unsigned pick = i;

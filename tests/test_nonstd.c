@@ -115,6 +115,36 @@ START_TEST(test_exim)
 }
 END_TEST
 
+START_TEST(test_adjacent_recipients)
+{
+	/* Addresses on consecutive indented lines: each recipient's text
+	 * ends where the next one's line starts (a stretch running past it
+	 * once read out of bounds). */
+	dsnx_report *r = read_msg(
+	    "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	    "Subject: Mail delivery failed: returning message to sender\n"
+	    "\n"
+	    "This message was created automatically by mail delivery software.\n"
+	    "\n"
+	    "A message that you sent could not be delivered to one or more of its\n"
+	    "recipients. This is a permanent error. The following address(es) failed:\n"
+	    "\n"
+	    "  la@example.org\n"
+	    "  lb@example.org\n"
+	    "    550 5.1.1 No such user\n");
+
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 2);
+	ck_assert_str_eq(dsnx_report_recipient(r, 0)->recipient, "la@example.org");
+	ck_assert_str_eq(dsnx_report_recipient(r, 1)->recipient, "lb@example.org");
+	ck_assert_str_eq(dsnx_report_recipient(r, 1)->status, "5.1.1");
+	if (dsnx_report_recipient(r, 0)->diagnostic != NULL)
+		ck_assert_ptr_null(strstr(dsnx_report_recipient(r, 0)->diagnostic,
+		    "lb@"));
+	dsnx_report_free(r);
+}
+END_TEST
+
 START_TEST(test_failed_recipients_fallback)
 {
 	/* Exim's marker, but no indented address: the header names them. */
@@ -224,6 +254,7 @@ nonstd_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_qmail);
 	tcase_add_test(tc, test_exim);
+	tcase_add_test(tc, test_adjacent_recipients);
 	tcase_add_test(tc, test_failed_recipients_fallback);
 	tcase_add_test(tc, test_old_sendmail);
 	tcase_add_test(tc, test_html_only);
