@@ -185,7 +185,12 @@ print_text(const char *file, const dsnx_report *r)
 
 		fputs("  ", stdout);
 		print_safe(rc->recipient ? rc->recipient : "(unknown recipient)", 255);
-		printf(": %s", outcome ? outcome : (rc->action ? rc->action : "?"));
+		if (outcome != NULL)
+			printf(": %s", outcome);
+		else if (rc->action != NULL)
+			printf(": action %s", rc->action);
+		else
+			fputs(": no Action stated", stdout);
 		if (rc->status != NULL) {
 			printf(", status %s", rc->status);
 			if (dsnx_code_parse(rc->status, strlen(rc->status), &code) == 0)
