@@ -7,10 +7,9 @@
  * stderr and, with --json, as an object with an "error" member, so that
  * output lines stay one per input; processing goes on with the next file.
  *
- * The outcome (delayed, expired, failed, delivered) is derived from what
- * the message states (Action and Status), nothing else.  Reason, cause and
- * rule come from rule files, which this version does not read yet: they
- * are printed as null.
+ * Outcome, reason, cause, rule and severity come from the rule set
+ * (dsnx_classify()); a pattern stopped by the PCRE2 limits is reported on
+ * stderr, since it counted as no match.
  */
 #include "config.h"
 
@@ -21,31 +20,6 @@
 #include <jansson.h>
 
 #include "cli.h"
-
-/*
- * delayed: still retrying.  expired: gave up after retrying (Action failed
- * with a 4.x.x status, or X.4.7).  failed: permanent.  delivered: success,
- * relay and expansion notices.  NULL when the message does not say.
- */
-static const char *
-outcome_of(const dsnx_recipient *rc)
-{
-	const char *a = rc->action, *s = rc->status;
-
-	if (a == NULL)
-		return NULL;
-	if (strcmp(a, "delayed") == 0)
-		return "delayed";
-	if (strcmp(a, "delivered") == 0 || strcmp(a, "relayed") == 0
-	    || strcmp(a, "expanded") == 0)
-		return "delivered";
-	if (strcmp(a, "failed") == 0) {
-		if (s != NULL && (s[0] == '4' || strcmp(s + 1, ".4.7") == 0))
-			return "expired";
-		return "failed";
-	}
-	return NULL;
-}
 
 static json_t *
 jstr(const char *s)
@@ -64,7 +38,7 @@ jdate(int valid, time_t t)
 }
 
 static json_t *
-recipient_json(const dsnx_recipient *rc)
+recipient_json(const dsnx_recipient *rc, const dsnx_verdict *v)
 {
 	json_t *o = json_object();
 	char reply[8];
@@ -83,11 +57,13 @@ recipient_json(const dsnx_recipient *rc)
 	json_object_set_new(o, "will_retry_until",
 	    jdate(rc->has_will_retry_until, rc->will_retry_until));
 	json_object_set_new(o, "final_log_id", jstr(rc->final_log_id));
-	json_object_set_new(o, "outcome", jstr(outcome_of(rc)));
-	json_object_set_new(o, "reason", json_null());
-	json_object_set_new(o, "cause", json_null());
-	json_object_set_new(o, "rule", json_null());
-	json_object_set_new(o, "severity", json_null());
+	json_object_set_new(o, "outcome", jstr(v->outcome));
+	json_object_set_new(o, "reason", jstr(v->reason));
+	json_object_set_new(o, "cause", jstr(v->cause));
+	json_object_set_new(o, "rule", jstr(v->rule));
+	json_object_set_new(o, "severity", jstr(v->severity));
+	if (v->outcome_rule != NULL)
+		json_object_set_new(o, "outcome_rule", jstr(v->outcome_rule));
 	if (rc->extra_count > 0) {
 		json_t *x = json_object();
 		unsigned i;
@@ -114,7 +90,7 @@ print_json_line(json_t *o)
 }
 
 static void
-print_json(const char *file, const dsnx_report *r)
+print_json(const char *file, const dsnx_report *r, const dsnx_verdict *vs)
 {
 	json_t *o = json_object(), *list = json_array();
 	time_t t = 0;
@@ -134,7 +110,7 @@ print_json(const char *file, const dsnx_report *r)
 		    jstr(dsnx_report_original_envelope_id(r)));
 		for (i = 0; i < n; i++)
 			json_array_append_new(list,
-			    recipient_json(dsnx_report_recipient(r, i)));
+			    recipient_json(dsnx_report_recipient(r, i), &vs[i]));
 	} else if (dsnx_report_not_dsn_why(r) != NULL) {
 		json_object_set_new(o, "not_dsn", jstr(dsnx_report_not_dsn_why(r)));
 	}
@@ -159,7 +135,8 @@ print_safe(const char *s, size_t max)
 }
 
 static void
-print_text(const char *file, const dsnx_report *r)
+print_text(const char *file, const dsnx_report *r, const dsnx_verdict *vs,
+    const dsnx_ruleset *rules)
 {
 	unsigned i, n = dsnx_report_recipient_count(r);
 
@@ -179,7 +156,8 @@ print_text(const char *file, const dsnx_report *r)
 	printf(", %u recipient%s\n", n, n == 1 ? "" : "s");
 	for (i = 0; i < n; i++) {
 		const dsnx_recipient *rc = dsnx_report_recipient(r, i);
-		const char *outcome = outcome_of(rc);
+		const char *outcome = vs[i].outcome;
+		dsnx_cause_text ct;
 		dsnx_code code;
 		const char *meaning = NULL;
 
@@ -211,6 +189,18 @@ print_text(const char *file, const dsnx_report *r)
 			print_safe(rc->diagnostic, 400);
 			putchar('\n');
 		}
+		if (vs[i].cause != NULL) {
+			printf("    cause: %s (%s", vs[i].cause, vs[i].reason);
+			if (vs[i].rule != NULL)
+				printf(", rule %s", vs[i].rule);
+			putchar(')');
+			if (dsnx_cause_text_get(rules, vs[i].cause, "en", &ct) == 0
+			    && ct.title != NULL)
+				printf(": %s", ct.title);
+			putchar('\n');
+		} else {
+			printf("    cause: not recognised (%s)\n", vs[i].reason);
+		}
 		if (rc->has_will_retry_until) {
 			char buf[32];
 
@@ -218,6 +208,28 @@ print_text(const char *file, const dsnx_report *r)
 			    dsnx_date_format(rc->will_retry_until, buf, sizeof(buf)));
 		}
 	}
+}
+
+/* Classifies every recipient; *out gets one verdict each (malloc'ed). */
+static int
+classify_all(const dsnx_ruleset *rules, const char *file,
+    const dsnx_report *r, dsnx_verdict **out)
+{
+	unsigned i, n = dsnx_report_recipient_count(r);
+	dsnx_verdict *vs = calloc(n ? n : 1, sizeof(*vs));
+
+	*out = vs;
+	if (vs == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (dsnx_classify(rules, r, i, &vs[i]) != DSNX_OK)
+			return -1;
+		if (vs[i].limit_hits > 0)
+			fprintf(stderr, "%s: %s: recipient %u: %u pattern%s stopped by "
+			    "the PCRE2 limits (counted as no match)\n", progname, file,
+			    i + 1, vs[i].limit_hits, vs[i].limit_hits == 1 ? "" : "s");
+	}
+	return 0;
 }
 
 static void
@@ -236,8 +248,9 @@ print_error(const char *file, const char *why, int json)
 int
 cmd_classify(int argc, char **argv)
 {
-	int json = 0, strict = 0, status = 0, i, first = 0;
-	const char *rules = NULL;
+	int json = 0, strict = 0, status = 0, i, first = 0, k;
+	const char *rules_dir = NULL, *site_dir = NULL;
+	dsnx_ruleset *rules;
 	dsnx_context *ctx = NULL;
 	dsnx_error_t err;
 	dsnx_limits limits;
@@ -248,11 +261,11 @@ cmd_classify(int argc, char **argv)
 			json = 1;
 		else if (strcmp(argv[i], "--strict") == 0)
 			strict = 1;
-		else if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc)
-			rules = argv[++i];
-		else if (strncmp(argv[i], "--rules=", 8) == 0)
-			rules = argv[i] + 8;
-		else if (strcmp(argv[i], "--") == 0) {
+		else if ((k = cli_rule_option(argc, argv, &i, &rules_dir,
+		    &site_dir)) != 0) {
+			if (k < 0)
+				return EXIT_TROUBLE;
+		} else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -264,11 +277,11 @@ cmd_classify(int argc, char **argv)
 	}
 	first = i;
 	if (first >= argc) {
-		fprintf(stderr, "usage: %s classify [--rules DIR] [--json] "
-		    "[--strict] FILE...\n", progname);
+		fprintf(stderr, "usage: %s classify [--rules DIR] [--site-rules DIR] "
+		    "[--json] [--strict] FILE...\n", progname);
 		return EXIT_TROUBLE;
 	}
-	if (rules != NULL && cli_check_rules_dir(rules) != 0)
+	if ((rules = cli_load_rules(rules_dir, site_dir, NULL)) == NULL)
 		return EXIT_TROUBLE;
 	dsnx_limits_init(&limits);
 	memset(&err, 0, sizeof(err));
@@ -276,6 +289,7 @@ cmd_classify(int argc, char **argv)
 		fprintf(stderr, "%s: %s%s%s\n", progname, err.source,
 		    err.source[0] ? ": " : "", err.text[0] ? err.text
 		    : dsnx_strstatus(st));
+		dsnx_ruleset_unref(rules);
 		return EXIT_TROUBLE;
 	}
 	for (i = first; i < argc; i++) {
@@ -283,6 +297,7 @@ cmd_classify(int argc, char **argv)
 		char why[256], *buf;
 		size_t len;
 		dsnx_report *r;
+		dsnx_verdict *vs;
 
 		if (cli_read_file(file, limits.max_message, &buf, &len, why,
 		    sizeof(why)) != 0) {
@@ -297,15 +312,25 @@ cmd_classify(int argc, char **argv)
 			status = EXIT_TROUBLE;
 			continue;
 		}
+		if (classify_all(rules, file, r, &vs) != 0) {
+			print_error(file, dsnx_strstatus(DSNX_ENOMEM), json);
+			free(vs);
+			dsnx_report_free(r);
+			free(buf);
+			status = EXIT_TROUBLE;
+			continue;
+		}
 		if (json)
-			print_json(file, r);
+			print_json(file, r, vs);
 		else
-			print_text(file, r);
+			print_text(file, r, vs, rules);
+		free(vs);
 		if (strict && !dsnx_report_is_dsn(r) && status == 0)
 			status = EXIT_FINDING;
 		dsnx_report_free(r);
 		free(buf);
 	}
 	dsnx_context_free(ctx);
+	dsnx_ruleset_unref(rules);
 	return status;
 }

@@ -24,9 +24,23 @@ extern const char *progname;
 int cli_read_file(const char *path, size_t limit, char **buf, size_t *len,
     char *why, size_t why_size);
 
-/* Checks a --rules argument: an existing, readable directory. */
-int cli_check_rules_dir(const char *dir);
+/*
+ * Loads the rule set from rules_dir (NULL: the installed directory) and
+ * site_dir (NULL: the installed site directory when rules_dir is NULL,
+ * else none).  Problems go to stderr as "file:line:col: message".
+ * Returns NULL after printing them.
+ */
+dsnx_ruleset *cli_load_rules(const char *rules_dir, const char *site_dir,
+    unsigned *problems);
+
+/* Consumes --rules DIR / --site-rules DIR (and the --x=DIR forms) at
+ * argv[*i]; returns 1 if it did, 0 if argv[*i] is something else, -1 for
+ * a missing argument (after printing why). */
+int cli_rule_option(int argc, char **argv, int *i, const char **rules,
+    const char **site);
 
 int cmd_classify(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
 
 #endif

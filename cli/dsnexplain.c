@@ -22,29 +22,92 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: %s classify [--rules DIR] [--json] [--strict] FILE...\n"
+	    "usage: %s classify [RULE OPTIONS] [--json] [--strict] FILE...\n"
+	    "       %s explain [RULE OPTIONS] FILE\n"
+	    "       %s lint [RULE OPTIONS]\n"
 	    "       %s --version | --help\n"
 	    "\n"
 	    "classify  read each FILE ('-' is standard input), say whether it is\n"
-	    "          a delivery status notification, and what it reports for\n"
-	    "          each recipient (one JSON object per line with --json)\n",
-	    progname, progname);
+	    "          a delivery status notification, what it reports for each\n"
+	    "          recipient and why (one JSON object per line with --json)\n"
+	    "explain   show what was read from FILE and, per recipient, which\n"
+	    "          rules were tried, which condition failed, which one won\n"
+	    "lint      check the rule files and run every rule's examples\n"
+	    "\n"
+	    "RULE OPTIONS: --rules DIR (default %s)\n"
+	    "              --site-rules DIR (default %s when --rules is not given)\n",
+	    progname, progname, progname, progname, DSNX_RULES_DIR,
+	    DSNX_SITE_RULES_DIR);
+}
+
+static void
+print_problem(const dsnx_error_t *err, void *arg)
+{
+	unsigned *count = arg;
+
+	(*count)++;
+	if (err->line > 0)
+		fprintf(stderr, "%s:%d:%d: %s\n", err->source, err->line,
+		    err->column, err->text);
+	else
+		fprintf(stderr, "%s: %s\n", err->source, err->text);
 }
 
 int
-cli_check_rules_dir(const char *dir)
+cli_rule_option(int argc, char **argv, int *i, const char **rules,
+    const char **site)
 {
-	struct stat sb;
+	static const struct {
+		const char *name;
+		size_t len;
+	} opts[2] = { { "--rules", 7 }, { "--site-rules", 12 } };
+	const char **dst[2] = { rules, site };
+	int k;
 
-	if (stat(dir, &sb) != 0) {
-		fprintf(stderr, "%s: %s: %s\n", progname, dir, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(sb.st_mode)) {
-		fprintf(stderr, "%s: %s: not a directory\n", progname, dir);
-		return -1;
+	for (k = 0; k < 2; k++) {
+		const char *a = argv[*i];
+
+		if (strncmp(a, opts[k].name, opts[k].len) != 0)
+			continue;
+		if (a[opts[k].len] == '=') {
+			*dst[k] = a + opts[k].len + 1;
+			return 1;
+		}
+		if (a[opts[k].len] != '\0')
+			continue;
+		if (*i + 1 >= argc) {
+			fprintf(stderr, "%s: %s needs a directory\n", progname,
+			    opts[k].name);
+			return -1;
+		}
+		*dst[k] = argv[++*i];
+		return 1;
 	}
 	return 0;
+}
+
+dsnx_ruleset *
+cli_load_rules(const char *rules_dir, const char *site_dir, unsigned *problems)
+{
+	dsnx_ruleset *set = NULL;
+	unsigned count = 0;
+	dsnx_status st;
+
+	if (rules_dir == NULL) {
+		rules_dir = DSNX_RULES_DIR;
+		if (site_dir == NULL)
+			site_dir = DSNX_SITE_RULES_DIR;
+	}
+	st = dsnx_ruleset_load(rules_dir, site_dir, print_problem, &count, &set);
+	if (problems != NULL)
+		*problems = count;
+	if (st != DSNX_OK) {
+		fprintf(stderr, "%s: rules in %s%s%s not loaded: %u problem%s (%s)\n",
+		    progname, rules_dir, site_dir ? " and " : "", site_dir ? site_dir
+		    : "", count, count == 1 ? "" : "s", dsnx_strstatus(st));
+		return NULL;
+	}
+	return set;
 }
 
 int
@@ -136,6 +199,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "classify") == 0)
 		return cmd_classify(argc - 1, argv + 1);
+	if (strcmp(argv[1], "explain") == 0)
+		return cmd_explain(argc - 1, argv + 1);
+	if (strcmp(argv[1], "lint") == 0)
+		return cmd_lint(argc - 1, argv + 1);
 	fprintf(stderr, "%s: unknown command '%s'\n", progname, argv[1]);
 	usage(stderr);
 	return EXIT_TROUBLE;

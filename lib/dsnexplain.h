@@ -295,6 +295,85 @@ const dsnx_part *dsnx_report_status_part(const dsnx_report *report);
 const dsnx_part *dsnx_report_returned_part(const dsnx_report *report);
 const dsnx_part *dsnx_report_human_part(const dsnx_report *report);
 
+/* --------------------------------------------------------------- rules */
+
+/*
+ * A rule set: the rules and the cause catalogue read from a directory of
+ * JSON rule files and, optionally, a directory of site rules read after it
+ * (see dsnexplain-rules(5)).  Immutable once loaded and reference-counted,
+ * so a milter can swap in a new set while threads still use the old one.
+ */
+typedef struct dsnx_ruleset dsnx_ruleset;
+
+/* Called once per problem found while loading; err->source is the file,
+ * err->line/column the place, err->text the message. */
+typedef void dsnx_error_fn(const dsnx_error_t *err, void *arg);
+
+/*
+ * Loads every *.json file of dir (in name order), then of site_dir (may
+ * be NULL; a missing site_dir is not an error), compiles the patterns,
+ * indexes the rules and runs every rule's examples.  Every problem goes to
+ * on_error (may be NULL); if there was any, nothing is returned and the
+ * result is DSNX_EPARSE (DSNX_EIO when a file could not be read).
+ */
+dsnx_status dsnx_ruleset_load(const char *dir, const char *site_dir,
+    dsnx_error_fn *on_error, void *arg, dsnx_ruleset **out);
+dsnx_ruleset *dsnx_ruleset_ref(dsnx_ruleset *rules);
+void dsnx_ruleset_unref(dsnx_ruleset *rules);
+unsigned dsnx_ruleset_rule_count(const dsnx_ruleset *rules);
+unsigned dsnx_ruleset_cause_count(const dsnx_ruleset *rules);
+/* How many examples loading ran (all passed, or loading failed). */
+unsigned dsnx_ruleset_example_count(const dsnx_ruleset *rules);
+
+/* What the rules say of one recipient.  Strings are static or belong to
+ * the rule set. */
+typedef struct dsnx_verdict {
+	const char *outcome;      /* delayed, expired, failed, delivered; NULL if unknown */
+	const char *reason;       /* Sisimai vocabulary; "undefined" when no rule matched */
+	const char *cause;        /* catalogue key, NULL when no rule matched */
+	const char *rule;         /* id of the cause rule, NULL when none matched */
+	const char *outcome_rule; /* id of the outcome rule that decided, or NULL */
+	const char *severity;     /* "info", "warning" or "error" */
+	unsigned limit_hits;      /* patterns stopped by the PCRE2 limits (no match) */
+} dsnx_verdict;
+
+/* How a rule fared, for dsnx_classify_trace(). */
+typedef struct dsnx_trace_step {
+	const char *rule;         /* rule id */
+	const char *kind;         /* "outcome" or "cause" */
+	int matched;              /* 1 if every condition held */
+	const char *failed;       /* the first condition that failed ("diagnostic", "unless", ...) */
+	int prefiltered;          /* 1 when the literal prefilter ruled it out */
+} dsnx_trace_step;
+typedef void dsnx_trace_fn(const dsnx_trace_step *step, void *arg);
+
+/* Classifies recipient i of report.  DSNX_EINVAL for a bad index. */
+dsnx_status dsnx_classify(const dsnx_ruleset *rules, const dsnx_report *report,
+    unsigned i, dsnx_verdict *out);
+/* The same, reporting every rule considered (in order) to trace. */
+dsnx_status dsnx_classify_trace(const dsnx_ruleset *rules,
+    const dsnx_report *report, unsigned i, dsnx_verdict *out,
+    dsnx_trace_fn *trace, void *arg);
+
+/* The outcome Action and Status alone give (before outcome rules). */
+const char *dsnx_outcome_of(const dsnx_recipient *rcpt);
+
+/* The catalogue.  Text in language lang ("en", ...); NULL members when
+ * absent.  dsnx_cause_text returns -1 for an unknown cause. */
+typedef struct dsnx_cause_text {
+	const char *who;          /* "sender", "recipient-side", "our-admin" */
+	const char *title;
+	const char *summary;
+	const char *sender;
+	const char *const *admin; /* admin_count hints */
+	unsigned admin_count;
+	const char *const *references;
+	unsigned reference_count;
+} dsnx_cause_text;
+
+int dsnx_cause_text_get(const dsnx_ruleset *rules, const char *cause,
+    const char *lang, dsnx_cause_text *out);
+
 #ifdef __cplusplus
 }
 #endif

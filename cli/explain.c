@@ -1,0 +1,168 @@
+/*
+ * explain - "dsnexplain explain": show how a bounce was read and classified
+ *
+ * Prints what the library read from the message (format, parts, fields)
+ * and, per recipient, every rule the index let through in the order tried,
+ * with the condition that failed (or that the literal prefilter ruled it
+ * out), and the verdict.  Message text is shown with control characters
+ * replaced.  Output is for people; its layout is not a contract.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void
+show(const char *label, const char *value)
+{
+	size_t i;
+
+	if (value == NULL)
+		return;
+	printf("  %-19s ", label);
+	for (i = 0; value[i] != '\0' && i < 600; i++) {
+		unsigned char c = (unsigned char)value[i];
+
+		putchar(c < 32 || c == 127 ? ' ' : c);
+	}
+	if (value[i] != '\0')
+		fputs("...", stdout);
+	putchar('\n');
+}
+
+static void
+show_part(const char *label, const dsnx_part *p)
+{
+	dsnx_span s;
+
+	if (p == NULL)
+		return;
+	s = dsnx_part_whole(p);
+	printf("  %-19s part %u, %s/%s, bytes %zu-%zu\n", label,
+	    dsnx_part_index(p), dsnx_part_type(p), dsnx_part_subtype(p), s.start,
+	    s.end);
+}
+
+static void
+trace_step(const dsnx_trace_step *step, void *arg)
+{
+	unsigned *n = arg;
+
+	(*n)++;
+	if (step->matched)
+		printf("    %-7s %-44s MATCHED\n", step->kind, step->rule);
+	else
+		printf("    %-7s %-44s no: %s%s\n", step->kind, step->rule,
+		    step->failed ? step->failed : "?",
+		    step->prefiltered ? " (literal absent)" : "");
+}
+
+int
+cmd_explain(int argc, char **argv)
+{
+	const char *rules_dir = NULL, *site_dir = NULL, *file = NULL;
+	dsnx_ruleset *rules;
+	dsnx_context *ctx;
+	dsnx_report *r;
+	char why[256], *buf;
+	size_t len;
+	unsigned i, n;
+	int k, a;
+
+	for (a = 1; a < argc; a++) {
+		if ((k = cli_rule_option(argc, argv, &a, &rules_dir, &site_dir)) < 0)
+			return EXIT_TROUBLE;
+		if (k == 0) {
+			if (file != NULL || (argv[a][0] == '-' && argv[a][1] != '\0')) {
+				fprintf(stderr, "usage: %s explain [--rules DIR] "
+				    "[--site-rules DIR] FILE\n", progname);
+				return EXIT_TROUBLE;
+			}
+			file = argv[a];
+		}
+	}
+	if (file == NULL) {
+		fprintf(stderr, "usage: %s explain [--rules DIR] [--site-rules DIR] "
+		    "FILE\n", progname);
+		return EXIT_TROUBLE;
+	}
+	if ((rules = cli_load_rules(rules_dir, site_dir, NULL)) == NULL)
+		return EXIT_TROUBLE;
+	if (dsnx_context_new(NULL, &ctx, NULL) != DSNX_OK) {
+		dsnx_ruleset_unref(rules);
+		return EXIT_TROUBLE;
+	}
+	if (cli_read_file(file, dsnx_context_limits(ctx)->max_message, &buf, &len,
+	    why, sizeof(why)) != 0) {
+		fprintf(stderr, "%s: %s: %s\n", progname, file, why);
+		dsnx_context_free(ctx);
+		dsnx_ruleset_unref(rules);
+		return EXIT_TROUBLE;
+	}
+	if (dsnx_report_read(ctx, buf, len, &r) != DSNX_OK) {
+		fprintf(stderr, "%s: %s: cannot read the message\n", progname, file);
+		free(buf);
+		dsnx_context_free(ctx);
+		dsnx_ruleset_unref(rules);
+		return EXIT_TROUBLE;
+	}
+	printf("%s: %s", file, dsnx_report_is_dsn(r) ? "a DSN" : "not a DSN");
+	if (dsnx_report_is_dsn(r))
+		printf(", read as %s", dsnx_report_format(r));
+	else if (dsnx_report_not_dsn_why(r) != NULL)
+		printf(" (%s)", dsnx_report_not_dsn_why(r));
+	printf(", %u MIME part%s%s\n", dsnx_mime_part_count(dsnx_report_mime(r)),
+	    dsnx_mime_part_count(dsnx_report_mime(r)) == 1 ? "" : "s",
+	    dsnx_report_flags(r) & DSNX_REPORT_MIME_ERRORS
+	    ? ", with MIME problems" : "");
+	show("Subject:", dsnx_report_subject(r));
+	show("From:", dsnx_report_from(r));
+	show("Reporting-MTA:", dsnx_report_reporting_mta(r));
+	show("Arrival-Date:", dsnx_report_arrival_date_raw(r));
+	show_part("human-readable:", dsnx_report_human_part(r));
+	show_part("delivery-status:", dsnx_report_status_part(r));
+	show_part("returned message:", dsnx_report_returned_part(r));
+	n = dsnx_report_recipient_count(r);
+	for (i = 0; i < n; i++) {
+		const dsnx_recipient *rc = dsnx_report_recipient(r, i);
+		dsnx_verdict v;
+		unsigned tried = 0;
+		char reply[8];
+
+		printf("\nrecipient %u: %s\n", i + 1, rc->recipient ? rc->recipient
+		    : "(unknown)");
+		show("Action:", rc->action);
+		show("Status:", rc->status_raw ? rc->status_raw : rc->status);
+		snprintf(reply, sizeof(reply), "%d", rc->reply);
+		show("reply code:", rc->reply ? reply : NULL);
+		show("Remote-MTA:", rc->remote_mta);
+		show("Diagnostic-Code:", rc->diagnostic);
+		show("Last-Attempt-Date:", rc->last_attempt_raw);
+		show("Will-Retry-Until:", rc->will_retry_until_raw);
+		show("outcome as stated:", dsnx_outcome_of(rc));
+		printf("  rules tried (highest priority first; others skipped by "
+		    "status):\n");
+		if (dsnx_classify_trace(rules, r, i, &v, trace_step, &tried) != DSNX_OK)
+			break;
+		if (tried == 0)
+			printf("    (none)\n");
+		printf("  verdict: outcome %s%s%s%s, reason %s, cause %s%s%s%s, "
+		    "severity %s\n", v.outcome ? v.outcome : "unknown",
+		    v.outcome_rule ? " (rule " : "", v.outcome_rule ? v.outcome_rule
+		    : "", v.outcome_rule ? ")" : "", v.reason,
+		    v.cause ? v.cause : "none", v.rule ? " (rule " : "",
+		    v.rule ? v.rule : "", v.rule ? ")" : "", v.severity);
+		if (v.limit_hits > 0)
+			printf("  note: %u pattern%s stopped by the PCRE2 limits "
+			    "(counted as no match)\n", v.limit_hits,
+			    v.limit_hits == 1 ? "" : "s");
+	}
+	dsnx_report_free(r);
+	free(buf);
+	dsnx_context_free(ctx);
+	dsnx_ruleset_unref(rules);
+	return 0;
+}
