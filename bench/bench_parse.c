@@ -1,12 +1,13 @@
 /*
  * bench_parse - how many messages per second dsnx_report_read() handles
  *
- * Usage: bench_parse [-n N] DIR_OR_FILE...
+ * Usage: bench_parse [-n N] [-r RULES_DIR] DIR_OR_FILE...
  *
  * Collects the *.eml files below every DIR (recursively; a FILE named on
  * the command line is taken whatever its name), loads them all into memory,
  * then times N passes over them on one thread: dsnx_report_read(), a walk
- * over every recipient that reads each field, dsnx_report_free().  Without
+ * over every recipient that reads each field (and, with -r, classifies it
+ * with the rule set loaded from RULES_DIR), dsnx_report_free().  Without
  * -n, one untimed warm-up pass picks N so that the run lasts about 3 s.
  * Prints
  *
@@ -175,9 +176,11 @@ touch(const char *s)
 	return s != NULL ? (uint64_t)(unsigned char)s[0] + strlen(s) : 1;
 }
 
-/* One pass over every message; returns how many reads failed. */
+/* One pass over every message; returns how many reads failed.  With a
+ * rule set, every recipient is classified too. */
 static size_t
-one_pass(const dsnx_context *ctx, const message_list *list)
+one_pass(const dsnx_context *ctx, const dsnx_ruleset *rules,
+    const message_list *list)
 {
 	size_t i, failed = 0;
 	uint64_t sum = 0;
@@ -203,6 +206,12 @@ one_pass(const dsnx_context *ctx, const message_list *list)
 			sum += touch(rc->remote_mta) + (uint64_t)rc->reply;
 			sum += (uint64_t)rc->has_will_retry_until
 			    + (uint64_t)rc->has_last_attempt + rc->extra_count;
+			if (rules != NULL) {
+				dsnx_verdict v;
+
+				if (dsnx_classify(rules, r, k, &v) == DSNX_OK)
+					sum += touch(v.reason) + touch(v.cause);
+			}
 		}
 		dsnx_report_free(r);
 	}
@@ -213,7 +222,8 @@ one_pass(const dsnx_context *ctx, const message_list *list)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bench_parse [-n N] DIR_OR_FILE...\n");
+	fprintf(stderr, "usage: bench_parse [-n N] [-r RULES_DIR] "
+	    "DIR_OR_FILE...\n");
 	exit(2);
 }
 
@@ -222,6 +232,8 @@ main(int argc, char **argv)
 {
 	message_list list = { NULL, 0, 0, 0 };
 	dsnx_context *ctx;
+	dsnx_ruleset *rules = NULL;
+	const char *rules_dir = NULL;
 	dsnx_error_t err;
 	unsigned long passes = 0, p;
 	size_t failed = 0, i;
@@ -229,8 +241,11 @@ main(int argc, char **argv)
 	char *end;
 	int c;
 
-	while ((c = getopt(argc, argv, "n:")) != -1) {
+	while ((c = getopt(argc, argv, "n:r:")) != -1) {
 		switch (c) {
+		case 'r':
+			rules_dir = optarg;
+			break;
 		case 'n':
 			errno = 0;
 			passes = strtoul(optarg, &end, 10);
@@ -266,9 +281,16 @@ main(int argc, char **argv)
 		return 2;
 	}
 
+	if (rules_dir != NULL && dsnx_ruleset_load(rules_dir, NULL, NULL, NULL,
+	    &rules) != DSNX_OK) {
+		fprintf(stderr, "bench_parse: %s: the rules do not load (run "
+		    "dsnexplain lint)\n", rules_dir);
+		return 2;
+	}
+
 	/* Warm-up (caches, allocator, PCRE2 JIT); also sizes N. */
 	t0 = now();
-	failed = one_pass(ctx, &list);
+	failed = one_pass(ctx, rules, &list);
 	elapsed = now() - t0;
 	if (passes == 0) {
 		double n = elapsed > 0 ? TARGET_SECONDS / elapsed : MAX_PASSES;
@@ -280,7 +302,7 @@ main(int argc, char **argv)
 	failed = 0;
 	t0 = now();
 	for (p = 0; p < passes; p++)
-		failed += one_pass(ctx, &list);
+		failed += one_pass(ctx, rules, &list);
 	elapsed = now() - t0;
 	if (elapsed <= 0)
 		elapsed = 1e-9;
@@ -288,9 +310,13 @@ main(int argc, char **argv)
 	if (failed > 0)
 		fprintf(stderr, "bench_parse: %zu reads failed\n", failed);
 	printf("bench: %zu messages x %lu passes: %.0f messages/s, %.1f MB/s "
-	    "(single thread)\n", list.count, passes,
+	    "(single thread", list.count, passes,
 	    (double)list.count * (double)passes / elapsed,
 	    (double)list.bytes * (double)passes / elapsed / 1e6);
+	if (rules != NULL)
+		printf(", classified with %u rules", dsnx_ruleset_rule_count(rules));
+	printf(")\n");
+	dsnx_ruleset_unref(rules);
 
 	dsnx_context_free(ctx);
 	for (i = 0; i < list.count; i++)

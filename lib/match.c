@@ -146,6 +146,15 @@ dsnx_pattern_literal(const char *p, char *buf, size_t size)
 			i++;
 		} else if (c == '[') {
 			in_class = 1;
+		} else if (c == '{') {
+			/* A counted quantifier {n}, {n,} or {n,m}: its digits
+			 * are no text. */
+			size_t j = i + 1;
+
+			while (j < n && ((p[j] >= '0' && p[j] <= '9') || p[j] == ','))
+				j++;
+			if (j < n && p[j] == '}' && j > i + 1)
+				i = j;
 		} else if (c == '(') {
 			depth++;
 		} else if (c == ')') {
