@@ -16,6 +16,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 cli="$top_builddir/cli/dsnexplain"
 samples="$top_srcdir/tests/data/samples"
+rules=$top_srcdir/rules
 
 if [ ! -x "$cli" ]; then
 	echo "cli.sh: $cli is not built"
@@ -115,7 +116,7 @@ EOF
 
 # 1. An empty file is not a DSN, and that is no error.
 : >"$tmp/empty.eml"
-run "$cli" classify --json "$tmp/empty.eml"
+run "$cli" classify --rules "$rules" --json "$tmp/empty.eml"
 if [ "$rc" -ne 0 ]; then
 	fail "empty file: exit status $rc, expected 0"
 elif [ "$(lines "$tmp/out")" != 1 ] || ! grep -q '"dsn": *false' "$tmp/out"; then
@@ -128,7 +129,7 @@ fi
 
 # 2. A directory: an I/O error on stderr, an error object on stdout.
 mkdir "$tmp/dir.eml"
-run "$cli" classify --json "$tmp/dir.eml"
+run "$cli" classify --rules "$rules" --json "$tmp/dir.eml"
 if [ "$rc" -ne 2 ]; then
 	fail "directory: exit status $rc, expected 2"
 elif ! grep -q "is a directory" "$tmp/err"; then
@@ -142,7 +143,7 @@ else
 fi
 
 # 3. A missing file, with and without --json.
-run "$cli" classify --json "$tmp/no-such-file.eml"
+run "$cli" classify --rules "$rules" --json "$tmp/no-such-file.eml"
 if [ "$rc" -ne 2 ]; then
 	fail "missing file (--json): exit status $rc, expected 2"
 elif [ ! -s "$tmp/err" ]; then
@@ -152,7 +153,7 @@ elif ! json_check "$tmp/out" error; then
 else
 	pass "missing file (--json)"
 fi
-run "$cli" classify "$tmp/no-such-file.eml"
+run "$cli" classify --rules "$rules" "$tmp/no-such-file.eml"
 if [ "$rc" -ne 2 ]; then
 	fail "missing file: exit status $rc, expected 2"
 else
@@ -161,7 +162,7 @@ fi
 
 # A missing file among good ones: the others are still read.
 set -- "$samples"/*.eml
-run "$cli" classify --json "$1" "$tmp/no-such-file.eml" "$1"
+run "$cli" classify --rules "$rules" --json "$1" "$tmp/no-such-file.eml" "$1"
 if [ "$rc" -ne 2 ] || [ "$(lines "$tmp/out")" != 3 ]; then
 	fail "missing file in a list: status $rc, $(lines "$tmp/out") lines, expected 2 and 3"
 else
@@ -169,7 +170,7 @@ else
 fi
 
 # 4. Unknown options and commands; no file at all.
-run "$cli" classify --no-such-option "$tmp/empty.eml"
+run "$cli" classify --rules "$rules" --no-such-option "$tmp/empty.eml"
 if [ "$rc" -ne 2 ]; then
 	fail "unknown option: exit status $rc, expected 2"
 elif ! grep -q "no-such-option" "$tmp/err"; then
@@ -183,7 +184,7 @@ if [ "$rc" -ne 2 ]; then
 else
 	pass "unknown command"
 fi
-run "$cli" classify
+run "$cli" classify --rules "$rules"
 if [ "$rc" -ne 2 ]; then
 	fail "no file: exit status $rc, expected 2"
 else
@@ -200,19 +201,19 @@ Message-ID: <lunch.1@example.com>
 
 Anyone up for lunch on Friday at noon?
 EOF
-run "$cli" classify --strict "$tmp/note.eml"
+run "$cli" classify --rules "$rules" --strict "$tmp/note.eml"
 if [ "$rc" -ne 1 ]; then
 	fail "--strict on a non-DSN: exit status $rc, expected 1"
 else
 	pass "--strict on a non-DSN"
 fi
-run "$cli" classify --strict --json "$tmp/note.eml"
+run "$cli" classify --rules "$rules" --strict --json "$tmp/note.eml"
 if [ "$rc" -ne 1 ] || ! json_check "$tmp/out" not-dsn; then
 	fail "--strict --json on a non-DSN: exit status $rc, expected 1 and a JSON line"
 else
 	pass "--strict --json on a non-DSN"
 fi
-run "$cli" classify --strict "$samples/postfix-user-unknown-5.1.1.eml"
+run "$cli" classify --rules "$rules" --strict "$samples/postfix-user-unknown-5.1.1.eml"
 if [ "$rc" -ne 0 ]; then
 	fail "--strict on a DSN: exit status $rc, expected 0"
 else
@@ -222,7 +223,7 @@ fi
 # 6. Every sample: one JSON line each, every one a DSN.
 set -- "$samples"/*.eml
 nfiles=$#
-run "$cli" classify --json "$@"
+run "$cli" classify --rules "$rules" --json "$@"
 ndsn=$(grep -c '"dsn": *true' "$tmp/out")
 if [ "$rc" -ne 0 ]; then
 	fail "samples: exit status $rc, expected 0: $(cat "$tmp/err")"
@@ -258,7 +259,7 @@ if [ -n "$python" ]; then
 fi
 
 # Text output works on every sample too.
-run "$cli" classify "$@"
+run "$cli" classify --rules "$rules" "$@"
 if [ "$rc" -ne 0 ] || [ "$(grep -c ': DSN (' "$tmp/out")" != "$nfiles" ]; then
 	fail "samples (text): exit status $rc or not every file a DSN"
 else
@@ -266,7 +267,7 @@ else
 fi
 
 # 7. Standard input.
-run "$cli" classify --json - <"$samples/postfix-delay-warning-4.4.1.eml"
+run "$cli" classify --rules "$rules" --json - <"$samples/postfix-delay-warning-4.4.1.eml"
 if [ "$rc" -ne 0 ]; then
 	fail "stdin: exit status $rc, expected 0"
 elif [ "$(lines "$tmp/out")" != 1 ] || ! grep -q '"dsn": *true' "$tmp/out" \
@@ -277,7 +278,7 @@ elif ! json_check "$tmp/out" dsn; then
 else
 	pass "stdin"
 fi
-run "$cli" classify --json - </dev/null
+run "$cli" classify --rules "$rules" --json - </dev/null
 if [ "$rc" -ne 0 ] || ! grep -q '"dsn": *false' "$tmp/out"; then
 	fail "empty stdin: exit status $rc or not \"dsn\": false"
 else

@@ -81,11 +81,11 @@ if [ -f "$shared/tools/score-classify.py" ]; then
 	python3 "$shared/tools/score-classify.py" \
 		--manifest "$shared/corpus/sisimai/manifest.jsonl" \
 		--root "$shared/corpus/sisimai" \
-		--cmd "build/plain/cli/dsnexplain classify --json" --batch | tail -1
+		--cmd "build/plain/cli/dsnexplain classify --rules rules --json" --batch | tail -1
 	python3 "$shared/tools/score-classify.py" \
 		--manifest "$shared/corpus/mta-generated/manifest.jsonl" \
 		--root "$shared/corpus/mta-generated" \
-		--cmd "build/plain/cli/dsnexplain classify --json" --batch | tail -1
+		--cmd "build/plain/cli/dsnexplain classify --rules rules --json" --batch | tail -1
 else
 	echo "corpus scores: skipped (no ../shared beside the checkout)"
 fi
