@@ -16,17 +16,21 @@
  * DESCRIPTION
  *	dsnx_jsonpos_build() scans the text once, with an explicit stack
  *	instead of recursion, and records one node per value in document
- *	order (preorder): the byte offset of the value, the byte offset of
- *	the member name that introduces it (the opening quote; none for
- *	the root and for array elements), the index one past the last node
- *	of its subtree, and for an object member the offset of its name,
- *	decoded to UTF-8 (escapes, \\uXXXX and surrogate pairs; a lone
- *	surrogate becomes U+FFFD) and NUL-terminated, in a pool of names.
- *	A node is 24 bytes and paths are not stored: they are implied by
- *	the tree, so memory is linear in the number of values.  Lines are
- *	not counted per node either: the scan keeps one (start offset,
- *	line number) pair for each line on which a recorded position
- *	lies, and the line of an offset is found by binary search.
+ *	order (preorder), in 16 bytes: the low 32 bits of the byte offset
+ *	of the value (offsets grow with node numbers, so a short table of
+ *	the first node past each 4 GiB supplies the high bits), the
+ *	distance back to the member name that introduces it (its opening
+ *	quote; 0 for the root and for array elements), the index one past
+ *	the last node of its subtree, and for an object member the offset
+ *	of its name, decoded to UTF-8 (escapes, \\uXXXX and surrogate
+ *	pairs; a lone surrogate becomes U+FFFD) and NUL-terminated, in a
+ *	pool of names.  Paths are not stored: they are implied by the
+ *	tree, so memory is linear in the number of values (a 50 MB file
+ *	of one value per line takes about 16 bytes per value plus the
+ *	names plus 12 bytes per line).  Lines are not counted per node
+ *	either: the scan keeps one (start offset, line number) pair for
+ *	each line on which a recorded position lies, and the line of an
+ *	offset is found by binary search.
  *
  *	Lines are 1-based and end at '\\n' (so "\\r\\n" ends one line);
  *	columns are 1-based and count bytes.
@@ -50,12 +54,13 @@
  *	The text is assumed to be valid JSON.  Indexing stops, and what
  *	was recorded so far stays valid, at the first byte that is not,
  *	at a container that would be nested more than 10,000 deep (it is
- *	recorded, its contents are not), after 2^32 - 2 values, or when
- *	the names exceed 4 GiB.  Lines and columns beyond INT_MAX are
- *	reported as INT_MAX.  A member name containing U+0000 can never be
- *	reached by a path (paths are C strings).  Scalars at the top level
- *	are accepted (jansson's JSON_DECODE_ANY); anything after the root
- *	value is ignored.
+ *	recorded, its contents are not), after 2^32 - 2 values, when the
+ *	names exceed 4 GiB, or at a value 4 GiB or more past its name.
+ *	Lines and columns beyond INT_MAX are reported as INT_MAX.  A
+ *	member name containing U+0000 can never be reached by a path
+ *	(paths are C strings).  Scalars at the top level are accepted
+ *	(jansson's JSON_DECODE_ANY); anything after the root value is
+ *	ignored.
  * DIAGNOSTICS
  *	dsnx_jsonpos_build() returns DSNX_ENOMEM (nothing is built) or
  *	DSNX_OK.  dsnx_jsonpos_find() returns 0 for an exact match, 1 for
@@ -83,9 +88,10 @@
 #define JP_MAX_NODES	((size_t)UINT32_MAX - 1)
 #define JP_NO_KEY	UINT64_MAX
 
+/* Offsets grow with node numbers, so their high 32 bits are kept apart. */
 typedef struct jp_node {
-	uint64_t val_off;		/* first byte of the value */
-	uint64_t key_off;		/* opening quote of the name, or JP_NO_KEY */
+	uint32_t val_lo;		/* first byte of the value, low 32 bits */
+	uint32_t key_gap;		/* value minus opening quote of name; 0: none */
 	uint32_t end;			/* one past the last node of the subtree */
 	uint32_t name;			/* offset in names, JP_NO_NAME, JP_BAD_NAME */
 } jp_node;
@@ -94,6 +100,9 @@ struct dsnx_jsonpos {
 	jp_node *nodes;
 	size_t	nnodes;
 	size_t	nodes_cap;
+	uint32_t *hi_first;		/* [k]: first node at or past (k + 1) << 32 */
+	size_t	nhi;
+	size_t	hi_cap;
 	char   *names;			/* NUL-terminated decoded names */
 	size_t	names_len;
 	size_t	names_cap;
@@ -397,6 +406,14 @@ jp_add_node(jp_build *b, uint64_t key_off, uint32_t name)
 
 	if (pos->nnodes >= JP_MAX_NODES)
 		return JP_STOP;
+	if (key_off != JP_NO_KEY && b->i - key_off >= UINT32_MAX)
+		return JP_STOP;
+	while (((uint64_t)b->i >> 32) > pos->nhi) {
+		if (jp_grow((void **)&pos->hi_first, &pos->hi_cap, pos->nhi + 1,
+			    sizeof(uint32_t)) < 0)
+			return JP_NOMEM;
+		pos->hi_first[pos->nhi++] = (uint32_t)pos->nnodes;
+	}
 	if (key_off != JP_NO_KEY
 	    && (r = jp_note_line(b, (size_t)key_off)) != JP_GO)
 		return r;
@@ -406,8 +423,8 @@ jp_add_node(jp_build *b, uint64_t key_off, uint32_t name)
 		    sizeof(jp_node)) < 0)
 		return JP_NOMEM;
 	nd = pos->nodes + pos->nnodes++;
-	nd->val_off = b->i;
-	nd->key_off = key_off;
+	nd->val_lo = (uint32_t)b->i;
+	nd->key_gap = key_off == JP_NO_KEY ? 0 : (uint32_t)(b->i - key_off);
 	nd->end = (uint32_t)pos->nnodes;
 	nd->name = name;
 	return JP_GO;
@@ -562,6 +579,7 @@ dsnx_jsonpos_free(dsnx_jsonpos *pos)
 	if (pos == NULL)
 		return;
 	free(pos->nodes);
+	free(pos->hi_first);
 	free(pos->names);
 	free(pos->line_start);
 	free(pos->line_no);
@@ -627,6 +645,17 @@ jp_child(const dsnx_jsonpos *pos, size_t cur, const char *seg, size_t len)
 	return SIZE_MAX;
 }
 
+/* Byte offset of the value of node n. */
+static uint64_t
+jp_val_off(const dsnx_jsonpos *pos, size_t n)
+{
+	uint64_t hi = 0;
+
+	while (hi < pos->nhi && pos->hi_first[hi] <= n)
+		hi++;
+	return hi << 32 | pos->nodes[n].val_lo;
+}
+
 static void
 jp_where(const dsnx_jsonpos *pos, uint64_t off, int *line, int *column)
 {
@@ -680,13 +709,26 @@ dsnx_jsonpos_find(const dsnx_jsonpos *pos, const char *path, int key,
 		cur = next;
 		p += len;
 	}
-	off = pos->nodes[cur].val_off;
-	if (exact && key && pos->nodes[cur].key_off != JP_NO_KEY)
-		off = pos->nodes[cur].key_off;
+	off = jp_val_off(pos, cur);
+	if (exact && key)
+		off -= pos->nodes[cur].key_gap;
 	jp_where(pos, off, line, column);
 	if (offset != NULL)
 		*offset = (size_t)off;
 	return exact ? 0 : 1;
+}
+
+/* Length of the path, or size (and the path cut) when it has no NUL. */
+static size_t
+jp_pathlen(char *path, size_t size)
+{
+	const char *nul = memchr(path, '\0', size);
+
+	if (nul == NULL) {
+		path[size - 1] = '\0';
+		return size;
+	}
+	return (size_t)(nul - path);
 }
 
 int
@@ -697,10 +739,8 @@ dsnx_jsonpos_append(char *path, size_t size, const char *member)
 
 	if (path == NULL || size == 0)
 		return -1;
-	if ((len = strnlen(path, size)) == size) {
-		path[size - 1] = '\0';
+	if ((len = jp_pathlen(path, size)) == size)
 		return -1;
-	}
 	if (member == NULL || len + 1 >= size)
 		return -1;
 	at = len;
@@ -732,10 +772,8 @@ dsnx_jsonpos_append_index(char *path, size_t size, size_t index)
 
 	if (path == NULL || size == 0)
 		return -1;
-	if ((len = strnlen(path, size)) == size) {
-		path[size - 1] = '\0';
+	if ((len = jp_pathlen(path, size)) == size)
 		return -1;
-	}
 	n = (size_t)snprintf(num, sizeof(num), "/%zu", index);
 	if (n >= size - len)
 		return -1;
