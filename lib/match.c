@@ -107,94 +107,274 @@ is_literal_char(unsigned char c)
 	    || strchr("-:,;'\"@/=<>#%&!~`_", c) != NULL;
 }
 
+static int
+is_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+	    || (c >= '0' && c <= '9');
+}
+
+/* The shortest member decides how much a set filters. */
+static size_t
+set_quality(const literal_set *set)
+{
+	size_t q = SIZE_MAX;
+	unsigned i;
+
+	for (i = 0; i < set->count; i++)
+		if (set->len[i] < q)
+			q = set->len[i];
+	return set->count ? q : 0;
+}
+
+static void
+consider(literal_set *best, const literal_set *cand)
+{
+	size_t qb = set_quality(best), qc = set_quality(cand);
+
+	if (cand->count == 0)
+		return;
+	if (qc > qb || (qc == qb && cand->count < best->count))
+		*best = *cand;
+}
+
+/* A finished run of plain characters is a one-literal candidate. */
+static void
+flush_run(literal_set *best, char *run, size_t *rl)
+{
+	literal_set one;
+	size_t b = 0, e = *rl;
+
+	while (b < e && run[b] == ' ')
+		b++;
+	while (e > b && run[e - 1] == ' ')
+		e--;
+	*rl = 0;
+	if (e - b < 3)
+		return;
+	memset(&one, 0, sizeof(one));
+	one.count = 1;
+	memcpy(one.lit[0], run + b, e - b);
+	one.len[0] = e - b;
+	consider(best, &one);
+}
+
+static int quantified_optional(const char *p, size_t i);
+static void alternation(const char *p, size_t *i, unsigned depth,
+    literal_set *out);
+
+/* Skips a character class starting at p[*i] == '['. */
+static void
+skip_class(const char *p, size_t *i)
+{
+	size_t k = *i + 1;
+
+	if (p[k] == '^')
+		k++;
+	if (p[k] == ']')
+		k++;
+	while (p[k] != '\0' && p[k] != ']') {
+		if (p[k] == '\\' && p[k + 1] != '\0')
+			k++;
+		k++;
+	}
+	*i = p[k] == ']' ? k + 1 : k;
+}
+
+/* Does the item ending just before p[i] allow zero repetitions? */
+static int
+quantified_optional(const char *p, size_t i)
+{
+	if (p[i] == '?' || p[i] == '*')
+		return 1;
+	if (p[i] == '{') {
+		size_t k = i + 1;
+
+		if (p[k] == '0' || p[k] == ',')
+			return 1;
+		while (p[k] >= '0' && p[k] <= '9')
+			k++;
+		return p[k] != ',' && p[k] != '}';	/* a literal '{' */
+	}
+	return 0;
+}
+
+/* Skips a counted quantifier {n}, {n,}, {n,m} at p[*i], if there is one. */
+static void
+skip_counted(const char *p, size_t *i)
+{
+	size_t k = *i + 1;
+
+	while ((p[k] >= '0' && p[k] <= '9') || p[k] == ',')
+		k++;
+	if (p[k] == '}' && k > *i + 1)
+		*i = k + 1;
+}
+
 /*
- * Walks the pattern's top level (outside groups and classes), collecting
- * runs of plain ASCII characters.  A quantifier that allows zero
- * repetitions drops the character before it; '+' and anything else special
- * end the run.  A top-level alternation means no literal is required at
- * all.  The walk is conservative: when unsure, it ends a run.
+ * One branch: a sequence up to '|' or ')'.  Candidates are the runs of
+ * plain characters and the required groups; the best one is kept.
  */
+static void
+sequence(const char *p, size_t *i, unsigned depth, literal_set *best)
+{
+	char run[LITERAL_MAX];
+	size_t rl = 0;
+
+	memset(best, 0, sizeof(*best));
+	while (p[*i] != '\0' && p[*i] != '|' && p[*i] != ')') {
+		unsigned char c = (unsigned char)p[*i];
+
+		if (c == '\\' && p[*i + 1] != '\0') {
+			unsigned char e = (unsigned char)p[*i + 1];
+
+			*i += 2;
+			if (is_alnum(e)) {	/* \s, \d, \b, \x41 ...: not text */
+				flush_run(best, run, &rl);
+				continue;
+			}
+			if (quantified_optional(p, *i) || p[*i] == '+') {
+				flush_run(best, run, &rl);
+				if (p[*i] == '+')
+					continue;
+				continue;
+			}
+			if (rl < sizeof(run))
+				run[rl++] = (char)e;
+			continue;
+		}
+		if (c == '[') {
+			flush_run(best, run, &rl);
+			skip_class(p, i);
+			continue;
+		}
+		if (c == '{') {
+			flush_run(best, run, &rl);
+			skip_counted(p, i);
+			if (p[*i] == '{')
+				(*i)++;
+			continue;
+		}
+		if (c == '(') {
+			literal_set group;
+			int usable = 1;
+
+			flush_run(best, run, &rl);
+			(*i)++;
+			if (p[*i] == '?') {
+				size_t k = *i + 1;
+
+				/* Option settings "(?i)" have no content. */
+				while (is_alnum((unsigned char)p[k]) || p[k] == '-')
+					k++;
+				if (p[k] == ')') {
+					*i = k + 1;
+					continue;
+				}
+				if (p[k] == ':')
+					*i = k + 1;	/* "(?:", "(?i:" */
+				else
+					usable = 0;	/* lookaround, named group, ... */
+				if (!usable)
+					(*i)++;
+			}
+			if (depth >= 32) {
+				/* Too deep to bother: skip the group. */
+				int level = 1;
+
+				while (p[*i] != '\0' && level > 0) {
+					if (p[*i] == '\\' && p[*i + 1] != '\0')
+						(*i)++;
+					else if (p[*i] == '(')
+						level++;
+					else if (p[*i] == ')')
+						level--;
+					(*i)++;
+				}
+				continue;
+			}
+			alternation(p, i, depth + 1, &group);
+			if (p[*i] == ')')
+				(*i)++;
+			if (usable && !quantified_optional(p, *i))
+				consider(best, &group);
+			continue;
+		}
+		if (is_literal_char(c)) {
+			(*i)++;
+			if (quantified_optional(p, *i)) {
+				flush_run(best, run, &rl);
+				continue;
+			}
+			if (rl < sizeof(run))
+				run[rl++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+			if (p[*i] == '+')
+				flush_run(best, run, &rl);
+			continue;
+		}
+		/* . ^ $ + * ? and anything unusual end the run. */
+		flush_run(best, run, &rl);
+		(*i)++;
+	}
+	flush_run(best, run, &rl);
+}
+
+/* Branches separated by '|': every branch must give a literal. */
+static void
+alternation(const char *p, size_t *i, unsigned depth, literal_set *out)
+{
+	literal_set branch;
+	int ok = 1;
+	unsigned k;
+
+	memset(out, 0, sizeof(*out));
+	for (;;) {
+		sequence(p, i, depth, &branch);
+		if (branch.count == 0 || out->count + branch.count > LITERAL_SET_MAX)
+			ok = 0;
+		for (k = 0; ok && k < branch.count; k++) {
+			memcpy(out->lit[out->count], branch.lit[k], branch.len[k]);
+			out->len[out->count++] = branch.len[k];
+		}
+		if (p[*i] != '|')
+			break;
+		(*i)++;
+	}
+	if (!ok)
+		memset(out, 0, sizeof(*out));
+}
+
+/*
+ * Literals such that every match of the pattern contains at least one of
+ * them, lower-cased (ASCII).  A branch of an alternation that offers no
+ * literal of at least 3 bytes makes the whole set empty.  Conservative:
+ * whatever is not plainly text ends a literal.
+ */
+void
+dsnx_pattern_literals(const char *p, literal_set *out)
+{
+	size_t i = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (strstr(p, "(?x") != NULL || strstr(p, "\\Q") != NULL
+	    || strchr(p, '\n') != NULL)
+		return;
+	alternation(p, &i, 0, out);
+	if (p[i] != '\0')	/* an unbalanced ')': give up */
+		memset(out, 0, sizeof(*out));
+}
+
 size_t
 dsnx_pattern_literal(const char *p, char *buf, size_t size)
 {
-	char run[256], best[256];
-	size_t rl = 0, bl = 0, i, n = strlen(p);
-	int depth = 0, in_class = 0;
+	literal_set set;
 
-	if (strstr(p, "(?x") != NULL || strstr(p, "\\Q") != NULL)
+	dsnx_pattern_literals(p, &set);
+	if (set.count != 1 || set.len[0] >= size)
 		return 0;
-	for (i = 0; i <= n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		int keep = 0;
-		unsigned char lit = 0;
-
-		if (in_class) {
-			if (c == '\\' && i + 1 < n)
-				i++;
-			else if (c == ']')
-				in_class = 0;
-			continue;
-		}
-		if (c == '\\' && i + 1 < n) {
-			unsigned char e = (unsigned char)p[i + 1];
-
-			if (depth == 0 && !((e >= 'a' && e <= 'z')
-			    || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9'))) {
-				keep = 1;
-				lit = e;
-			}
-			i++;
-		} else if (c == '[') {
-			in_class = 1;
-		} else if (c == '{') {
-			/* A counted quantifier {n}, {n,} or {n,m}: its digits
-			 * are no text. */
-			size_t j = i + 1;
-
-			while (j < n && ((p[j] >= '0' && p[j] <= '9') || p[j] == ','))
-				j++;
-			if (j < n && p[j] == '}' && j > i + 1)
-				i = j;
-		} else if (c == '(') {
-			depth++;
-		} else if (c == ')') {
-			if (depth > 0)
-				depth--;
-		} else if (c == '|' && depth == 0) {
-			return 0;
-		} else if (depth == 0 && c != '\0' && is_literal_char(c)) {
-			keep = 1;
-			lit = c;
-		}
-		if (keep) {
-			/* A following quantifier that allows zero drops it. */
-			unsigned char q = (unsigned char)p[i + 1];
-
-			if (q == '?' || q == '*' || q == '{') {
-				keep = 0;
-			} else if (rl < sizeof(run)) {
-				run[rl++] = (char)(lit >= 'A' && lit <= 'Z'
-				    ? lit + 32 : lit);
-				continue;
-			}
-		}
-		if (rl > bl) {
-			memcpy(best, run, rl);
-			bl = rl;
-		}
-		rl = 0;
-	}
-	/* Surrounding blanks add nothing and may be written differently. */
-	while (bl > 0 && best[bl - 1] == ' ')
-		bl--;
-	i = 0;
-	while (i < bl && best[i] == ' ')
-		i++;
-	if (bl - i < 3 || bl - i >= size)
-		return 0;
-	memcpy(buf, best + i, bl - i);
-	buf[bl - i] = '\0';
-	return bl - i;
+	memcpy(buf, set.lit[0], set.len[0]);
+	buf[set.len[0]] = '\0';
+	return set.len[0];
 }
 
 /* ------------------------------------------------------------ matching */

@@ -1225,18 +1225,19 @@ build_index(loader *ld)
 
 		for (k = 0; k < r->when_count; k++) {
 			condition *c = &r->when[k];
-			char lit[256];
-			size_t n;
+			literal_set lits;
+			unsigned j;
 
 			if (c->field < RF_FIRST_TEXT || c->field == RF_HEADER
 			    || c->pattern == NULL)
 				continue;
-			n = dsnx_pattern_literal(c->pattern, lit, sizeof(lit));
-			if (n == 0)
-				continue;
-			if (dsnx_ac_add(set->literals[c->field], lit, n, i) != DSNX_OK)
-				return -1;
-			c->has_literal = 1;
+			/* Any one of the literals found marks the rule. */
+			dsnx_pattern_literals(c->pattern, &lits);
+			for (j = 0; j < lits.count; j++)
+				if (dsnx_ac_add(set->literals[c->field], lits.lit[j],
+				    lits.len[j], i) != DSNX_OK)
+					return -1;
+			c->has_literal = lits.count > 0;
 		}
 	}
 	for (f = RF_FIRST_TEXT; f < RF_HEADER; f++) {
