@@ -655,7 +655,10 @@ dsnx_classify_trace(const dsnx_ruleset *set, const dsnx_report *report,
 	set_value(&in, RF_REPORTING_MTA, dsnx_report_reporting_mta(report));
 	set_value(&in, RF_SUBJECT, dsnx_report_subject(report));
 	set_value(&in, RF_FROM, dsnx_report_from(report));
-	if (report->human_part != NULL)
+	if (report->human_text != NULL) {
+		human = report->human_text;
+		human_len = report->human_len;
+	} else if (report->human_part != NULL)
 		human = dsnx_part_text(report->mime, report->human_part, &human_len);
 	in.value[RF_TEXT] = human;
 	in.len[RF_TEXT] = human ? human_len : 0;

@@ -953,6 +953,7 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 	size_t len = 0, flen = 0, start = 0, fstart = 0, end, m0, m1;
 	texts tx;
 	unsigned i, c;
+	const dsnx_part *part = NULL, *fpart = NULL;	/* whose text */
 	int n = 0, rc = 0;
 
 	mt.formats = formats;
@@ -970,6 +971,7 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 		for (c = 0; c < tx.n && !found; c++) {
 			if ((text = cand_text(r, &tx.v[c], &len)) == NULL)
 				goto nomem;
+			part = tx.v[c].part;
 			if (f->re[P_MARKER] == NULL) {
 				start = 0;
 				found = 1;
@@ -982,6 +984,7 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 		if (!found && tx.n == 0 && f->re[P_MARKER] == NULL) {
 			text = "";
 			len = start = 0;
+			part = NULL;
 			found = 1;
 		}
 		if (!found)
@@ -991,6 +994,7 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 			ftext = text;
 			flen = len;
 			fstart = start;
+			fpart = part;
 		}
 		end = len;
 		if (run(&mt, f->re[P_END], text, len, start, &m0, &m1, NULL, NULL))
@@ -1012,6 +1016,7 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 		text = ftext;
 		len = flen;
 		start = fstart;
+		part = fpart;
 		end = len;
 		if (run(&mt, cf->re[P_END], text, len, start, &m0, &m1, NULL, NULL))
 			end = m0;
@@ -1039,6 +1044,11 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 	if (r->rcpt_count == 0)
 		return 0;
 	r->format = cf->def->name;
+	/* The text the bounce was read from is its human-readable part
+	 * (HTML already reduced to text). */
+	r->human_part = part;
+	r->human_text = text;
+	r->human_len = len;
 	return 1;
 nomem:
 	rc = -1;

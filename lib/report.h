@@ -46,6 +46,8 @@ struct dsnx_report {
 	const dsnx_part *status_part;
 	const dsnx_part *returned_part;
 	const dsnx_part *human_part;
+	const char *human_text;     /* its text as read, once known */
+	size_t human_len;
 	dsnx_buf scratch;
 };
 

@@ -1071,39 +1071,74 @@ load_dir(loader *ld, const char *dir, int site)
 
 /* ------------------------------------------------------------- assembly */
 
-/* Applies site overrides and reports duplicate ids. */
+static const draft *sort_base;
+
+/* Orders draft indices by id, then load order (qsort has no argument). */
+static int
+draft_id_cmp(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	int c = strcmp(sort_base[x].r.id, sort_base[y].r.id);
+
+	return c != 0 ? c : x < y ? -1 : x > y;
+}
+
+/*
+ * Applies site overrides and reports duplicate ids.  Drafts with the same
+ * id are brought together by sorting (a set may hold many rules); within
+ * a run of one id, a site draft replaces or disables the shipped ones and
+ * anything else is a duplicate.
+ */
 static void
 merge_rules(loader *ld)
 {
-	unsigned i, j;
+	unsigned *order, i, j, k;
 
-	for (i = 0; i < ld->rule_count; i++) {
-		draft *a = &ld->rules[i];
+	if (ld->rule_count == 0)
+		return;
+	if ((order = malloc(ld->rule_count * sizeof(*order))) == NULL) {
+		ld->oom = 1;
+		return;
+	}
+	for (i = 0; i < ld->rule_count; i++)
+		order[i] = i;
+	sort_base = ld->rules;
+	qsort(order, ld->rule_count, sizeof(*order), draft_id_cmp);
+	sort_base = NULL;
+	for (i = 0; i < ld->rule_count; i = j) {
+		int shipped = 0;
 
-		for (j = 0; j < i; j++) {
-			draft *b = &ld->rules[j];
+		for (j = i + 1; j < ld->rule_count && strcmp(ld->rules[order[i]].r.id,
+		    ld->rules[order[j]].r.id) == 0; j++)
+			;
+		for (k = i; k < j; k++) {
+			draft *a = &ld->rules[order[k]];
+			unsigned m;
 
-			if (b->dropped || strcmp(a->r.id, b->r.id) != 0)
-				continue;
-			if (a->site && !b->site) {
-				b->dropped = 1;	/* replaced or removed by the site */
+			if (!a->site) {
+				if (shipped++ > 0)
+					report(ld, a->file, a->path, 0, 0, "duplicate rule id "
+					    "\"%s\" (first defined in %s)", a->r.id,
+					    ld->files[ld->rules[order[i]].file].name);
 				continue;
 			}
-			report(ld, a->file, a->path, 0, 0, "duplicate rule id \"%s\" "
-			    "(first defined in %s)", a->r.id, ld->files[b->file].name);
-		}
-		if (a->disabled) {
-			int found = 0;
-
-			for (j = 0; j < i; j++)
-				if (strcmp(ld->rules[j].r.id, a->r.id) == 0 && !ld->rules[j].site)
-					found = 1;
-			if (!found)
-				report(ld, a->file, a->path, 0, 0, "rule \"%s\" is disabled but "
-				    "no shipped rule has that id", a->r.id);
-			a->dropped = 1;
+			if (k > i && ld->rules[order[k - 1]].site)
+				report(ld, a->file, a->path, 0, 0, "duplicate rule id \"%s\" "
+				    "(first defined in %s)", a->r.id,
+				    ld->files[ld->rules[order[k - 1]].file].name);
+			/* A site rule replaces (or, disabled, removes) the shipped. */
+			for (m = i; m < k; m++)
+				if (!ld->rules[order[m]].site)
+					ld->rules[order[m]].dropped = 1;
+			if (a->disabled) {
+				if (shipped == 0)
+					report(ld, a->file, a->path, 0, 0, "rule \"%s\" is "
+					    "disabled but no shipped rule has that id", a->r.id);
+				a->dropped = 1;
+			}
 		}
 	}
+	free(order);
 }
 
 static void
