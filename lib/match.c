@@ -176,9 +176,63 @@ skip_class(const char *p, size_t *i)
 	while (p[k] != '\0' && p[k] != ']') {
 		if (p[k] == '\\' && p[k + 1] != '\0')
 			k++;
+		else if (p[k] == '[' && p[k + 1] == ':') {
+			/* A POSIX class "[:digit:]" inside the class. */
+			const char *e = strstr(p + k + 2, ":]");
+
+			if (e != NULL)
+				k = (size_t)(e - p) + 1;
+		}
 		k++;
 	}
 	*i = p[k] == ']' ? k + 1 : k;
+}
+
+/* Skips the argument of an escape whose letter is at p[*i - 1]: \x41,
+ * \x{4abc}, \o{17}, \cA, \p{Han}, \pL, \N{U+41}, \g{1}, \k<name>, \12. */
+static void
+skip_escape_argument(const char *p, size_t *i, unsigned char letter)
+{
+	size_t k = *i;
+	char close = 0;
+
+	if (strchr("xopPNgk", letter) != NULL) {
+		if (p[k] == '{')
+			close = '}';
+		else if (p[k] == '<' && (letter == 'k' || letter == 'g'))
+			close = '>';
+		else if (p[k] == '\'' && (letter == 'k' || letter == 'g'))
+			close = '\'';
+	}
+	if (close != 0) {
+		const char *e = strchr(p + k + 1, close);
+
+		*i = e != NULL ? (size_t)(e - p) + 1 : strlen(p);
+		return;
+	}
+	switch (letter) {
+	case 'x':	/* up to two hex digits */
+		while (k < *i + 2 && strchr("0123456789abcdefABCDEF", p[k]) != NULL
+		    && p[k] != '\0')
+			k++;
+		break;
+	case 'c':
+	case 'p':
+	case 'P':	/* one character: \cA, \pL */
+		if (p[k] != '\0')
+			k++;
+		break;
+	case 'g':
+		if (p[k] == '-' || p[k] == '+')
+			k++;
+		/* FALLTHROUGH */
+	default:	/* \12: octal or a back reference */
+		if ((letter >= '0' && letter <= '9') || letter == 'g')
+			while (p[k] >= '0' && p[k] <= '9')
+				k++;
+		break;
+	}
+	*i = k;
 }
 
 /* Does the item ending just before p[i] allow zero repetitions? */
@@ -231,6 +285,7 @@ sequence(const char *p, size_t *i, unsigned depth, literal_set *best)
 			*i += 2;
 			if (is_alnum(e)) {	/* \s, \d, \b, \x41 ...: not text */
 				flush_run(best, run, &rl);
+				skip_escape_argument(p, i, e);
 				continue;
 			}
 			if (quantified_optional(p, *i) || p[*i] == '+') {
@@ -261,6 +316,13 @@ sequence(const char *p, size_t *i, unsigned depth, literal_set *best)
 
 			flush_run(best, run, &rl);
 			(*i)++;
+			if (p[*i] == '*') {
+				/* A verb or option setting: (*COMMIT), (*UTF). */
+				const char *e = strchr(p + *i, ')');
+
+				*i = e != NULL ? (size_t)(e - p) + 1 : strlen(p);
+				continue;
+			}
 			if (p[*i] == '?') {
 				size_t k = *i + 1;
 
@@ -344,6 +406,25 @@ alternation(const char *p, size_t *i, unsigned depth, literal_set *out)
 		memset(out, 0, sizeof(*out));
 }
 
+/* Does an inline option group turn on extended mode ("(?x)", "(?ix:")?
+ * Then white space in the pattern is no text. */
+static int
+extended_mode(const char *p)
+{
+	const char *q;
+
+	for (q = strstr(p, "(?"); q != NULL; q = strstr(q + 2, "(?")) {
+		const char *o = q + 2;
+
+		while ((*o >= 'a' && *o <= 'z') || (*o >= 'A' && *o <= 'Z')) {
+			if (*o == 'x')
+				return 1;
+			o++;
+		}
+	}
+	return 0;
+}
+
 /*
  * Literals such that every match of the pattern contains at least one of
  * them, lower-cased (ASCII).  A branch of an alternation that offers no
@@ -356,8 +437,8 @@ dsnx_pattern_literals(const char *p, literal_set *out)
 	size_t i = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (strstr(p, "(?x") != NULL || strstr(p, "\\Q") != NULL
-	    || strchr(p, '\n') != NULL)
+	if (strstr(p, "\\Q") != NULL || strchr(p, '\n') != NULL
+	    || extended_mode(p))
 		return;
 	alternation(p, &i, 0, out);
 	if (p[i] != '\0')	/* an unbalanced ')': give up */
@@ -458,8 +539,12 @@ run_pattern(const dsnx_ruleset *set, const condition *c, const char *v,
 
 	if (v == NULL)
 		return 0;
-	if (len > RULE_SUBJECT_MAX)
+	if (len > RULE_SUBJECT_MAX) {
+		/* Cut between characters: PCRE2 is told the text is valid. */
 		len = RULE_SUBJECT_MAX;
+		while (len > 0 && ((unsigned char)v[len] & 0xC0) == 0x80)
+			len--;
+	}
 	rc = pcre2_match(c->re, (PCRE2_SPTR)v, len, 0, PCRE2_NO_UTF_CHECK, s->md,
 	    set->mctx);
 	if (rc >= 0)
@@ -511,9 +596,9 @@ literal_present(const dsnx_ruleset *set, const rule *r, enum rule_field f,
 		return 0;
 	if (s->seen[f] == NULL) {
 		s->seen[f] = s->seen_store + (size_t)f * set->seen_words;
-		dsnx_ac_scan(set->literals[f], in->value[f],
-		    in->len[f] > RULE_SUBJECT_MAX ? RULE_SUBJECT_MAX : in->len[f],
-		    s->seen[f]);
+		/* The whole value: the literal may lie past the cut the
+		 * pattern sees, which only makes the filter let more through. */
+		dsnx_ac_scan(set->literals[f], in->value[f], in->len[f], s->seen[f]);
 	}
 	return (s->seen[f][r->index / 64] >> (r->index % 64)) & 1;
 }

@@ -1133,7 +1133,8 @@ merge_rules(loader *ld)
 			if (a->disabled) {
 				if (shipped == 0)
 					report(ld, a->file, a->path, 0, 0, "rule \"%s\" is "
-					    "disabled but no shipped rule has that id", a->r.id);
+					    "disabled, but no shipped rule has that id (only site "
+					    "files can disable rules)", a->r.id);
 				a->dropped = 1;
 			}
 		}
