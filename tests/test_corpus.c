@@ -689,7 +689,6 @@ START_TEST(test_corpus_scores)
 			sis = sc;
 	}
 	dsnx_context_free(ctx);
-	dsnx_ruleset_unref(rules);
 
 	if (mta.msgs > 0)
 		printf("mta-generated: detection=%.1f%% action=%.1f%% "
@@ -714,6 +713,8 @@ START_TEST(test_corpus_scores)
 	fflush(stdout);
 	for (i = 0; i < sis.row_count; i++)
 		free((char *)sis.rows[i].reason);
+	/* Last: the table above prints reasons the rule set owns. */
+	dsnx_ruleset_unref(rules);
 
 	ck_assert_msg(all.msgs > 0, "no message scored");
 	ck_assert_msg(all.bad_utf8 == 0, "%u strings were not valid UTF-8",
