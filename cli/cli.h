@@ -42,5 +42,6 @@ int cli_rule_option(int argc, char **argv, int *i, const char **rules,
 int cmd_classify(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
+int cmd_rewrite(int argc, char **argv);
 
 #endif

@@ -25,6 +25,9 @@ usage(FILE *fp)
 	    "usage: %s classify [RULE OPTIONS] [--json] [--strict] FILE...\n"
 	    "       %s explain [RULE OPTIONS] FILE\n"
 	    "       %s lint [RULE OPTIONS]\n"
+	    "       %s rewrite [RULE OPTIONS] [--lang LL] [--tz +HH:MM] "
+	    "[--subject]\n"
+	    "               [--max-size BYTES] [FILE|-]\n"
 	    "       %s --version | --help\n"
 	    "\n"
 	    "classify  read each FILE ('-' is standard input), say whether it is\n"
@@ -33,10 +36,13 @@ usage(FILE *fp)
 	    "explain   show what was read from FILE and, per recipient, which\n"
 	    "          rules were tried, which condition failed, which one won\n"
 	    "lint      check the rule files and run every rule's examples\n"
+	    "rewrite   write FILE with the explanation added (what the milter\n"
+	    "          does); unchanged, with the reason on stderr, when it\n"
+	    "          is no bounce or cannot be rewritten safely\n"
 	    "\n"
 	    "RULE OPTIONS: --rules DIR (default %s)\n"
 	    "              --site-rules DIR (default %s when --rules is not given)\n",
-	    progname, progname, progname, progname, DSNX_RULES_DIR,
+	    progname, progname, progname, progname, progname, DSNX_RULES_DIR,
 	    DSNX_SITE_RULES_DIR);
 }
 
@@ -45,6 +51,10 @@ print_problem(const dsnx_error_t *err, void *arg)
 {
 	unsigned *count = arg;
 
+	if (err->warning) {
+		fprintf(stderr, "%s: warning: %s\n", err->source, err->text);
+		return;
+	}
 	(*count)++;
 	if (err->line > 0)
 		fprintf(stderr, "%s:%d:%d: %s\n", err->source, err->line,
@@ -203,6 +213,8 @@ main(int argc, char **argv)
 		return cmd_explain(argc - 1, argv + 1);
 	if (strcmp(argv[1], "lint") == 0)
 		return cmd_lint(argc - 1, argv + 1);
+	if (strcmp(argv[1], "rewrite") == 0)
+		return cmd_rewrite(argc - 1, argv + 1);
 	fprintf(stderr, "%s: unknown command '%s'\n", progname, argv[1]);
 	usage(stderr);
 	return EXIT_TROUBLE;

@@ -9,6 +9,8 @@
  * DIAGNOSTICS
  *	DSNX_ENOMEM when allocation fails (the buffer is unchanged);
  *	DSNX_ELIMIT when data was cut at the cap (the prefix is kept).
+ *	Either way 'overflow' is set, so a writer that ignores each result
+ *	can check once at the end whether the content is complete.
  */
 #include "config.h"
 
@@ -75,8 +77,10 @@ dsnx_buf_append(dsnx_buf *buf, const void *data, size_t len)
 	size_t take = len < room ? len : room;
 	dsnx_status st;
 
-	if ((st = dsnx_buf_reserve(buf, take)) != DSNX_OK)
+	if ((st = dsnx_buf_reserve(buf, take)) != DSNX_OK) {
+		buf->overflow = 1;	/* the content is incomplete */
 		return st;
+	}
 	if (buf->data == NULL)	/* nothing to append, nothing allocated */
 		return take < len ? (buf->overflow = 1, DSNX_ELIMIT) : DSNX_OK;
 	if (take > 0)

@@ -17,7 +17,7 @@ typedef struct dsnx_buf {
 	size_t len;
 	size_t cap;       /* allocated bytes, including room for the NUL */
 	size_t limit;     /* most bytes len may reach; 0 means SIZE_MAX/2 */
-	int overflow;     /* set once an append was cut short */
+	int overflow;     /* set once an append was cut short (cap or ENOMEM) */
 } dsnx_buf;
 
 void dsnx_buf_init(dsnx_buf *buf, size_t limit);

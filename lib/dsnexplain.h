@@ -46,6 +46,7 @@ typedef struct dsnx_error {
 	size_t position;    /* byte offset into the input */
 	char source[DSNX_ERROR_SOURCE_LENGTH];
 	char text[DSNX_ERROR_TEXT_LENGTH];
+	int warning;        /* 1: worth saying, but not an error */
 } dsnx_error_t;
 
 /* A short English description of a status value (static storage). */
@@ -373,6 +374,96 @@ typedef struct dsnx_cause_text {
 
 int dsnx_cause_text_get(const dsnx_ruleset *rules, const char *cause,
     const char *lang, dsnx_cause_text *out);
+
+/* A user-interface string of the renderer in lang, falling back to
+ * English; NULL for an unknown key. */
+const char *dsnx_ruleset_string(const dsnx_ruleset *rules, const char *lang,
+    const char *key);
+/* Is lang one of the set's languages (has a "strings" entry)? */
+int dsnx_ruleset_has_lang(const dsnx_ruleset *rules, const char *lang);
+
+/* -------------------------------------------------------------- render */
+
+typedef struct dsnx_render_options {
+	const char *lang;         /* NULL or unknown: English */
+	int utc_offset;           /* minutes east of UTC for the dates shown */
+	unsigned width;           /* text rendition line width (72) */
+} dsnx_render_options;
+
+void dsnx_render_options_init(dsnx_render_options *options);
+
+/* The two renditions of the explanation, UTF-8, malloc'ed, each with its
+ * length; free with dsnx_rendition_free(). */
+typedef struct dsnx_rendition {
+	char *text;               /* text/plain, lines of at most width columns */
+	size_t text_len;
+	char *html;               /* text/html, inline CSS only */
+	size_t html_len;
+} dsnx_rendition;
+
+/*
+ * Explains report: one section per group of recipients with the same
+ * outcome and cause (verdicts[i] belongs to recipient i), then the facts
+ * for the mail administrator.  Every string taken from the message is
+ * cleaned of control and bidirectional-override characters, and
+ * HTML-escaped in the HTML rendition.
+ */
+dsnx_status dsnx_render(const dsnx_ruleset *rules, const dsnx_report *report,
+    const dsnx_verdict *verdicts, const dsnx_render_options *options,
+    dsnx_rendition *out);
+void dsnx_rendition_free(dsnx_rendition *r);
+
+/* ------------------------------------------------------------- rewrite */
+
+typedef struct dsnx_rewrite_options {
+	dsnx_render_options render;
+	size_t max_size;          /* larger messages pass unchanged (0: no limit
+	                           * beyond the context's max_message) */
+	int subject;              /* nonzero: prefix the Subject with the outcome */
+} dsnx_rewrite_options;
+
+void dsnx_rewrite_options_init(dsnx_rewrite_options *options);
+
+typedef enum dsnx_edit_kind {
+	DSNX_EDIT_ADD_HEADER,     /* append a header field */
+	DSNX_EDIT_CHANGE_HEADER   /* replace the value of occurrence index */
+} dsnx_edit_kind;
+
+/* One header edit, as a milter applies it (smfi_addheader/chgheader). */
+typedef struct dsnx_header_edit {
+	dsnx_edit_kind kind;
+	const char *name;
+	const char *value;        /* one line, no line end */
+	unsigned index;           /* CHANGE: 1 for the first field of that name */
+} dsnx_header_edit;
+
+typedef struct dsnx_rewrite dsnx_rewrite;
+
+/*
+ * Rewrites the message at buf: the explanation (text and HTML) joins the
+ * human-readable part, one X-DSN-Explain header is added and, if asked,
+ * the Subject is prefixed; every other header, the delivery-status part
+ * and the returned message stay byte for byte.  A message that is no
+ * DSN, already carries X-DSN-Explain, is too large, or cannot be rewritten
+ * safely gives a result with dsnx_rewrite_changed() == 0 and the reason
+ * in dsnx_rewrite_why().  Fails only for ENOMEM and EINVAL.  Output is
+ * deterministic: no clock, no randomness; boundaries come from a hash of
+ * the message.
+ */
+dsnx_status dsnx_rewrite_message(const dsnx_context *ctx,
+    const dsnx_ruleset *rules, const char *buf, size_t len,
+    const dsnx_rewrite_options *options, dsnx_rewrite **out);
+void dsnx_rewrite_free(dsnx_rewrite *rw);
+int dsnx_rewrite_changed(const dsnx_rewrite *rw);
+const char *dsnx_rewrite_why(const dsnx_rewrite *rw);
+/* The whole new message (the original bytes when unchanged). */
+const char *dsnx_rewrite_output(const dsnx_rewrite *rw, size_t *len);
+/* What a milter needs: header edits in order, and the new body. */
+unsigned dsnx_rewrite_edit_count(const dsnx_rewrite *rw);
+const dsnx_header_edit *dsnx_rewrite_edit(const dsnx_rewrite *rw, unsigned i);
+const char *dsnx_rewrite_body(const dsnx_rewrite *rw, size_t *len);
+/* The value of the X-DSN-Explain field added, or NULL. */
+const char *dsnx_rewrite_header_value(const dsnx_rewrite *rw);
 
 #ifdef __cplusplus
 }

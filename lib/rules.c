@@ -132,6 +132,9 @@ typedef struct loader {
 	unsigned rule_cap;
 	cause_draft *causes;
 	unsigned cause_count;
+	ui_string *strings;
+	unsigned string_count;
+	unsigned string_cap;
 	pcre2_code **codes;     /* every compiled pattern, for freeing */
 	unsigned code_count;
 	unsigned code_cap;
@@ -174,6 +177,23 @@ report(loader *ld, unsigned file, const char *path, int key,
 	vsnprintf(err.text, sizeof(err.text), fmt, ap);
 	va_end(ap);
 	ld->errors++;
+	if (ld->on_error != NULL)
+		ld->on_error(&err, ld->arg);
+}
+
+/* A problem that does not make the set invalid (a missing translation). */
+static void
+warn(loader *ld, const char *name, const char *fmt, ...)
+{
+	dsnx_error_t err;
+	va_list ap;
+
+	memset(&err, 0, sizeof(err));
+	snprintf(err.source, sizeof(err.source), "%s", name);
+	err.warning = 1;
+	va_start(ap, fmt);
+	vsnprintf(err.text, sizeof(err.text), fmt, ap);
+	va_end(ap);
 	if (ld->on_error != NULL)
 		ld->on_error(&err, ld->arg);
 }
@@ -918,6 +938,123 @@ parse_cause(loader *ld, unsigned file, const char *path, const char *key,
 	c->lang_count = n;
 }
 
+/* -------------------------------------------------------------- strings */
+
+static void
+parse_strings(loader *ld, unsigned file, json_t *x)
+{
+	const char *lang, *key;
+	json_t *texts, *v;
+	char p[PATH_MAX_LEN], q[PATH_MAX_LEN];
+
+	if (!json_is_object(x)) {
+		report(ld, file, "/strings", 0, 0, "\"strings\" must be an object of "
+		    "languages");
+		return;
+	}
+	json_object_foreach(x, lang, texts) {
+		path_join(p, "/strings", lang);
+		if (strlen(lang) < 2 || strlen(lang) > 8 || !json_is_object(texts)) {
+			report(ld, file, p, 1, 0, "bad language entry \"%s\"", lang);
+			continue;
+		}
+		json_object_foreach(texts, key, v) {
+			ui_string *u;
+
+			path_join(q, p, key);
+			if (!json_is_string(v) || json_string_length(v) == 0) {
+				report(ld, file, q, 0, 0, "string \"%s\" must be a non-empty "
+				    "string", key);
+				continue;
+			}
+			if (ld->string_count == ld->string_cap) {
+				unsigned cap = ld->string_cap ? ld->string_cap * 2 : 256;
+				ui_string *n = realloc(ld->strings, cap * sizeof(*n));
+
+				if (n == NULL) {
+					ld->oom = 1;
+					return;
+				}
+				ld->strings = n;
+				ld->string_cap = cap;
+			}
+			u = &ld->strings[ld->string_count++];
+			u->lang = keep(ld, lang);
+			u->key = keep(ld, key);
+			u->text = keep(ld, json_string_value(v));
+		}
+	}
+}
+
+static int
+string_cmp(const void *a, const void *b)
+{
+	const ui_string *x = a, *y = b;
+	int c = strcmp(x->lang, y->lang);
+
+	return c != 0 ? c : strcmp(x->key, y->key);
+}
+
+static const ui_string *
+find_string(const dsnx_ruleset *set, const char *lang, const char *key)
+{
+	ui_string k;
+
+	k.lang = lang;
+	k.key = key;
+	if (set->string_count == 0)
+		return NULL;
+	return bsearch(&k, set->strings, set->string_count, sizeof(ui_string),
+	    string_cmp);
+}
+
+/*
+ * Every language's keys must be English keys (a typo is an error); a key
+ * or a cause text a language lacks is a warning: English stands in.
+ */
+static void
+check_translations(loader *ld, const char *where)
+{
+	dsnx_ruleset *set = ld->set;
+	unsigned i, k, c;
+
+	for (i = 0; i < set->string_count; i++) {
+		const ui_string *u = &set->strings[i];
+
+		if (i > 0 && string_cmp(u, &set->strings[i - 1]) == 0) {
+			report_file(ld, where, 0, 0, "string \"%s\" defined twice for "
+			    "\"%s\"", u->key, u->lang);
+			continue;
+		}
+		if (strcmp(u->lang, "en") != 0 && find_string(set, "en", u->key) == NULL)
+			report_file(ld, where, 0, 0, "string \"%s\" in \"%s\" has no "
+			    "English original", u->key, u->lang);
+	}
+	for (i = 0; i < set->string_count; i++) {
+		const char *lang = set->strings[i].lang;
+
+		if (strcmp(lang, "en") == 0 || (i > 0
+		    && strcmp(lang, set->strings[i - 1].lang) == 0))
+			continue;
+		for (k = 0; k < set->string_count; k++)
+			if (strcmp(set->strings[k].lang, "en") == 0
+			    && find_string(set, lang, set->strings[k].key) == NULL)
+				warn(ld, where, "missing translation: string \"%s\" in "
+				    "\"%s\"", set->strings[k].key, lang);
+		for (c = 0; c < set->cause_count; c++) {
+			const cause *cs = &set->causes[c];
+			unsigned l;
+
+			for (l = 0; l < cs->lang_count; l++)
+				if (strcmp(cs->langs[l].lang, lang) == 0)
+					break;
+			if (l == cs->lang_count)
+				warn(ld, where, "missing translation: cause \"%s\" in "
+				    "\"%s\"", cs->key, lang);
+		}
+	}
+}
+
 /* ---------------------------------------------------------------- files */
 
 static void
@@ -990,7 +1127,8 @@ load_file(loader *ld, const char *path, const char *name, int site)
 		return;
 	}
 	{
-		static const char *const top[] = { "rules", "causes", NULL };
+		static const char *const top[] = { "rules", "causes", "strings",
+			NULL };
 
 		check_members(ld, file, "", root, top, "rule file");
 	}
@@ -1004,6 +1142,9 @@ load_file(loader *ld, const char *path, const char *name, int site)
 				parse_rule(ld, file, p, json_array_get(x, i));
 			}
 	}
+	x = json_object_get(root, "strings");
+	if (x != NULL)
+		parse_strings(ld, file, x);
 	x = json_object_get(root, "causes");
 	if (x != NULL) {
 		json_t *c;
@@ -1470,6 +1611,7 @@ loader_free(loader *ld)
 	free(ld->files);
 	free(ld->rules);
 	free(ld->causes);
+	free(ld->strings);
 }
 
 dsnx_status
@@ -1524,6 +1666,19 @@ dsnx_ruleset_load(const char *dir, const char *site_dir,
 	set->cause_count = n;
 	if (n > 0 && set->causes != NULL)
 		qsort(set->causes, n, sizeof(cause), cause_cmp);
+
+	/* Strings, sorted for lookup; translations checked. */
+	if (ld.string_count > 0) {
+		set->strings = alloc(&ld, ld.string_count * sizeof(ui_string));
+		if (set->strings != NULL) {
+			memcpy(set->strings, ld.strings, ld.string_count
+			    * sizeof(ui_string));
+			set->string_count = ld.string_count;
+			qsort(set->strings, set->string_count, sizeof(ui_string),
+			    string_cmp);
+			check_translations(&ld, dir);
+		}
+	}
 
 	/* Rules: check causes, sort, index. */
 	for (i = n = 0; i < ld.rule_count; i++) {
@@ -1652,5 +1807,27 @@ dsnx_cause_text_get(const dsnx_ruleset *set, const char *key,
 	if (hit != NULL)
 		*out = hit->text;
 	out->who = c->who;
+	return 0;
+}
+
+const char *
+dsnx_ruleset_string(const dsnx_ruleset *set, const char *lang,
+    const char *key)
+{
+	const ui_string *u = lang != NULL ? find_string(set, lang, key) : NULL;
+
+	if (u == NULL)
+		u = find_string(set, "en", key);
+	return u != NULL ? u->text : NULL;
+}
+
+int
+dsnx_ruleset_has_lang(const dsnx_ruleset *set, const char *lang)
+{
+	unsigned i;
+
+	for (i = 0; i < set->string_count; i++)
+		if (strcmp(set->strings[i].lang, lang) == 0)
+			return 1;
 	return 0;
 }

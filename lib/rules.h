@@ -81,6 +81,12 @@ typedef struct cause {
 	unsigned lang_count;
 } cause;
 
+typedef struct ui_string {
+	const char *lang;
+	const char *key;
+	const char *text;
+} ui_string;
+
 /* Status buckets: class 2/4/5 x subject 0..7 or other, plus "no status". */
 #define BUCKETS (3 * 9 + 1)
 
@@ -99,6 +105,8 @@ struct dsnx_ruleset {
 	size_t seen_words;
 	cause *causes;              /* sorted by key */
 	unsigned cause_count;
+	ui_string *strings;         /* sorted by lang, then key */
+	unsigned string_count;
 	unsigned example_count;
 	pcre2_match_context *mctx;
 };

@@ -1,0 +1,125 @@
+/*
+ * rewrite - "dsnexplain rewrite": the enriched bounce on standard output
+ *
+ * Calls dsnx_rewrite_message(), the function the milter calls, and
+ * writes the result: the new message, or the original bytes unchanged
+ * with the reason on stderr.  Exit 0 either way; 2 for usage, unreadable
+ * input or rules that do not load.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* "+01:00", "-0530", "UTC" -> minutes east of UTC; -1 on error. */
+static int
+parse_offset(const char *s, int *minutes)
+{
+	int sign, h, m = 0;
+
+	if (strcmp(s, "UTC") == 0 || strcmp(s, "Z") == 0) {
+		*minutes = 0;
+		return 0;
+	}
+	if (s[0] != '+' && s[0] != '-')
+		return -1;
+	sign = s[0] == '-' ? -1 : 1;
+	if (sscanf(s + 1, "%2d:%2d", &h, &m) < 1
+	    && sscanf(s + 1, "%2d%2d", &h, &m) < 1)
+		return -1;
+	if (h > 14 || m > 59)
+		return -1;
+	*minutes = sign * (h * 60 + m);
+	return 0;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: %s rewrite [--rules DIR] [--site-rules DIR] "
+	    "[--lang LL] [--tz +HH:MM] [--subject] [--max-size BYTES] "
+	    "[FILE|-]\n", progname);
+}
+
+int
+cmd_rewrite(int argc, char **argv)
+{
+	const char *rules_dir = NULL, *site_dir = NULL, *file = "-";
+	dsnx_rewrite_options opt;
+	dsnx_ruleset *rules;
+	dsnx_context *ctx;
+	dsnx_rewrite *rw;
+	char why[256], *buf, *end;
+	const char *outp;
+	size_t len, outlen;
+	int i, k, have_file = 0, status = 0;
+
+	dsnx_rewrite_options_init(&opt);
+	for (i = 1; i < argc; i++) {
+		if ((k = cli_rule_option(argc, argv, &i, &rules_dir, &site_dir)) < 0)
+			return EXIT_TROUBLE;
+		if (k > 0)
+			continue;
+		if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc)
+			opt.render.lang = argv[++i];
+		else if (strcmp(argv[i], "--tz") == 0 && i + 1 < argc) {
+			if (parse_offset(argv[++i], &opt.render.utc_offset) != 0) {
+				fprintf(stderr, "%s: --tz wants UTC or +HH:MM\n", progname);
+				return EXIT_TROUBLE;
+			}
+		} else if (strcmp(argv[i], "--subject") == 0)
+			opt.subject = 1;
+		else if (strcmp(argv[i], "--max-size") == 0 && i + 1 < argc) {
+			opt.max_size = strtoul(argv[++i], &end, 10);
+			if (*end != '\0') {
+				usage();
+				return EXIT_TROUBLE;
+			}
+		} else if ((argv[i][0] != '-' || argv[i][1] == '\0') && !have_file) {
+			file = argv[i];
+			have_file = 1;
+		} else {
+			usage();
+			return EXIT_TROUBLE;
+		}
+	}
+	if ((rules = cli_load_rules(rules_dir, site_dir, NULL)) == NULL)
+		return EXIT_TROUBLE;
+	if (opt.render.lang != NULL && !dsnx_ruleset_has_lang(rules,
+	    opt.render.lang))
+		fprintf(stderr, "%s: no texts in language \"%s\"; using English\n",
+		    progname, opt.render.lang);
+	if (dsnx_context_new(NULL, &ctx, NULL) != DSNX_OK) {
+		dsnx_ruleset_unref(rules);
+		return EXIT_TROUBLE;
+	}
+	if (cli_read_file(file, dsnx_context_limits(ctx)->max_message, &buf, &len,
+	    why, sizeof(why)) != 0) {
+		fprintf(stderr, "%s: %s: %s\n", progname, file, why);
+		dsnx_context_free(ctx);
+		dsnx_ruleset_unref(rules);
+		return EXIT_TROUBLE;
+	}
+	if (dsnx_rewrite_message(ctx, rules, buf, len, &opt, &rw) != DSNX_OK) {
+		/* Never lose the message: out of memory passes it unchanged. */
+		fprintf(stderr, "%s: %s: unchanged: out of memory\n", progname, file);
+		fwrite(buf, 1, len, stdout);
+	} else {
+		if (!dsnx_rewrite_changed(rw))
+			fprintf(stderr, "%s: %s: unchanged: %s\n", progname, file,
+			    dsnx_rewrite_why(rw));
+		outp = dsnx_rewrite_output(rw, &outlen);
+		if (fwrite(outp, 1, outlen, stdout) != outlen)
+			status = EXIT_TROUBLE;
+		dsnx_rewrite_free(rw);
+	}
+	if (fflush(stdout) != 0)
+		status = EXIT_TROUBLE;
+	free(buf);
+	dsnx_context_free(ctx);
+	dsnx_ruleset_unref(rules);
+	return status;
+}

@@ -1,0 +1,710 @@
+/*
+ * NAME
+ *	rewrite - the enriched bounce: explanation added, everything else kept
+ * SYNOPSIS
+ *	#include "dsnexplain.h"
+ *
+ *	dsnx_status dsnx_rewrite_message(ctx, rules, buf, len, options, &rw)
+ * DESCRIPTION
+ *	Builds the new message from the old one's bytes.  The header block
+ *	is copied as it is; one X-DSN-Explain field is added after it (and,
+ *	if asked, the Subject gets the outcome in front of its old value).
+ *	The body changes in one place only, the human-readable part:
+ *
+ *	  multipart (report or mixed): the first body part is wrapped in a
+ *	  multipart/mixed whose first member is our multipart/alternative
+ *	  (text/plain, text/html) and whose second is the old part, byte for
+ *	  byte.  When the first body part is the delivery-status part or the
+ *	  returned message, ours is inserted before it instead.  Every other
+ *	  part, the preamble and the epilogue are copied untouched.
+ *
+ *	  not MIME at all (no Content-Type, as qmail writes): the body becomes
+ *	  a multipart/mixed of ours and the old body (a part without header,
+ *	  so read as before); MIME-Version and Content-Type are added.  This
+ *	  is the one case where header fields other than ours are added.
+ *
+ *	  a single text/plain part: our text is put before the old text when
+ *	  its charset can carry it and it is not transfer-encoded; the HTML
+ *	  rendition has no place then.  Anything else passes unchanged.
+ *
+ *	New lines use the message's own line ends (CRLF from a milter).  Our
+ *	parts are quoted-printable, so the result is 7-bit where the input
+ *	was.  Boundaries are "=_dsnx_" and a hash of the message, checked not
+ *	to occur in it, so the output depends on the input bytes alone.
+ *
+ *	On any doubt the message passes unchanged, with the reason: not a
+ *	DSN, X-DSN-Explain already present, over the size limit, MIME damage
+ *	(a boundary never found, an unterminated header, NUL bytes, a limit
+ *	reached).
+ * LIMITS
+ *	Memory: the parse, the renditions and one output buffer of about the
+ *	input's size.  Verdicts for at most max_recipients recipients.
+ * DIAGNOSTICS
+ *	DSNX_ENOMEM, DSNX_EINVAL.  Everything else is "unchanged, because".
+ * SEE ALSO
+ *	render.c, RFC 6522 (the human-readable part), RFC 2045 (QP).
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "mime.h"
+#include "report.h"
+
+#define EDITS_MAX 4
+
+struct dsnx_rewrite {
+	int changed;
+	const char *why;
+	dsnx_buf out;               /* the whole new message */
+	size_t body_offset;         /* where its body starts */
+	const char *orig;           /* unchanged: the caller's bytes */
+	size_t orig_len;
+	dsnx_header_edit edits[EDITS_MAX];
+	unsigned edit_count;
+	char *header_value;         /* X-DSN-Explain */
+	char *subject_value;
+	char *content_type_value;
+};
+
+void
+dsnx_rewrite_options_init(dsnx_rewrite_options *o)
+{
+	dsnx_render_options_init(&o->render);
+	o->max_size = 0;
+	o->subject = 0;
+}
+
+void
+dsnx_rewrite_free(dsnx_rewrite *rw)
+{
+	if (rw == NULL)
+		return;
+	dsnx_buf_free(&rw->out);
+	free(rw->header_value);
+	free(rw->subject_value);
+	free(rw->content_type_value);
+	free(rw);
+}
+
+int
+dsnx_rewrite_changed(const dsnx_rewrite *rw)
+{
+	return rw->changed;
+}
+
+const char *
+dsnx_rewrite_why(const dsnx_rewrite *rw)
+{
+	return rw->why;
+}
+
+const char *
+dsnx_rewrite_output(const dsnx_rewrite *rw, size_t *len)
+{
+	if (!rw->changed) {
+		*len = rw->orig_len;
+		return rw->orig;
+	}
+	*len = rw->out.len;
+	return dsnx_buf_str(&rw->out);
+}
+
+const char *
+dsnx_rewrite_body(const dsnx_rewrite *rw, size_t *len)
+{
+	if (!rw->changed) {
+		*len = 0;
+		return NULL;
+	}
+	*len = rw->out.len - rw->body_offset;
+	return dsnx_buf_str(&rw->out) + rw->body_offset;
+}
+
+unsigned
+dsnx_rewrite_edit_count(const dsnx_rewrite *rw)
+{
+	return rw->changed ? rw->edit_count : 0;
+}
+
+const dsnx_header_edit *
+dsnx_rewrite_edit(const dsnx_rewrite *rw, unsigned i)
+{
+	return rw->changed && i < rw->edit_count ? &rw->edits[i] : NULL;
+}
+
+const char *
+dsnx_rewrite_header_value(const dsnx_rewrite *rw)
+{
+	return rw->changed ? rw->header_value : NULL;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static void
+put(dsnx_buf *b, const char *s)
+{
+	dsnx_buf_append(b, s, strlen(s));
+}
+
+/* The message's own line end: that of its first line. */
+static const char *
+line_end_of(const char *buf, size_t len)
+{
+	const char *nl = memchr(buf, '\n', len);
+	const char *cr = memchr(buf, '\r', len);
+
+	if (cr != NULL && (nl == NULL || cr < nl))
+		return cr + 1 < buf + len && cr[1] == '\n' ? "\r\n" : "\r";
+	return "\n";
+}
+
+/* Quoted-printable (RFC 2045 6.7) with the given line end; input lines
+ * end in '\n'. */
+static void
+put_qp(dsnx_buf *b, const char *s, size_t len, const char *eol)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, col = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char enc[3];
+		size_t w;
+
+		if (c == '\n') {
+			put(b, eol);
+			col = 0;
+			continue;
+		}
+		/* Blanks before a line end must be encoded (they would be
+		 * stripped in transport). */
+		if ((c >= 33 && c <= 126 && c != '=')
+		    || ((c == ' ' || c == '\t') && i + 1 < len && s[i + 1] != '\n')) {
+			enc[0] = (char)c;
+			w = 1;
+		} else {
+			enc[0] = '=';
+			enc[1] = hex[c >> 4];
+			enc[2] = hex[c & 15];
+			w = 3;
+		}
+		if (col + w > 75) {
+			dsnx_buf_putc(b, '=');
+			put(b, eol);
+			col = 0;
+		}
+		dsnx_buf_append(b, enc, w);
+		col += w;
+	}
+}
+
+static uint64_t
+fnv1a(const char *s, size_t len, uint64_t h)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* A boundary that does not occur in the message: =_dsnx_<hash>. */
+static void
+make_boundary(const char *buf, size_t len, char *out, size_t size)
+{
+	uint64_t h = fnv1a(buf, len, 0xcbf29ce484222325ULL);
+	unsigned round;
+
+	for (round = 0; round < 64; round++) {
+		snprintf(out, size, "=_dsnx_%016llx", (unsigned long long)h);
+		if (memmem(buf, len, out, strlen(out)) == NULL)
+			return;
+		h = fnv1a(out, strlen(out), h);
+	}
+}
+
+static int
+severity_rank(const char *outcome)
+{
+	if (outcome == NULL || strcmp(outcome, "failed") == 0)
+		return 0;
+	if (strcmp(outcome, "expired") == 0)
+		return 1;
+	if (strcmp(outcome, "delayed") == 0)
+		return 2;
+	return 3;
+}
+
+/*
+ * X-DSN-Explain: v=1; status=...; reason=...; cause=...; rule=...
+ * One entry per distinct verdict, most severe first, as parallel
+ * comma-separated lists.  Only our own tokens and validated status codes
+ * go in: nothing from the message is copied into a header.
+ */
+static char *
+explain_value(const dsnx_report *r, const dsnx_verdict *v)
+{
+	unsigned n = dsnx_report_recipient_count(r), i, k, rank, count = 0;
+	unsigned order[64];
+	static const char *const keys[4] = { "status", "reason", "cause", "rule" };
+	dsnx_buf b;
+	char *s;
+
+	for (rank = 0; rank < 4; rank++)
+		for (i = 0; i < n && count < 64; i++) {
+			int dup = 0;
+
+			if (severity_rank(v[i].outcome) != (int)rank)
+				continue;
+			for (k = 0; k < count; k++) {
+				const dsnx_recipient *a = dsnx_report_recipient(r, order[k]);
+				const dsnx_recipient *c = dsnx_report_recipient(r, i);
+
+				if (v[order[k]].rule == v[i].rule
+				    && v[order[k]].reason == v[i].reason
+				    && ((a->status == NULL && c->status == NULL)
+				    || (a->status != NULL && c->status != NULL
+				    && strcmp(a->status, c->status) == 0)))
+					dup = 1;
+			}
+			if (!dup)
+				order[count++] = i;
+		}
+	dsnx_buf_init(&b, 0);
+	put(&b, "v=1");
+	for (k = 0; k < 4; k++) {
+		dsnx_buf_append(&b, "; ", 2);
+		put(&b, keys[k]);
+		dsnx_buf_putc(&b, '=');
+		for (i = 0; i < count; i++) {
+			const dsnx_recipient *rc = dsnx_report_recipient(r, order[i]);
+			const char *val = k == 0 ? rc->status : k == 1
+			    ? v[order[i]].reason : k == 2 ? v[order[i]].cause
+			    : v[order[i]].rule;
+
+			if (i > 0)
+				dsnx_buf_putc(&b, ',');
+			put(&b, val != NULL ? val : "none");
+		}
+	}
+	s = b.overflow ? NULL : strdup(dsnx_buf_str(&b));
+	dsnx_buf_free(&b);
+	return s;
+}
+
+/* Is every byte ASCII? */
+static int
+ascii_only(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* The outcome prefix for the Subject, RFC 2047 encoded when not ASCII. */
+static char *
+subject_value(const dsnx_ruleset *rules, const char *lang,
+    const char *outcome, const char *old)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char key[40];
+	const char *label;
+	dsnx_buf b, raw;
+	char *s;
+	size_t i;
+
+	snprintf(key, sizeof(key), "subject.%s", outcome ? outcome : "failed");
+	if ((label = dsnx_ruleset_string(rules, lang, key)) == NULL)
+		return NULL;
+	dsnx_buf_init(&raw, 0);
+	dsnx_buf_putc(&raw, '[');
+	put(&raw, label);
+	dsnx_buf_putc(&raw, ']');
+	dsnx_buf_init(&b, 0);
+	if (ascii_only(raw.data, raw.len))
+		dsnx_buf_append(&b, raw.data, raw.len);
+	else {
+		put(&b, "=?UTF-8?B?");
+		for (i = 0; i < raw.len; i += 3) {
+			unsigned v = (unsigned char)raw.data[i] << 16;
+
+			if (i + 1 < raw.len)
+				v |= (unsigned char)raw.data[i + 1] << 8;
+			if (i + 2 < raw.len)
+				v |= (unsigned char)raw.data[i + 2];
+			dsnx_buf_putc(&b, b64[(v >> 18) & 63]);
+			dsnx_buf_putc(&b, b64[(v >> 12) & 63]);
+			dsnx_buf_putc(&b, i + 1 < raw.len ? b64[(v >> 6) & 63] : '=');
+			dsnx_buf_putc(&b, i + 2 < raw.len ? b64[v & 63] : '=');
+		}
+		put(&b, "?=");
+	}
+	dsnx_buf_putc(&b, ' ');
+	put(&b, old);
+	s = b.overflow ? NULL : strdup(dsnx_buf_str(&b));
+	dsnx_buf_free(&b);
+	dsnx_buf_free(&raw);
+	return s;
+}
+
+/* Our multipart/alternative part: header, blank line, body; no final
+ * line end. */
+static void
+put_alternative(dsnx_buf *b, const dsnx_rendition *rd, const char *bnd,
+    const char *eol)
+{
+	put(b, "Content-Type: multipart/alternative; boundary=\"");
+	put(b, bnd);
+	put(b, "_a\"");
+	put(b, eol);
+	put(b, eol);
+	put(b, "--");
+	put(b, bnd);
+	put(b, "_a");
+	put(b, eol);
+	put(b, "Content-Type: text/plain; charset=utf-8");
+	put(b, eol);
+	put(b, "Content-Transfer-Encoding: quoted-printable");
+	put(b, eol);
+	put(b, eol);
+	put_qp(b, rd->text, rd->text_len, eol);
+	put(b, eol);
+	put(b, "--");
+	put(b, bnd);
+	put(b, "_a");
+	put(b, eol);
+	put(b, "Content-Type: text/html; charset=utf-8");
+	put(b, eol);
+	put(b, "Content-Transfer-Encoding: quoted-printable");
+	put(b, eol);
+	put(b, eol);
+	put_qp(b, rd->html, rd->html_len, eol);
+	put(b, eol);
+	put(b, "--");
+	put(b, bnd);
+	put(b, "_a--");
+}
+
+static int
+is_kept_part(const dsnx_part *p)
+{
+	return strcmp(p->type, "message") == 0
+	    || strcmp(p->subtype, "rfc822-headers") == 0;
+}
+
+/* --------------------------------------------------------------- body */
+
+/* Body of a multipart message: ours joins (or precedes) the first part. */
+static int
+body_multipart(dsnx_buf *o, const char *buf, const dsnx_part *root,
+    const dsnx_rendition *rd, const char *bnd, const char *eol)
+{
+	const dsnx_part *first = root->child;
+	const char *outer = dsnx_param_get(root->params, "boundary");
+
+	if (first == NULL || outer == NULL)
+		return -1;
+	/* Everything up to the first part, as it was. */
+	dsnx_buf_append(o, buf + root->body_start, first->start - root->body_start);
+	if (is_kept_part(first)) {
+		put_alternative(o, rd, bnd, eol);
+		put(o, eol);
+		put(o, "--");
+		put(o, outer);
+		put(o, eol);
+		dsnx_buf_append(o, buf + first->start, root->end - first->start);
+		return 0;
+	}
+	put(o, "Content-Type: multipart/mixed; boundary=\"");
+	put(o, bnd);
+	put(o, "\"");
+	put(o, eol);
+	put(o, eol);
+	put(o, "--");
+	put(o, bnd);
+	put(o, eol);
+	put_alternative(o, rd, bnd, eol);
+	put(o, eol);
+	put(o, "--");
+	put(o, bnd);
+	put(o, eol);
+	dsnx_buf_append(o, buf + first->start, first->end - first->start);
+	put(o, eol);
+	put(o, "--");
+	put(o, bnd);
+	put(o, "--");
+	/* The rest, from the line end before the next delimiter, as it was. */
+	dsnx_buf_append(o, buf + first->end, root->end - first->end);
+	return 0;
+}
+
+/* Body of a message without MIME: ours, then the old body as a part. */
+static void
+body_plain(dsnx_buf *o, const char *buf, const dsnx_part *root,
+    const dsnx_rendition *rd, const char *bnd, const char *eol)
+{
+	put(o, "--");
+	put(o, bnd);
+	put(o, eol);
+	put_alternative(o, rd, bnd, eol);
+	put(o, eol);
+	put(o, "--");
+	put(o, bnd);
+	put(o, eol);
+	put(o, eol);	/* a part without header: text/plain, as before */
+	dsnx_buf_append(o, buf + root->body_start, root->end - root->body_start);
+	put(o, eol);
+	put(o, "--");
+	put(o, bnd);
+	put(o, "--");
+	put(o, eol);
+}
+
+/* A single text part: our text in front, when its charset can carry it. */
+static int
+body_prepend(dsnx_buf *o, const char *buf, const dsnx_part *root,
+    const dsnx_rendition *rd, const char *eol)
+{
+	const char *cs = dsnx_param_get(root->params, "charset");
+	int utf8 = cs != NULL && (strcasecmp(cs, "utf-8") == 0
+	    || strcasecmp(cs, "utf8") == 0);
+	int ascii = cs == NULL || strcasecmp(cs, "us-ascii") == 0;
+	size_t i;
+
+	if (strcmp(root->type, "text") != 0 || strcmp(root->subtype, "plain") != 0)
+		return -1;
+	if (root->cte != DSNX_CTE_7BIT && root->cte != DSNX_CTE_8BIT)
+		return -1;
+	if (!utf8 && !(ascii && ascii_only(rd->text, rd->text_len)))
+		return -1;
+	/* Our text is as safe for the old transfer encoding as ASCII: if
+	 * it is not ASCII, the part is 8bit UTF-8 already. */
+	if (root->cte == DSNX_CTE_7BIT && !ascii_only(rd->text, rd->text_len))
+		return -1;
+	for (i = 0; i < rd->text_len; i++) {
+		if (rd->text[i] == '\n')
+			put(o, eol);
+		else
+			dsnx_buf_putc(o, rd->text[i]);
+	}
+	put(o, eol);
+	dsnx_buf_append(o, buf + root->body_start, root->end - root->body_start);
+	return 0;
+}
+
+/* ------------------------------------------------------------ driver */
+
+static dsnx_rewrite *
+unchanged(dsnx_rewrite *rw, const char *why)
+{
+	rw->changed = 0;
+	rw->why = why;
+	dsnx_buf_free(&rw->out);
+	return rw;
+}
+
+/* MIME problems that make a rewrite unsafe.  Others are harmless here:
+ * a missing closing delimiter (common in real bounces) leaves every part
+ * before the last well delimited, and the last is copied as it is. */
+#define UNSAFE_MIME (DSNX_MIME_NO_BOUNDARY \
+	| DSNX_MIME_DEPTH | DSNX_MIME_PARTS | DSNX_MIME_NO_BODY \
+	| DSNX_MIME_LONG_BOUNDARY | DSNX_MIME_LONG_HEADER \
+	| DSNX_MIME_MANY_HEADERS | DSNX_MIME_NUL)
+
+static void
+add_edit(dsnx_rewrite *rw, dsnx_edit_kind kind, const char *name,
+    const char *value, unsigned index)
+{
+	if (rw->edit_count < EDITS_MAX) {
+		dsnx_header_edit *e = &rw->edits[rw->edit_count++];
+
+		e->kind = kind;
+		e->name = name;
+		e->value = value;
+		e->index = index;
+	}
+}
+
+dsnx_status
+dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
+    const char *buf, size_t len, const dsnx_rewrite_options *options,
+    dsnx_rewrite **out)
+{
+	dsnx_rewrite_options defaults;
+	dsnx_rewrite *rw;
+	dsnx_report *r = NULL;
+	dsnx_verdict *v = NULL;
+	dsnx_rendition rd = { NULL, 0, NULL, 0 };
+	const dsnx_part *root;
+	const char *eol, *worst = NULL;
+	char bnd[48];
+	unsigned n, i;
+	int subject_at = -1, plain = 0;
+	dsnx_status st;
+
+	if (ctx == NULL || rules == NULL || out == NULL || (buf == NULL && len))
+		return DSNX_EINVAL;
+	*out = NULL;
+	if (options == NULL) {
+		dsnx_rewrite_options_init(&defaults);
+		options = &defaults;
+	}
+	if ((rw = calloc(1, sizeof(*rw))) == NULL)
+		return DSNX_ENOMEM;
+	rw->orig = buf;
+	rw->orig_len = len;
+	dsnx_buf_init(&rw->out, 0);
+	*out = rw;
+	if ((options->max_size > 0 && len > options->max_size)
+	    || len > ctx->limits.max_message) {
+		unchanged(rw, "larger than the size limit");
+		return DSNX_OK;
+	}
+	if ((st = dsnx_report_read(ctx, buf, len, &r)) != DSNX_OK) {
+		if (st == DSNX_ENOMEM) {
+			dsnx_rewrite_free(rw);
+			*out = NULL;
+			return st;
+		}
+		unchanged(rw, "the message could not be read");
+		return DSNX_OK;
+	}
+	root = r->mime->parts[0];
+	if (dsnx_mime_find_field(r->mime, root, "x-dsn-explain") >= 0) {
+		unchanged(rw, "already explained (X-DSN-Explain present)");
+		goto done;
+	}
+	if (!dsnx_report_is_dsn(r)) {
+		unchanged(rw, "not a delivery status notification");
+		goto done;
+	}
+	if (r->mime->errors & UNSAFE_MIME) {
+		unchanged(rw, "the MIME structure is damaged or over a limit");
+		goto done;
+	}
+	n = dsnx_report_recipient_count(r);
+	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		if ((st = dsnx_classify(rules, r, i, &v[i])) != DSNX_OK)
+			goto fail;
+		if (worst == NULL || severity_rank(v[i].outcome)
+		    < severity_rank(worst))
+			worst = v[i].outcome ? v[i].outcome : "failed";
+	}
+	if ((st = dsnx_render(rules, r, v, &options->render, &rd)) != DSNX_OK)
+		goto fail;
+	if ((rw->header_value = explain_value(r, v)) == NULL)
+		goto nomem;
+
+	eol = line_end_of(buf, len);
+	make_boundary(buf, len, bnd, sizeof(bnd));
+	if (dsnx_buf_reserve(&rw->out, len + rd.text_len * 2 + rd.html_len * 2
+	    + 4096) != DSNX_OK)
+		goto nomem;
+
+	/* Header block: the old fields, the Subject perhaps changed. */
+	if (options->subject
+	    && (subject_at = dsnx_mime_find_field(r->mime, root, "subject")) >= 0) {
+		const dsnx_hfield *f = dsnx_mime_field(r->mime, root,
+		    (unsigned)subject_at);
+
+		if (dsnx_mime_unfold(r->mime, f, &r->scratch) != DSNX_OK
+		    || r->scratch.len > 900
+		    || (rw->subject_value = subject_value(rules,
+		    options->render.lang, worst, dsnx_buf_str(&r->scratch))) == NULL)
+			subject_at = -1;
+	}
+	for (i = 0; i < root->field_count; i++) {
+		const dsnx_hfield *f = dsnx_mime_field(r->mime, root, i);
+		size_t next = i + 1 < root->field_count
+		    ? dsnx_mime_field(r->mime, root, i + 1)->start : root->header_end;
+
+		if (i == 0)	/* an mbox "From " line before the first field */
+			dsnx_buf_append(&rw->out, buf, f->start);
+		if ((int)i == subject_at) {
+			put(&rw->out, "Subject: ");
+			put(&rw->out, rw->subject_value);
+			put(&rw->out, eol);
+		} else
+			dsnx_buf_append(&rw->out, buf + f->start, next - f->start);
+	}
+	if (root->field_count == 0)
+		dsnx_buf_append(&rw->out, buf, root->header_end);
+	/* A header that did not end its last line gets one. */
+	if (rw->out.len > 0 && rw->out.data[rw->out.len - 1] != '\n'
+	    && rw->out.data[rw->out.len - 1] != '\r')
+		put(&rw->out, eol);
+	put(&rw->out, "X-DSN-Explain: ");
+	put(&rw->out, rw->header_value);
+	put(&rw->out, eol);
+	add_edit(rw, DSNX_EDIT_ADD_HEADER, "X-DSN-Explain", rw->header_value, 0);
+	if (subject_at >= 0)
+		add_edit(rw, DSNX_EDIT_CHANGE_HEADER, "Subject", rw->subject_value, 1);
+
+	plain = strcmp(root->type, "multipart") != 0
+	    && dsnx_mime_find_field(r->mime, root, "content-type") < 0;
+	if (plain) {
+		size_t cl = strlen(bnd) + 40;
+
+		if ((rw->content_type_value = malloc(cl)) == NULL)
+			goto nomem;
+		snprintf(rw->content_type_value, cl, "multipart/mixed; boundary=\"%s\"",
+		    bnd);
+		if (dsnx_mime_find_field(r->mime, root, "mime-version") < 0) {
+			put(&rw->out, "MIME-Version: 1.0");
+			put(&rw->out, eol);
+			add_edit(rw, DSNX_EDIT_ADD_HEADER, "MIME-Version", "1.0", 0);
+		}
+		put(&rw->out, "Content-Type: ");
+		put(&rw->out, rw->content_type_value);
+		put(&rw->out, eol);
+		add_edit(rw, DSNX_EDIT_ADD_HEADER, "Content-Type",
+		    rw->content_type_value, 0);
+	}
+	put(&rw->out, eol);
+	rw->body_offset = rw->out.len;
+
+	if (strcmp(root->type, "multipart") == 0) {
+		if (body_multipart(&rw->out, buf, root, &rd, bnd, eol) != 0) {
+			unchanged(rw, "no body part to explain");
+			goto done;
+		}
+	} else if (plain)
+		body_plain(&rw->out, buf, root, &rd, bnd, eol);
+	else if (body_prepend(&rw->out, buf, root, &rd, eol) != 0) {
+		unchanged(rw, "a single-part bounce whose type, charset or "
+		    "encoding cannot take the explanation");
+		goto done;
+	}
+	if (rw->out.overflow)
+		goto nomem;
+	rw->changed = 1;
+	rw->why = NULL;
+done:
+	dsnx_rendition_free(&rd);
+	free(v);
+	dsnx_report_free(r);
+	return DSNX_OK;
+nomem:
+	st = DSNX_ENOMEM;
+fail:
+	dsnx_rendition_free(&rd);
+	free(v);
+	dsnx_report_free(r);
+	dsnx_rewrite_free(rw);
+	*out = NULL;
+	return st;
+}
