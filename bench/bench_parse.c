@@ -1,13 +1,14 @@
 /*
  * bench_parse - how many messages per second dsnx_report_read() handles
  *
- * Usage: bench_parse [-n N] [-r RULES_DIR] DIR_OR_FILE...
+ * Usage: bench_parse [-n N] [-r RULES_DIR [-w]] DIR_OR_FILE...
  *
  * Collects the *.eml files below every DIR (recursively; a FILE named on
  * the command line is taken whatever its name), loads them all into memory,
  * then times N passes over them on one thread: dsnx_report_read(), a walk
  * over every recipient that reads each field (and, with -r, classifies it
- * with the rule set loaded from RULES_DIR), dsnx_report_free().  Without
+ * with the rule set loaded from RULES_DIR), dsnx_report_free(); with -w,
+ * dsnx_rewrite_message() (parse, classify, render, rewrite) instead.  Without
  * -n, one untimed warm-up pass picks N so that the run lasts about 3 s.
  * Prints
  *
@@ -180,12 +181,26 @@ touch(const char *s)
  * rule set, every recipient is classified too. */
 static size_t
 one_pass(const dsnx_context *ctx, const dsnx_ruleset *rules,
-    const message_list *list)
+    const message_list *list, int rewrite)
 {
 	size_t i, failed = 0;
 	uint64_t sum = 0;
 
 	for (i = 0; i < list->count; i++) {
+		if (rewrite) {
+			dsnx_rewrite *rw;
+			size_t olen;
+
+			if (dsnx_rewrite_message(ctx, rules, list->v[i].buf,
+			    list->v[i].len, NULL, &rw) != DSNX_OK) {
+				failed++;
+				continue;
+			}
+			sum += (uint64_t)dsnx_rewrite_changed(rw);
+			sum += touch(dsnx_rewrite_output(rw, &olen)) + olen;
+			dsnx_rewrite_free(rw);
+			continue;
+		}
 		dsnx_report *r;
 		unsigned k, n;
 
@@ -222,7 +237,7 @@ one_pass(const dsnx_context *ctx, const dsnx_ruleset *rules,
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bench_parse [-n N] [-r RULES_DIR] "
+	fprintf(stderr, "usage: bench_parse [-n N] [-r RULES_DIR [-w]] "
 	    "DIR_OR_FILE...\n");
 	exit(2);
 }
@@ -239,10 +254,13 @@ main(int argc, char **argv)
 	size_t failed = 0, i;
 	double t0, elapsed;
 	char *end;
-	int c;
+	int c, rewrite = 0;
 
-	while ((c = getopt(argc, argv, "n:r:")) != -1) {
+	while ((c = getopt(argc, argv, "n:r:w")) != -1) {
 		switch (c) {
+		case 'w':
+			rewrite = 1;
+			break;
 		case 'r':
 			rules_dir = optarg;
 			break;
@@ -281,6 +299,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 
+	if (rewrite && rules_dir == NULL)
+		usage();
 	if (rules_dir != NULL && dsnx_ruleset_load(rules_dir, NULL, NULL, NULL,
 	    &rules) != DSNX_OK) {
 		fprintf(stderr, "bench_parse: %s: the rules do not load (run "
@@ -290,7 +310,7 @@ main(int argc, char **argv)
 
 	/* Warm-up (caches, allocator, PCRE2 JIT); also sizes N. */
 	t0 = now();
-	failed = one_pass(ctx, rules, &list);
+	failed = one_pass(ctx, rules, &list, rewrite);
 	elapsed = now() - t0;
 	if (passes == 0) {
 		double n = elapsed > 0 ? TARGET_SECONDS / elapsed : MAX_PASSES;
@@ -302,7 +322,7 @@ main(int argc, char **argv)
 	failed = 0;
 	t0 = now();
 	for (p = 0; p < passes; p++)
-		failed += one_pass(ctx, rules, &list);
+		failed += one_pass(ctx, rules, &list, rewrite);
 	elapsed = now() - t0;
 	if (elapsed <= 0)
 		elapsed = 1e-9;
@@ -314,7 +334,8 @@ main(int argc, char **argv)
 	    (double)list.count * (double)passes / elapsed,
 	    (double)list.bytes * (double)passes / elapsed / 1e6);
 	if (rules != NULL)
-		printf(", classified with %u rules", dsnx_ruleset_rule_count(rules));
+		printf(", %s with %u rules", rewrite ? "rewritten" : "classified",
+		    dsnx_ruleset_rule_count(rules));
 	printf(")\n");
 	dsnx_ruleset_unref(rules);
 

@@ -73,10 +73,19 @@ dsnx_buf_reserve(dsnx_buf *buf, size_t extra)
 dsnx_status
 dsnx_buf_append(dsnx_buf *buf, const void *data, size_t len)
 {
-	size_t room = buf->limit - buf->len;
-	size_t take = len < room ? len : room;
+	size_t room, take;
 	dsnx_status st;
 
+	/* The common case, a small append that fits: no growth, no cap. */
+	if (buf->data != NULL && len < buf->cap - buf->len
+	    && len <= buf->limit - buf->len) {
+		memcpy(buf->data + buf->len, data, len);
+		buf->len += len;
+		buf->data[buf->len] = '\0';
+		return DSNX_OK;
+	}
+	room = buf->limit - buf->len;
+	take = len < room ? len : room;
 	if ((st = dsnx_buf_reserve(buf, take)) != DSNX_OK) {
 		buf->overflow = 1;	/* the content is incomplete */
 		return st;

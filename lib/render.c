@@ -106,41 +106,56 @@ unsafe_cp(unsigned cp)
 static void
 put_clean(dsnx_buf *b, const char *s, size_t max, int html)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *run;
 	size_t n = 0;
 
 	if (s == NULL)
 		return;
-	while (*p != '\0') {
+	/* Plain characters are copied in runs; only the others cost more. */
+	for (run = p; *p != '\0'; ) {
 		size_t l = seq_len(*p), k;
 		unsigned cp;
+		const char *rep = NULL;
 
 		for (k = 1; k < l; k++)
 			if (p[k] == '\0')
-				return;
-		cp = decode_cp(p, l);
+				goto out;
 		if (n++ >= max) {
+			dsnx_buf_append(b, run, (size_t)(p - run));
 			dsnx_buf_append(b, "\xe2\x80\xa6", 3);	/* ... */
 			return;
 		}
+		if (l == 1 && *p >= 0x20 && *p != 0x7F && !(html && strchr("&<>\"'",
+		    *p) != NULL)) {
+			p++;
+			continue;
+		}
+		cp = decode_cp(p, l);
 		if (cp == '\t' || cp == '\r' || cp == '\n')
-			dsnx_buf_putc(b, ' ');
+			rep = " ";
 		else if (unsafe_cp(cp))
-			;
+			rep = "";
 		else if (html && cp == '&')
-			dsnx_buf_append(b, "&amp;", 5);
+			rep = "&amp;";
 		else if (html && cp == '<')
-			dsnx_buf_append(b, "&lt;", 4);
+			rep = "&lt;";
 		else if (html && cp == '>')
-			dsnx_buf_append(b, "&gt;", 4);
+			rep = "&gt;";
 		else if (html && cp == '"')
-			dsnx_buf_append(b, "&quot;", 6);
+			rep = "&quot;";
 		else if (html && cp == '\'')
-			dsnx_buf_append(b, "&#39;", 5);
-		else
-			dsnx_buf_append(b, p, l);
+			rep = "&#39;";
+		if (rep == NULL) {	/* a plain multibyte character */
+			p += l;
+			continue;
+		}
+		dsnx_buf_append(b, run, (size_t)(p - run));
+		dsnx_buf_append(b, rep, strlen(rep));
 		p += l;
+		run = p;
 	}
+out:
+	dsnx_buf_append(b, run, (size_t)(p - run));
 }
 
 /* ---------------------------------------------------- our own strings */

@@ -165,43 +165,41 @@ line_end_of(const char *buf, size_t len)
 }
 
 /* Quoted-printable (RFC 2045 6.7) with the given line end; input lines
- * end in '\n'. */
+ * end in '\n'.  Output is built a line at a time. */
 static void
 put_qp(dsnx_buf *b, const char *s, size_t len, const char *eol)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	char line[80];
 	size_t i, col = 0;
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		char enc[3];
-		size_t w;
 
 		if (c == '\n') {
+			dsnx_buf_append(b, line, col);
 			put(b, eol);
 			col = 0;
 			continue;
 		}
-		/* Blanks before a line end must be encoded (they would be
-		 * stripped in transport). */
-		if ((c >= 33 && c <= 126 && c != '=')
-		    || ((c == ' ' || c == '\t') && i + 1 < len && s[i + 1] != '\n')) {
-			enc[0] = (char)c;
-			w = 1;
-		} else {
-			enc[0] = '=';
-			enc[1] = hex[c >> 4];
-			enc[2] = hex[c & 15];
-			w = 3;
-		}
-		if (col + w > 75) {
-			dsnx_buf_putc(b, '=');
+		if (col + 3 > 75) {	/* soft line break */
+			line[col++] = '=';
+			dsnx_buf_append(b, line, col);
 			put(b, eol);
 			col = 0;
 		}
-		dsnx_buf_append(b, enc, w);
-		col += w;
+		/* Blanks before a line end must be encoded (they would be
+		 * stripped in transport). */
+		if ((c >= 33 && c <= 126 && c != '=')
+		    || ((c == ' ' || c == '\t') && i + 1 < len && s[i + 1] != '\n'))
+			line[col++] = (char)c;
+		else {
+			line[col++] = '=';
+			line[col++] = hex[c >> 4];
+			line[col++] = hex[c & 15];
+		}
 	}
+	dsnx_buf_append(b, line, col);
 }
 
 static uint64_t
