@@ -488,7 +488,7 @@ text_picture(ctx *c, dsnx_buf *b, const char *who, const char *outcome)
 	dsnx_buf_append(b, "\n  ", 3);
 	for (i = 0; i < 3; i++) {
 		if (i > 0)
-			dsnx_buf_append(b, i == broken ? " --X--> " : " -----> ", 8);
+			dsnx_buf_append(b, " --> ", 5);
 		dsnx_buf_append(b, i == broken ? ">>" : "[", i == broken ? 2 : 1);
 		dsnx_buf_append(b, boxes[i], strlen(boxes[i]));
 		dsnx_buf_append(b, i == broken ? "<<" : "]", i == broken ? 2 : 1);
@@ -670,13 +670,9 @@ html_picture(ctx *c, dsnx_buf *b, const char *who, const char *outcome)
 	    "cellspacing=\"0\" style=\"margin:12px 0;border-collapse:collapse;\">"
 	    "<tr>");
 	for (i = 0; i < 3; i++) {
-		if (i > 0) {
-			html_put(b, "<td style=\"padding:0 6px;font-size:18px;color:");
-			html_put(b, i == broken ? "#b42318" : "#57606a");
-			html_put(b, ";\">");
-			html_put(b, i == broken ? "&#10007;&rarr;" : "&rarr;");
-			html_put(b, "</td>");
-		}
+		if (i > 0)
+			html_put(b, "<td style=\"padding:0 6px;font-size:18px;"
+			    "color:#57606a;\">&rarr;</td>");
 		html_put(b, "<td style=\"padding:8px 10px;font-size:13px;"
 		    "text-align:center;border-radius:6px;border:2px solid ");
 		html_put(b, i == broken ? "#b42318;background:#fdecea;"
