@@ -556,10 +556,11 @@ text_admin(ctx *c, dsnx_buf *b, const group *g, unsigned ngroups)
 		const dsnx_verdict *v = &c->verdicts[g->members[i]];
 		dsnx_code code;
 
+		/* The address behind a label, never alone on a line: bounce
+		 * parsers read an indented bare address as a recipient line. */
 		dsnx_buf_putc(b, '\n');
-		dsnx_buf_append(b, "  ", 2);
-		put_clean(b, rc->recipient ? rc->recipient : "?", 254, 0);
-		dsnx_buf_putc(b, '\n');
+		text_label(c, b, "label.recipient", rc->recipient ? rc->recipient
+		    : "?");
 		text_label(c, b, "label.reporting_mta",
 		    dsnx_report_reporting_mta(c->report));
 		text_label(c, b, "label.remote_mta", rc->remote_mta);

@@ -11,21 +11,22 @@
  *	if asked, the Subject gets the outcome in front of its old value).
  *	The body changes in one place only, the human-readable part:
  *
- *	  multipart (report or mixed): the first body part is wrapped in a
- *	  multipart/mixed whose first member is our multipart/alternative
- *	  (text/plain, text/html) and whose second is the old part, byte for
- *	  byte.  When the first body part is the delivery-status part or the
- *	  returned message, ours is inserted before it instead.  Every other
- *	  part, the preamble and the epilogue are copied untouched.
+ *	  multipart (report or mixed): our multipart/alternative (text/plain,
+ *	  text/html) is inserted as the first body part; every old part, the
+ *	  preamble and the epilogue follow byte for byte.  A report then has
+ *	  four parts where RFC 6522 names three; nesting the old first part
+ *	  inside ours instead changes how Sisimai reads many real bounces
+ *	  (see body_multipart()).
  *
- *	  not MIME at all (no Content-Type, as qmail writes): the body becomes
- *	  a multipart/mixed of ours and the old body (a part without header,
- *	  so read as before); MIME-Version and Content-Type are added.  This
- *	  is the one case where header fields other than ours are added.
+ *	  a single text/plain part, MIME or not: our text rendition follows
+ *	  the old text, when the part's charset and encoding can carry it;
+ *	  there is no place for HTML without changing Content-Type.  Anything
+ *	  else passes unchanged.
  *
- *	  a single text/plain part: our text is put before the old text when
- *	  its charset can carry it and it is not transfer-encoded; the HTML
- *	  rendition has no place then.  Anything else passes unchanged.
+ *	Our parts open with Content-Language (RFC 3282): besides naming the
+ *	language, this keeps Sisimai 4.25's flattener, which reads a nested
+ *	part only when Content-Type is its first field, from reading our
+ *	explanation as part of the bounce.
  *
  *	New lines use the message's own line ends (CRLF from a milter).  Our
  *	parts are quoted-printable, so the result is 7-bit where the input
@@ -69,7 +70,6 @@ struct dsnx_rewrite {
 	unsigned edit_count;
 	char *header_value;         /* X-DSN-Explain */
 	char *subject_value;
-	char *content_type_value;
 };
 
 void
@@ -88,7 +88,6 @@ dsnx_rewrite_free(dsnx_rewrite *rw)
 	dsnx_buf_free(&rw->out);
 	free(rw->header_value);
 	free(rw->subject_value);
-	free(rw->content_type_value);
 	free(rw);
 }
 
@@ -189,9 +188,12 @@ put_qp(dsnx_buf *b, const char *s, size_t len, const char *eol)
 			col = 0;
 		}
 		/* Blanks before a line end must be encoded (they would be
-		 * stripped in transport). */
-		if ((c >= 33 && c <= 126 && c != '=')
+		 * stripped in transport).  At the start of a line, '-' is
+		 * encoded so that no line can look like a boundary of the
+		 * message, and 'F' so that no line starts "From ". */
+		if (((c >= 33 && c <= 126 && c != '=')
 		    || ((c == ' ' || c == '\t') && i + 1 < len && s[i + 1] != '\n'))
+		    && !(col == 0 && (c == '-' || c == 'F')))
 			line[col++] = (char)c;
 		else {
 			line[col++] = '=';
@@ -361,7 +363,7 @@ subject_value(const dsnx_ruleset *rules, const char *lang,
  * line end. */
 static void
 put_alternative(dsnx_buf *b, const dsnx_rendition *rd, const char *bnd,
-    const char *eol)
+    const char *lang, const char *eol)
 {
 	put(b, "Content-Type: multipart/alternative; boundary=\"");
 	put(b, bnd);
@@ -371,6 +373,9 @@ put_alternative(dsnx_buf *b, const dsnx_rendition *rd, const char *bnd,
 	put(b, "--");
 	put(b, bnd);
 	put(b, "_a");
+	put(b, eol);
+	put(b, "Content-Language: ");
+	put(b, lang);
 	put(b, eol);
 	put(b, "Content-Type: text/plain; charset=utf-8");
 	put(b, eol);
@@ -382,6 +387,9 @@ put_alternative(dsnx_buf *b, const dsnx_rendition *rd, const char *bnd,
 	put(b, "--");
 	put(b, bnd);
 	put(b, "_a");
+	put(b, eol);
+	put(b, "Content-Language: ");
+	put(b, lang);
 	put(b, eol);
 	put(b, "Content-Type: text/html; charset=utf-8");
 	put(b, eol);
@@ -395,91 +403,53 @@ put_alternative(dsnx_buf *b, const dsnx_rendition *rd, const char *bnd,
 	put(b, "_a--");
 }
 
-static int
-is_kept_part(const dsnx_part *p)
-{
-	return strcmp(p->type, "message") == 0
-	    || strcmp(p->subtype, "rfc822-headers") == 0;
-}
-
 /* --------------------------------------------------------------- body */
 
-/* Body of a multipart message: ours joins (or precedes) the first part. */
+/*
+ * Body of a multipart message: ours is inserted as the first body part,
+ * and everything else, byte for byte, follows.  (Wrapping the old first
+ * part in a multipart/mixed with ours would keep a report at three parts,
+ * but Sisimai 4.25 stops reading a nested part whose first header line is
+ * not Content-Type, and many MTAs write the human-readable part without
+ * any header: the bounce would read differently.)
+ */
 static int
 body_multipart(dsnx_buf *o, const char *buf, const dsnx_part *root,
-    const dsnx_rendition *rd, const char *bnd, const char *eol)
+    const dsnx_rendition *rd, const char *bnd, const char *lang,
+    const char *eol)
 {
 	const dsnx_part *first = root->child;
 	const char *outer = dsnx_param_get(root->params, "boundary");
 
 	if (first == NULL || outer == NULL)
 		return -1;
-	/* Everything up to the first part, as it was. */
 	dsnx_buf_append(o, buf + root->body_start, first->start - root->body_start);
-	if (is_kept_part(first)) {
-		put_alternative(o, rd, bnd, eol);
-		put(o, eol);
-		put(o, "--");
-		put(o, outer);
-		put(o, eol);
-		dsnx_buf_append(o, buf + first->start, root->end - first->start);
-		return 0;
-	}
-	put(o, "Content-Type: multipart/mixed; boundary=\"");
-	put(o, bnd);
-	put(o, "\"");
-	put(o, eol);
+	put_alternative(o, rd, bnd, lang, eol);
 	put(o, eol);
 	put(o, "--");
-	put(o, bnd);
+	put(o, outer);
 	put(o, eol);
-	put_alternative(o, rd, bnd, eol);
-	put(o, eol);
-	put(o, "--");
-	put(o, bnd);
-	put(o, eol);
-	dsnx_buf_append(o, buf + first->start, first->end - first->start);
-	put(o, eol);
-	put(o, "--");
-	put(o, bnd);
-	put(o, "--");
-	/* The rest, from the line end before the next delimiter, as it was. */
-	dsnx_buf_append(o, buf + first->end, root->end - first->end);
+	dsnx_buf_append(o, buf + first->start, root->end - first->start);
 	return 0;
 }
 
-/* Body of a message without MIME: ours, then the old body as a part. */
-static void
-body_plain(dsnx_buf *o, const char *buf, const dsnx_part *root,
-    const dsnx_rendition *rd, const char *bnd, const char *eol)
-{
-	put(o, "--");
-	put(o, bnd);
-	put(o, eol);
-	put_alternative(o, rd, bnd, eol);
-	put(o, eol);
-	put(o, "--");
-	put(o, bnd);
-	put(o, eol);
-	put(o, eol);	/* a part without header: text/plain, as before */
-	dsnx_buf_append(o, buf + root->body_start, root->end - root->body_start);
-	put(o, eol);
-	put(o, "--");
-	put(o, bnd);
-	put(o, "--");
-	put(o, eol);
-}
-
-/* A single text part: our text in front, when its charset can carry it. */
+/*
+ * A single text part (a MIME text/plain bounce, or one without MIME at
+ * all): our text rendition goes after the old text, when the part's
+ * charset and transfer encoding can carry it.  After, not before: bounce
+ * parsers such as Sisimai read a single-part bounce from its first line,
+ * and text in front of the MTA's own changes what they find.  A body that
+ * is a JSON document (a provider's machine notification) is left alone.
+ */
 static int
-body_prepend(dsnx_buf *o, const char *buf, const dsnx_part *root,
+body_append(dsnx_buf *o, const char *buf, const dsnx_part *root,
     const dsnx_rendition *rd, const char *eol)
 {
 	const char *cs = dsnx_param_get(root->params, "charset");
 	int utf8 = cs != NULL && (strcasecmp(cs, "utf-8") == 0
 	    || strcasecmp(cs, "utf8") == 0);
 	int ascii = cs == NULL || strcasecmp(cs, "us-ascii") == 0;
-	size_t i;
+	size_t i = root->body_start;
 
 	if (strcmp(root->type, "text") != 0 || strcmp(root->subtype, "plain") != 0)
 		return -1;
@@ -487,18 +457,25 @@ body_prepend(dsnx_buf *o, const char *buf, const dsnx_part *root,
 		return -1;
 	if (!utf8 && !(ascii && ascii_only(rd->text, rd->text_len)))
 		return -1;
-	/* Our text is as safe for the old transfer encoding as ASCII: if
-	 * it is not ASCII, the part is 8bit UTF-8 already. */
+	/* Non-ASCII text needs an 8bit part; a 7bit one stays ASCII. */
 	if (root->cte == DSNX_CTE_7BIT && !ascii_only(rd->text, rd->text_len))
 		return -1;
+	while (i < root->end && (buf[i] == ' ' || buf[i] == '\t'
+	    || buf[i] == '\r' || buf[i] == '\n'))
+		i++;
+	if (i < root->end && buf[i] == '{')
+		return -1;
+	dsnx_buf_append(o, buf + root->body_start, root->end - root->body_start);
+	if (root->end > root->body_start && buf[root->end - 1] != '\n'
+	    && buf[root->end - 1] != '\r')
+		put(o, eol);
+	put(o, eol);
 	for (i = 0; i < rd->text_len; i++) {
 		if (rd->text[i] == '\n')
 			put(o, eol);
 		else
 			dsnx_buf_putc(o, rd->text[i]);
 	}
-	put(o, eol);
-	dsnx_buf_append(o, buf + root->body_start, root->end - root->body_start);
 	return 0;
 }
 
@@ -546,10 +523,10 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	dsnx_verdict *v = NULL;
 	dsnx_rendition rd = { NULL, 0, NULL, 0 };
 	const dsnx_part *root;
-	const char *eol, *worst = NULL;
+	const char *eol, *lang, *worst = NULL;
 	char bnd[48];
 	unsigned n, i;
-	int subject_at = -1, plain = 0;
+	int subject_at = -1;
 	dsnx_status st;
 
 	if (ctx == NULL || rules == NULL || out == NULL || (buf == NULL && len))
@@ -608,6 +585,8 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 		goto nomem;
 
 	eol = line_end_of(buf, len);
+	lang = options->render.lang != NULL && dsnx_ruleset_has_lang(rules,
+	    options->render.lang) ? options->render.lang : "en";
 	make_boundary(buf, len, bnd, sizeof(bnd));
 	if (dsnx_buf_reserve(&rw->out, len + rd.text_len * 2 + rd.html_len * 2
 	    + 4096) != DSNX_OK)
@@ -652,37 +631,15 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	if (subject_at >= 0)
 		add_edit(rw, DSNX_EDIT_CHANGE_HEADER, "Subject", rw->subject_value, 1);
 
-	plain = strcmp(root->type, "multipart") != 0
-	    && dsnx_mime_find_field(r->mime, root, "content-type") < 0;
-	if (plain) {
-		size_t cl = strlen(bnd) + 40;
-
-		if ((rw->content_type_value = malloc(cl)) == NULL)
-			goto nomem;
-		snprintf(rw->content_type_value, cl, "multipart/mixed; boundary=\"%s\"",
-		    bnd);
-		if (dsnx_mime_find_field(r->mime, root, "mime-version") < 0) {
-			put(&rw->out, "MIME-Version: 1.0");
-			put(&rw->out, eol);
-			add_edit(rw, DSNX_EDIT_ADD_HEADER, "MIME-Version", "1.0", 0);
-		}
-		put(&rw->out, "Content-Type: ");
-		put(&rw->out, rw->content_type_value);
-		put(&rw->out, eol);
-		add_edit(rw, DSNX_EDIT_ADD_HEADER, "Content-Type",
-		    rw->content_type_value, 0);
-	}
 	put(&rw->out, eol);
 	rw->body_offset = rw->out.len;
 
 	if (strcmp(root->type, "multipart") == 0) {
-		if (body_multipart(&rw->out, buf, root, &rd, bnd, eol) != 0) {
+		if (body_multipart(&rw->out, buf, root, &rd, bnd, lang, eol) != 0) {
 			unchanged(rw, "no body part to explain");
 			goto done;
 		}
-	} else if (plain)
-		body_plain(&rw->out, buf, root, &rd, bnd, eol);
-	else if (body_prepend(&rw->out, buf, root, &rd, eol) != 0) {
+	} else if (body_append(&rw->out, buf, root, &rd, eol) != 0) {
 		unchanged(rw, "a single-part bounce whose type, charset or "
 		    "encoding cannot take the explanation");
 		goto done;

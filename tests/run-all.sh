@@ -15,7 +15,7 @@ cd "$top"
 jobs=$(nproc 2>/dev/null || echo 2)
 
 packages="build-essential autoconf automake libtool pkg-config libmilter-dev
-  libpcre2-dev libjansson-dev check valgrind python3"
+  libpcre2-dev libjansson-dev check valgrind python3 libsisimai-perl"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
