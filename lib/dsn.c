@@ -81,20 +81,6 @@ is_wsp(int c)
 	return c == ' ' || c == '\t';
 }
 
-/* End of the line at pos (its CR or LF, or len); *next is the next line. */
-static size_t
-line_end(const char *t, size_t pos, size_t len, size_t *next)
-{
-	size_t e = pos;
-
-	while (e < len && t[e] != '\n' && t[e] != '\r')
-		e++;
-	if (e + 1 < len && t[e] == '\r' && t[e + 1] == '\n')
-		*next = e + 2;
-	else
-		*next = e < len ? e + 1 : len;
-	return e;
-}
 
 /* "type; value" -> value, with the type in *type when wanted. */
 static const char *
@@ -277,7 +263,7 @@ dsnx_dsn_parse(dsnx_report *r, const char *text, size_t len)
 	const size_t cap = r->ctx->limits.max_header_field;
 
 	while (pos < len) {
-		eol = line_end(text, pos, len, &next);
+		eol = dsnx_line_end(text, pos, len, &next);
 
 		/* Blank (or white) line: the group ends. */
 		name_start = pos;
@@ -324,7 +310,7 @@ dsnx_dsn_parse(dsnx_report *r, const char *text, size_t len)
 			/* A white-space line is a blank line, not a continuation. */
 			{
 				size_t n2 = next, next2;
-				size_t e2 = line_end(text, next, len, &next2);
+				size_t e2 = dsnx_line_end(text, next, len, &next2);
 
 				while (n2 < e2 && is_wsp(text[n2]))
 					n2++;

@@ -46,6 +46,13 @@
 #include "report.h"
 #include "rules.h"
 
+#ifdef HAVE_VALGRIND_VALGRIND_H
+#include <valgrind/valgrind.h>
+#define UNDER_VALGRIND() RUNNING_ON_VALGRIND
+#else
+#define UNDER_VALGRIND() 0
+#endif
+
 const char *const dsnx_rule_field_names[RF_COUNT] = {
 	"status", "reply", "action", "outcome", "format", "diagnostic",
 	"remote_mta", "reporting_mta", "text", "subject", "from", "headers"
@@ -64,6 +71,25 @@ dsnx_outcome_index(const char *name)
 		if (strcmp(name, dsnx_outcome_names[i]) == 0)
 			return i;
 	return -1;
+}
+
+int
+dsnx_outcome_rank(const char *outcome)
+{
+	if (outcome == NULL || strcmp(outcome, "failed") == 0)
+		return 0;
+	if (strcmp(outcome, "expired") == 0)
+		return 1;
+	if (strcmp(outcome, "delayed") == 0)
+		return 2;
+	return 3;
+}
+
+void
+dsnx_regex_jit(pcre2_code *re)
+{
+	if (!UNDER_VALGRIND())
+		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 }
 
 const char *

@@ -45,8 +45,8 @@
 
 /* Where the line starting at pos ends (at its CR or LF, or at end), and
  * where the next one starts. */
-static size_t
-line_end(const char *b, size_t pos, size_t end, size_t *next)
+size_t
+dsnx_line_end(const char *b, size_t pos, size_t end, size_t *next)
 {
 	size_t p = pos;
 
@@ -161,11 +161,11 @@ parse_header_block(dsnx_mime *m, dsnx_part *part, size_t pos, size_t end,
 	part->field_count = 0;
 	/* An mbox separator line before the first field. */
 	if (top && end - pos >= 5 && memcmp(b + pos, "From ", 5) == 0) {
-		line_end(b, pos, end, &next);
+		dsnx_line_end(b, pos, end, &next);
 		pos = next;
 	}
 	while (pos < end) {
-		eol = line_end(b, pos, end, &next);
+		eol = dsnx_line_end(b, pos, end, &next);
 		if (eol == pos) {
 			if ((st = finish_field(m, part, &cur, &open)) != DSNX_OK)
 				return st;
@@ -415,7 +415,7 @@ find_delimiter(const char *b, size_t body_start, size_t pos, size_t end,
 			while (q < end && is_wsp(b[q]))
 				q++;
 			if (q >= end || b[q] == '\r' || b[q] == '\n') {
-				line_end(b, q, end, &next);
+				dsnx_line_end(b, q, end, &next);
 				*after = next;
 				return p;
 			}

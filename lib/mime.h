@@ -57,6 +57,10 @@ struct dsnx_mime {
 	dsnx_buf scratch;       /* reused for unfolding */
 };
 
+/* End of the line at pos in b[0, end) (its CR or LF, or end); *next is
+ * where the next line starts.  CRLF, LF and bare CR all end a line. */
+size_t dsnx_line_end(const char *b, size_t pos, size_t end, size_t *next);
+
 /* Field i of part, raw; NULL-safe callers check field_count first. */
 const dsnx_hfield *dsnx_mime_field(const dsnx_mime *mime,
     const dsnx_part *part, unsigned i);

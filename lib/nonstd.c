@@ -78,13 +78,8 @@
 #include "codec.h"
 #include "nonstd.h"
 #include "report.h"
+#include "rules.h"
 
-#ifdef HAVE_VALGRIND_VALGRIND_H
-#include <valgrind/valgrind.h>
-#define UNDER_VALGRIND() RUNNING_ON_VALGRIND
-#else
-#define UNDER_VALGRIND() 0
-#endif
 
 #define DIAG_MAX 2048
 #define MATCH_LIMIT 200000
@@ -203,12 +198,8 @@ dsnx_formats_compile(const dsnx_format_def *defs, dsnx_formats **out,
 				dsnx_formats_free(f);
 				return DSNX_EPARSE;
 			}
-			/* JIT is an optimisation; without it matching still works.
-			 * JIT code reads whole words past the subject's end, which
-			 * memcheck reports; under valgrind the interpreter runs. */
-			if (!UNDER_VALGRIND())
-				(void)pcre2_jit_compile(f->v[i].re[k],
-				    PCRE2_JIT_COMPLETE);
+			/* JIT is an optimisation; without it matching still works. */
+			dsnx_regex_jit(f->v[i].re[k]);
 		}
 	}
 	pcre2_compile_context_free(cctx);

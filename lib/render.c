@@ -261,18 +261,6 @@ typedef struct group {
 } group;
 
 static int
-severity_rank(const char *outcome)
-{
-	if (outcome == NULL || strcmp(outcome, "failed") == 0)
-		return 0;
-	if (strcmp(outcome, "expired") == 0)
-		return 1;
-	if (strcmp(outcome, "delayed") == 0)
-		return 2;
-	return 3;
-}
-
-static int
 same(const char *a, const char *b)
 {
 	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
@@ -306,8 +294,8 @@ make_groups(ctx *c, group *g)
 	for (i = 1; i < count; i++) {
 		group t = g[i];
 
-		for (k = i; k > 0 && severity_rank(g[k - 1].outcome)
-		    > severity_rank(t.outcome); k--)
+		for (k = i; k > 0 && dsnx_outcome_rank(g[k - 1].outcome)
+		    > dsnx_outcome_rank(t.outcome); k--)
 			g[k] = g[k - 1];
 		g[k] = t;
 	}

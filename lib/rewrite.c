@@ -56,6 +56,7 @@
 #include "buf.h"
 #include "mime.h"
 #include "report.h"
+#include "rules.h"
 
 #define EDITS_MAX 4
 
@@ -231,18 +232,6 @@ make_boundary(const char *buf, size_t len, char *out, size_t size)
 	}
 }
 
-static int
-severity_rank(const char *outcome)
-{
-	if (outcome == NULL || strcmp(outcome, "failed") == 0)
-		return 0;
-	if (strcmp(outcome, "expired") == 0)
-		return 1;
-	if (strcmp(outcome, "delayed") == 0)
-		return 2;
-	return 3;
-}
-
 /*
  * X-DSN-Explain: v=1; status=...; reason=...; cause=...; rule=...
  * One entry per distinct verdict, most severe first, as parallel
@@ -262,7 +251,7 @@ explain_value(const dsnx_report *r, const dsnx_verdict *v)
 		for (i = 0; i < n && count < 64; i++) {
 			int dup = 0;
 
-			if (severity_rank(v[i].outcome) != (int)rank)
+			if (dsnx_outcome_rank(v[i].outcome) != (int)rank)
 				continue;
 			for (k = 0; k < count; k++) {
 				const dsnx_recipient *a = dsnx_report_recipient(r, order[k]);
@@ -575,8 +564,8 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	for (i = 0; i < n; i++) {
 		if ((st = dsnx_classify(rules, r, i, &v[i])) != DSNX_OK)
 			goto fail;
-		if (worst == NULL || severity_rank(v[i].outcome)
-		    < severity_rank(worst))
+		if (worst == NULL || dsnx_outcome_rank(v[i].outcome)
+		    < dsnx_outcome_rank(worst))
 			worst = v[i].outcome ? v[i].outcome : "failed";
 	}
 	if ((st = dsnx_render(rules, r, v, &options->render, &rd)) != DSNX_OK)

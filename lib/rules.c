@@ -52,13 +52,6 @@
 #include "jsonpos.h"
 #include "rules.h"
 
-#ifdef HAVE_VALGRIND_VALGRIND_H
-#include <valgrind/valgrind.h>
-#define UNDER_VALGRIND() RUNNING_ON_VALGRIND
-#else
-#define UNDER_VALGRIND() 0
-#endif
-
 #define RULE_FILE_MAX (16u << 20)
 #define RULE_COUNT_MAX 100000
 #define MATCH_LIMIT 100000
@@ -428,8 +421,7 @@ compile_pattern(loader *ld, unsigned file, const char *path, condition *c,
 		ld->code_cap = cap;
 	}
 	ld->codes[ld->code_count++] = c->re;
-	if (!UNDER_VALGRIND())
-		(void)pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE);
+	dsnx_regex_jit(c->re);
 }
 
 /* A string or an array of strings, as a list. */

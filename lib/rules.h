@@ -168,5 +168,12 @@ size_t dsnx_pattern_literal(const char *pattern, char *buf, size_t size);
 
 /* Outcome index of a name, or -1. */
 int dsnx_outcome_index(const char *name);
+/* Severity order of outcomes: 0 failed (or unknown), 1 expired,
+ * 2 delayed, 3 delivered. */
+int dsnx_outcome_rank(const char *outcome);
+
+/* Compiles pattern for JIT when that is wanted: not under valgrind, whose
+ * memcheck reports JIT code reading whole words past the subject. */
+void dsnx_regex_jit(pcre2_code *re);
 
 #endif
