@@ -709,6 +709,22 @@ first_match(const dsnx_ruleset *set, enum rule_kind kind, const rule_input *in,
 		const char *failed = NULL;
 		int pre = 0, ok;
 
+		/* Most rules fail on a missing literal: test the bits here,
+		 * without a call, when nobody traces. */
+		if (trace == NULL && r->literal_fields != 0 && s->seen_store != NULL) {
+			unsigned f, skip = 0;
+
+			for (f = RF_FIRST_TEXT; f < RF_HEADER && !skip; f++)
+				if ((r->literal_fields >> f & 1)
+				    && !literal_present(set, r, (enum rule_field)f, in, s))
+					skip = 1;
+			if (skip)
+				continue;
+			ok = dsnx_rule_matches(set, r, in, s, 0, NULL, NULL);
+			if (ok)
+				return r;
+			continue;
+		}
 		ok = dsnx_rule_matches(set, r, in, s, 1, trace ? &failed : NULL,
 		    trace ? &pre : NULL);
 		if (trace != NULL) {

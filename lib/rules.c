@@ -1407,6 +1407,8 @@ build_index(loader *ld)
 				    lits.len[j], i) != DSNX_OK)
 					return -1;
 			c->has_literal = lits.count > 0;
+			if (c->has_literal)
+				r->literal_fields |= 1u << c->field;
 		}
 	}
 	for (f = RF_FIRST_TEXT; f < RF_HEADER; f++) {

@@ -67,6 +67,7 @@ typedef struct rule {
 	const char *cause;
 	const char *outcome;
 	unsigned index;             /* position in the sorted set */
+	unsigned literal_fields;    /* bit f: a literal of field f is required */
 } rule;
 
 typedef struct cause_lang {
