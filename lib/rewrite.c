@@ -236,19 +236,37 @@ make_boundary(const char *buf, size_t len, char *out, size_t size)
  * X-DSN-Explain: v=1; status=...; reason=...; cause=...; rule=...
  * One entry per distinct verdict, most severe first, as parallel
  * comma-separated lists.  Only our own tokens and validated status codes
- * go in: nothing from the message is copied into a header.
+ * go in: nothing from the message is copied into a header.  At most
+ * EXPLAIN_ENTRIES_MAX entries, so the field stays one line well under
+ * RFC 5322's 998 characters (rule ids are at most 128 bytes; ours are
+ * far shorter, and a longer result is cut back entry by entry).
  */
+#define EXPLAIN_ENTRIES_MAX 4
+#define EXPLAIN_LINE_MAX 900
+/* The field for one recipient's verdict alone. */
+static char *
+explain_first(const dsnx_report *r, const dsnx_verdict *v, unsigned i)
+{
+	const dsnx_recipient *rc = dsnx_report_recipient(r, i);
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf), "v=1; status=%s; reason=%s; cause=%s; rule=%s",
+	    rc->status ? rc->status : "none", v[i].reason ? v[i].reason : "none",
+	    v[i].cause ? v[i].cause : "none", v[i].rule ? v[i].rule : "none");
+	return strdup(buf);
+}
+
 static char *
 explain_value(const dsnx_report *r, const dsnx_verdict *v)
 {
 	unsigned n = dsnx_report_recipient_count(r), i, k, rank, count = 0;
-	unsigned order[64];
+	unsigned order[EXPLAIN_ENTRIES_MAX];
 	static const char *const keys[4] = { "status", "reason", "cause", "rule" };
 	dsnx_buf b;
 	char *s;
 
 	for (rank = 0; rank < 4; rank++)
-		for (i = 0; i < n && count < 64; i++) {
+		for (i = 0; i < n && count < EXPLAIN_ENTRIES_MAX; i++) {
 			int dup = 0;
 
 			if (dsnx_outcome_rank(v[i].outcome) != (int)rank)
@@ -283,6 +301,11 @@ explain_value(const dsnx_report *r, const dsnx_verdict *v)
 				dsnx_buf_putc(&b, ',');
 			put(&b, val != NULL ? val : "none");
 		}
+	}
+	if (b.len + sizeof("X-DSN-Explain: ") > EXPLAIN_LINE_MAX && count > 1) {
+		/* Too long (very long site rule ids): keep the most severe. */
+		dsnx_buf_free(&b);
+		return explain_first(r, v, order[0]);
 	}
 	s = b.overflow ? NULL : strdup(dsnx_buf_str(&b));
 	dsnx_buf_free(&b);

@@ -1063,6 +1063,41 @@ single_part(sbuf *b, const char *cs, const char *cte)
 	return rewrite(b->p, b->len);
 }
 
+START_TEST(test_header_stays_short)
+{
+	/* Thirty recipients with thirty different verdicts: the added field
+	 * must stay one line, far below RFC 5322's 998 characters. */
+	sbuf b = { 0 };
+	dsnx_rewrite *rw;
+	const char *v;
+	char line[256];
+	unsigned i;
+
+	sb_str(&b, "From: MAILER-DAEMON@mx.example.net\n"
+	    "Subject: Undelivered Mail\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; "
+	    "boundary=b\n\n--b\n\nfailed\n--b\n"
+	    "Content-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.example.net\n");
+	for (i = 0; i < 30; i++) {
+		snprintf(line, sizeof(line), "\nFinal-Recipient: rfc822; u%u@example.org\n"
+		    "Action: failed\nStatus: 5.%u.%u\n"
+		    "Diagnostic-Code: smtp; 550 5.%u.%u refused\n",
+		    i, i % 8, i % 20, i % 8, i % 20);
+		sb_str(&b, line);
+	}
+	sb_str(&b, "--b--\n");
+	rw = rewrite(b.p, b.len);
+	ck_assert(dsnx_rewrite_changed(rw));
+	v = dsnx_rewrite_header_value(rw);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_uint_lt(strlen(v) + strlen("X-DSN-Explain: "), 998);
+	ck_assert(strchr(v, '\n') == NULL && strchr(v, '\r') == NULL);
+	dsnx_rewrite_free(rw);
+	sb_free(&b);
+}
+END_TEST
+
 START_TEST(test_single_part_utf8)
 {
 	sbuf b = { 0 };
@@ -1429,6 +1464,7 @@ rewrite_suite(void)
 	tcase_add_test(c, test_qmail_non_mime);
 	tcase_add_test(c, test_qmail_non_mime_crlf);
 	tcase_add_test(c, test_single_part_utf8);
+	tcase_add_test(c, test_header_stays_short);
 	tcase_add_test(c, test_single_part_iso2022jp);
 	tcase_add_test(c, test_single_part_base64);
 	tcase_add_test(c, test_deterministic);
