@@ -867,6 +867,30 @@ reserve_for(dsnx_buf *out, size_t expected)
 	    : DSNX_OK;
 }
 
+/*
+ * What every decoder does first: a missing *bad points at scratch, a NULL
+ * input reads as empty, room for about expected bytes is reserved, and
+ * the writer starts at the end of out.  Returns DSNX_ENOMEM or DSNX_OK.
+ */
+static dsnx_status
+begin_output(writer *w, dsnx_buf *out, const char **in, size_t *len,
+    int **bad, int *scratch, size_t expected)
+{
+	dsnx_status st;
+
+	if (*bad == NULL)
+		*bad = scratch;
+	if (*in == NULL) {
+		*in = "";
+		*len = 0;
+		expected = 0;
+	}
+	if ((st = reserve_for(out, expected)) != DSNX_OK)
+		return st;
+	writer_init(w, out);
+	return DSNX_OK;
+}
+
 dsnx_status
 dsnx_base64_decode(const char *in, size_t len, dsnx_buf *out, int *bad)
 {
@@ -875,15 +899,9 @@ dsnx_base64_decode(const char *in, size_t len, dsnx_buf *out, int *bad)
 	int	ignored;
 	dsnx_status st;
 
-	if (bad == NULL)
-		bad = &ignored;
-	if (in == NULL) {
-		in = "";
-		len = 0;
-	}
-	if ((st = reserve_for(out, len / 4 * 3 + 3)) != DSNX_OK)
+	if ((st = begin_output(&w, out, &in, &len, &bad, &ignored,
+	    len / 4 * 3 + 3)) != DSNX_OK)
 		return st;
-	writer_init(&w, out);
 	st = base64_run((const unsigned char *)in, len, &w, bad);
 	return writer_finish(&w, st, start, 0);
 }
@@ -896,15 +914,9 @@ qp_decode(const char *in, size_t len, int qword, dsnx_buf *out, int *bad)
 	int	ignored;
 	dsnx_status st;
 
-	if (bad == NULL)
-		bad = &ignored;
-	if (in == NULL) {
-		in = "";
-		len = 0;
-	}
-	if ((st = reserve_for(out, len)) != DSNX_OK)
+	if ((st = begin_output(&w, out, &in, &len, &bad, &ignored, len))
+	    != DSNX_OK)
 		return st;
-	writer_init(&w, out);
 	st = qp_run((const unsigned char *)in, len, qword, &w, bad);
 	return writer_finish(&w, st, start, 0);
 }
@@ -933,17 +945,12 @@ dsnx_to_utf8(const char *charset, const char *in, size_t len, dsnx_buf *out,
 	int	ignored;
 	dsnx_status st;
 
-	if (bad == NULL)
-		bad = &ignored;
-	if (in == NULL) {
-		in = "";
-		len = 0;
-	}
+	if ((st = begin_output(&w, out, &in, &len, &bad, &ignored, len))
+	    != DSNX_OK)
+		return st;
+	/* Opened only now: an early return above leaves nothing open. */
 	conv_open(&conv, charset, charset != NULL
 	    ? strnlen(charset, CHARSET_NAME_MAX + 64) : 0, bad);
-	if ((st = reserve_for(out, len)) != DSNX_OK)
-		return st;
-	writer_init(&w, out);
 	st = conv_feed(&conv, (const unsigned char *)in, len, 1, &used, &w, bad);
 	conv_close(&conv);
 	return writer_finish(&w, st, start, 1);
@@ -957,15 +964,9 @@ dsnx_utf8_sanitize(const char *in, size_t len, dsnx_buf *out, int *bad)
 	int	ignored;
 	dsnx_status st;
 
-	if (bad == NULL)
-		bad = &ignored;
-	if (in == NULL) {
-		in = "";
-		len = 0;
-	}
-	if ((st = reserve_for(out, len)) != DSNX_OK)
+	if ((st = begin_output(&w, out, &in, &len, &bad, &ignored, len))
+	    != DSNX_OK)
 		return st;
-	writer_init(&w, out);
 	st = utf8_feed((const unsigned char *)in, len, 1, 0, &used, &w, bad);
 	return writer_finish(&w, st, start, 1);
 }

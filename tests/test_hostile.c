@@ -25,49 +25,11 @@
 #include <string.h>
 
 #include "dsnexplain.h"
+#include "sbuf.h"
 
 #define BIG_TIMEOUT 60
 
 /* ------------------------------------------------------------ helpers */
-
-/* A growable byte string that may hold NUL bytes. */
-typedef struct sbuf {
-	char *p;
-	size_t len;
-	size_t cap;
-} sbuf;
-
-static void
-sb_reserve(sbuf *b, size_t extra)
-{
-	size_t cap;
-	char *p;
-
-	if (b->len + extra + 1 <= b->cap)
-		return;
-	cap = b->cap ? b->cap : 256;
-	while (cap < b->len + extra + 1)
-		cap *= 2;
-	p = realloc(b->p, cap);
-	ck_assert_msg(p != NULL, "out of memory building a test message");
-	b->p = p;
-	b->cap = cap;
-}
-
-static void
-sb_add(sbuf *b, const void *data, size_t len)
-{
-	sb_reserve(b, len);
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-}
-
-static void
-sb_str(sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
 
 static void sb_printf(sbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -96,14 +58,6 @@ sb_fill(sbuf *b, int c, size_t n)
 	memset(b->p + b->len, c, n);
 	b->len += n;
 	b->p[b->len] = '\0';
-}
-
-static void
-sb_free(sbuf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
 }
 
 /* Adds a string literal including any NUL bytes inside it. */

@@ -30,6 +30,7 @@
 #include <strings.h>
 
 #include "dsnexplain.h"
+#include "sbuf.h"
 
 #define TIMEOUT 120
 
@@ -37,44 +38,6 @@ static dsnx_context *ctx;
 static dsnx_ruleset *rules;
 
 /* ------------------------------------------------------------ helpers */
-
-typedef struct sbuf {
-	char *p;
-	size_t len;
-	size_t cap;
-} sbuf;
-
-static void
-sb_reserve(sbuf *b, size_t extra)
-{
-	size_t cap;
-	char *p;
-
-	if (b->len + extra + 1 <= b->cap)
-		return;
-	cap = b->cap ? b->cap : 256;
-	while (cap < b->len + extra + 1)
-		cap *= 2;
-	p = realloc(b->p, cap);
-	ck_assert_msg(p != NULL, "out of memory building a test message");
-	b->p = p;
-	b->cap = cap;
-}
-
-static void
-sb_add(sbuf *b, const void *data, size_t len)
-{
-	sb_reserve(b, len);
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-}
-
-static void
-sb_str(sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
 
 /* Appends text whose '\n' become eol. */
 static void
@@ -88,14 +51,6 @@ sb_lines(sbuf *b, const char *eol, const char *text)
 		text = nl + 1;
 	}
 	sb_str(b, text);
-}
-
-static void
-sb_free(sbuf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
 }
 
 static const char *
