@@ -464,6 +464,8 @@ const dsnx_header_edit *dsnx_rewrite_edit(const dsnx_rewrite *rw, unsigned i);
 const char *dsnx_rewrite_body(const dsnx_rewrite *rw, size_t *len);
 /* The value of the X-DSN-Explain field added, or NULL. */
 const char *dsnx_rewrite_header_value(const dsnx_rewrite *rw);
+/* Recipients the DSN reports on (0 when it was not read as one). */
+unsigned dsnx_rewrite_recipient_count(const dsnx_rewrite *rw);
 
 #ifdef __cplusplus
 }

@@ -71,6 +71,7 @@ struct dsnx_rewrite {
 	unsigned edit_count;
 	char *header_value;         /* X-DSN-Explain */
 	char *subject_value;
+	unsigned recipients;        /* in the report, when it was a DSN */
 };
 
 void
@@ -136,6 +137,12 @@ const dsnx_header_edit *
 dsnx_rewrite_edit(const dsnx_rewrite *rw, unsigned i)
 {
 	return rw->changed && i < rw->edit_count ? &rw->edits[i] : NULL;
+}
+
+unsigned
+dsnx_rewrite_recipient_count(const dsnx_rewrite *rw)
+{
+	return rw->recipients;
 }
 
 const char *
@@ -582,6 +589,7 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 		goto done;
 	}
 	n = dsnx_report_recipient_count(r);
+	rw->recipients = n;
 	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL)
 		goto nomem;
 	for (i = 0; i < n; i++) {

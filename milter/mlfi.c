@@ -1,0 +1,474 @@
+/*
+ * mlfi - the libmilter callbacks: collect DSNs, rewrite them at the end
+ *
+ * DSNs travel with a null reverse-path (RFC 5321 4.5.5, RFC 3464), so
+ * a transaction with any other sender is accepted at MAIL FROM and its
+ * content never crosses the milter socket.  InspectNonNullSenders moves
+ * that decision to the end of the header for MTAs that get it wrong.
+ *
+ * The message is rebuilt from the callbacks exactly as the MTA hands
+ * it over: "Name:" + value (its leading space kept when the MTA offers
+ * SMFIP_HDR_LEADSPC) + CRLF, a CRLF, then the CRLF body.  The CLI given
+ * those bytes produces the same edits, which is what the tests check.
+ *
+ * Edits go back at end of message: headers first, then the body in
+ * BodyChunkSize pieces back to back (Postfix refuses body replacement
+ * mixed with other requests).
+ *
+ * LIMITS: MaximumSize bytes per message; over it the rest is skipped
+ * (SMFIS_SKIP where offered) and the message passes unchanged.
+ */
+#include "mlfi.h"
+
+#include <ctype.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "state.h"
+
+/* Per connection: what was negotiated, and the message in progress. */
+typedef struct conn_ctx {
+	int cctx_leadspc;         /* header values keep their leading space */
+	int cctx_no_header_reply; /* SMFIP_NR_HDR: return SMFIS_NOREPLY */
+	int cctx_skip;            /* SMFIS_SKIP allowed from xxfi_body */
+	struct msg_ctx *cctx_msg;
+} conn_ctx;
+
+/* Per transaction, from MAIL FROM to end of message or abort. */
+typedef struct msg_ctx {
+	milter_state *mctx_state; /* the rules this message started with */
+	char *mctx_buf;
+	size_t mctx_len, mctx_cap;
+	int mctx_null_sender;
+	int mctx_too_big;
+	int mctx_no_memory;
+	int mctx_bounce_like;     /* a header that only bounces carry */
+	int mctx_in_body;         /* the blank line after the header is in */
+} msg_ctx;
+
+static atomic_uint inflight;
+static atomic_int draining;
+
+unsigned
+milter_inflight(void)
+{
+	return atomic_load(&inflight);
+}
+
+void
+milter_drain(void)
+{
+	atomic_store(&draining, 1);
+}
+
+static conn_ctx *
+conn_of(SMFICTX *ctx)
+{
+	conn_ctx *cc = smfi_getpriv(ctx);
+
+	if (cc == NULL && (cc = calloc(1, sizeof(*cc))) != NULL)
+		smfi_setpriv(ctx, cc);
+	return cc;
+}
+
+static void
+msg_free(conn_ctx *cc)
+{
+	msg_ctx *m;
+
+	if (cc == NULL || (m = cc->cctx_msg) == NULL)
+		return;
+	milter_state_unref(m->mctx_state);
+	free(m->mctx_buf);
+	free(m);
+	cc->cctx_msg = NULL;
+	atomic_fetch_sub(&inflight, 1);
+}
+
+static const char *
+queue_id(SMFICTX *ctx)
+{
+	const char *qid = smfi_getsymval(ctx, "i");
+
+	if (qid == NULL)
+		qid = smfi_getsymval(ctx, "{i}");
+	/* Shown in the log: only a plain token, never anything else. */
+	if (qid == NULL || *qid == '\0' || strlen(qid) > 64
+	    || strspn(qid, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789.-_") != strlen(qid))
+		return "NOQUEUE";
+	return qid;
+}
+
+/* Appends n bytes; over MaximumSize the buffer goes and the message is
+ * marked too big. */
+static void
+collect(msg_ctx *m, const char *p, size_t n)
+{
+	size_t limit = m->mctx_state->settings.maximum_size, cap;
+	char *nb;
+
+	if (m->mctx_too_big || m->mctx_no_memory)
+		return;
+	if (n > limit - m->mctx_len || m->mctx_len > limit) {
+		m->mctx_too_big = 1;
+		free(m->mctx_buf);
+		m->mctx_buf = NULL;
+		m->mctx_len = m->mctx_cap = 0;
+		return;
+	}
+	if (m->mctx_len + n > m->mctx_cap) {
+		cap = m->mctx_cap ? m->mctx_cap : 16384;
+		while (cap < m->mctx_len + n)
+			cap = cap > limit / 2 ? limit : cap * 2;
+		if ((nb = realloc(m->mctx_buf, cap)) == NULL) {
+			m->mctx_no_memory = 1;
+			free(m->mctx_buf);
+			m->mctx_buf = NULL;
+			m->mctx_len = m->mctx_cap = 0;
+			return;
+		}
+		m->mctx_buf = nb;
+		m->mctx_cap = cap;
+	}
+	memcpy(m->mctx_buf + m->mctx_len, p, n);
+	m->mctx_len += n;
+}
+
+/* Appends text with every line end made CRLF (header values come with
+ * bare LF between folded lines). */
+static void
+collect_crlf(msg_ctx *m, const char *s)
+{
+	const char *p = s;
+
+	while (*p != '\0') {
+		size_t run = strcspn(p, "\r\n");
+
+		collect(m, p, run);
+		p += run;
+		if (*p == '\r' && p[1] == '\n')
+			p += 2;
+		else if (*p != '\0')
+			p++;
+		else
+			break;
+		collect(m, "\r\n", 2);
+	}
+}
+
+static int
+null_sender(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0')
+		return 1;	/* Postfix hands its own bounces' sender as "" */
+	if (s[0] == '<') {
+		s++;
+		while (isspace((unsigned char)*s))
+			s++;
+		return *s == '>';
+	}
+	return 0;
+}
+
+/* Header fields that only bounces and their kin carry, for the
+ * InspectNonNullSenders decision at end of header. */
+static int
+bounce_like(const char *name, const char *value)
+{
+	static const char *const subjects[] = { "undeliver", "returned mail",
+	    "delivery status notification", "delivery failure", "failure notice",
+	    "delivery has failed", "mail delivery failed", "delayed mail",
+	    "could not be delivered", "non remis", "unzustellbar", NULL };
+	size_t i;
+
+	if (!strcasecmp(name, "Content-Type"))
+		return strcasestr(value, "multipart/report") != NULL
+		    || strcasestr(value, "message/delivery-status") != NULL;
+	if (!strcasecmp(name, "X-Failed-Recipients"))
+		return 1;
+	if (!strcasecmp(name, "From"))
+		return strcasestr(value, "mailer-daemon") != NULL
+		    || strcasestr(value, "postmaster") != NULL
+		    || strcasestr(value, "mail delivery") != NULL;
+	if (!strcasecmp(name, "Subject")) {
+		for (i = 0; subjects[i] != NULL; i++)
+			if (strcasestr(value, subjects[i]) != NULL)
+				return 1;
+	}
+	return 0;
+}
+
+static sfsistat
+mlfi_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps,
+    unsigned long unused2, unsigned long unused3, unsigned long *want_actions,
+    unsigned long *want_steps, unsigned long *want2, unsigned long *want3)
+{
+	const unsigned long needed = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY;
+	unsigned long skip_steps = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NORCPT
+	    | SMFIP_NOUNKNOWN | SMFIP_NOEOH;
+	unsigned long optional = SMFIP_NR_HDR | SMFIP_HDR_LEADSPC | SMFIP_SKIP;
+	milter_state *st = milter_state_current();
+	conn_ctx *cc;
+
+	(void)unused2;
+	(void)unused3;
+	if ((actions & needed) != needed) {
+		milter_log(LOG_WARNING, "the MTA does not offer header and body "
+		    "changes; this connection passes unfiltered");
+		milter_state_unref(st);
+		return SMFIS_REJECT;
+	}
+	if (st != NULL && st->settings.inspect_non_null)
+		skip_steps &= ~SMFIP_NOEOH;
+	milter_state_unref(st);
+	if ((cc = conn_of(ctx)) == NULL)
+		return SMFIS_REJECT;
+	*want_actions = needed;
+	*want_steps = (skip_steps | optional) & steps;
+	*want2 = *want3 = 0;
+	cc->cctx_leadspc = (*want_steps & SMFIP_HDR_LEADSPC) != 0;
+	cc->cctx_no_header_reply = (*want_steps & SMFIP_NR_HDR) != 0;
+	cc->cctx_skip = (*want_steps & SMFIP_SKIP) != 0;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_envfrom(SMFICTX *ctx, char **argv)
+{
+	conn_ctx *cc = conn_of(ctx);
+	milter_state *st;
+	msg_ctx *m;
+	int is_null = argv[0] == NULL || null_sender(argv[0]);
+
+	if (cc == NULL)
+		return SMFIS_ACCEPT;	/* out of memory: pass */
+	msg_free(cc);
+	if (atomic_load(&draining))
+		return SMFIS_ACCEPT;
+	if ((st = milter_state_current()) == NULL)
+		return SMFIS_ACCEPT;
+	if (!is_null && !st->settings.inspect_non_null) {
+		milter_state_unref(st);
+		return SMFIS_ACCEPT;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		milter_log(LOG_ERR, "NOQUEUE: error, passed unchanged: out of memory");
+		milter_state_unref(st);
+		return SMFIS_ACCEPT;
+	}
+	m->mctx_state = st;
+	m->mctx_null_sender = is_null;
+	cc->cctx_msg = m;
+	atomic_fetch_add(&inflight, 1);
+	return SMFIS_CONTINUE;
+}
+
+/* Registered so that the MTA waits for a reply after DATA: without it,
+ * over TCP, Postfix's next packet sits ~40 ms behind Nagle and a delayed
+ * ACK on every message. */
+static sfsistat
+mlfi_data(SMFICTX *ctx)
+{
+	(void)ctx;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_header(SMFICTX *ctx, char *name, char *value)
+{
+	conn_ctx *cc = smfi_getpriv(ctx);
+	msg_ctx *m = cc != NULL ? cc->cctx_msg : NULL;
+	sfsistat done = cc != NULL && cc->cctx_no_header_reply
+	    ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+
+	if (m == NULL)
+		return done;
+	if (bounce_like(name, value))
+		m->mctx_bounce_like = 1;
+	collect(m, name, strlen(name));
+	collect(m, ":", 1);
+	if (!cc->cctx_leadspc)
+		collect(m, " ", 1);
+	collect_crlf(m, value);
+	collect(m, "\r\n", 2);
+	return done;
+}
+
+static sfsistat
+mlfi_eoh(SMFICTX *ctx)
+{
+	conn_ctx *cc = smfi_getpriv(ctx);
+	msg_ctx *m = cc != NULL ? cc->cctx_msg : NULL;
+
+	if (m == NULL)
+		return SMFIS_ACCEPT;
+	if (!m->mctx_null_sender && !m->mctx_bounce_like) {
+		msg_free(cc);
+		return SMFIS_ACCEPT;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	conn_ctx *cc = smfi_getpriv(ctx);
+	msg_ctx *m = cc != NULL ? cc->cctx_msg : NULL;
+
+	if (m == NULL)
+		return cc != NULL && cc->cctx_skip ? SMFIS_SKIP : SMFIS_CONTINUE;
+	if (!m->mctx_in_body) {	/* the line between header and body */
+		collect(m, "\r\n", 2);
+		m->mctx_in_body = 1;
+	}
+	collect(m, (const char *)chunk, len);
+	if ((m->mctx_too_big || m->mctx_no_memory) && cc->cctx_skip)
+		return SMFIS_SKIP;
+	return SMFIS_CONTINUE;
+}
+
+/* The verdicts of the X-DSN-Explain value, for the log:
+ * "v=1; status=a; reason=b" -> "status=a reason=b". */
+static void
+verdict_words(const char *value, char *out, size_t size)
+{
+	size_t n = 0;
+
+	if (strncmp(value, "v=1; ", 5) == 0)
+		value += 5;
+	for (; *value != '\0' && n + 1 < size; value++) {
+		if (value[0] == ';' && value[1] == ' ')
+			continue;
+		out[n++] = *value;
+	}
+	out[n] = '\0';
+}
+
+static int
+apply_edits(SMFICTX *ctx, const conn_ctx *cc, const milter_state *st,
+    const dsnx_rewrite *rw, const char **failed)
+{
+	const char *body;
+	char value[1024];
+	size_t len, off, n;
+	unsigned i;
+
+	for (i = 0; i < dsnx_rewrite_edit_count(rw); i++) {
+		const dsnx_header_edit *e = dsnx_rewrite_edit(rw, i);
+
+		snprintf(value, sizeof(value), "%s%s", cc->cctx_leadspc ? " " : "",
+		    e->value);
+		if (e->kind == DSNX_EDIT_ADD_HEADER) {
+			if (smfi_addheader(ctx, (char *)e->name, value) != MI_SUCCESS) {
+				*failed = "smfi_addheader";
+				return -1;
+			}
+		} else if (smfi_chgheader(ctx, (char *)e->name, (int)e->index,
+		    value) != MI_SUCCESS) {
+			*failed = "smfi_chgheader";
+			return -1;
+		}
+	}
+	body = dsnx_rewrite_body(rw, &len);
+	for (off = 0; off < len; off += n) {
+		n = len - off < st->settings.body_chunk ? len - off
+		    : st->settings.body_chunk;
+		if (smfi_replacebody(ctx, (unsigned char *)(body + off), (int)n)
+		    != MI_SUCCESS) {
+			*failed = "smfi_replacebody";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static sfsistat
+mlfi_eom(SMFICTX *ctx)
+{
+	conn_ctx *cc = smfi_getpriv(ctx);
+	msg_ctx *m = cc != NULL ? cc->cctx_msg : NULL;
+	const char *qid = queue_id(ctx), *failed = NULL;
+	const milter_settings *set;
+	dsnx_rewrite *rw = NULL;
+	char words[1024];
+
+	if (m == NULL)
+		return SMFIS_CONTINUE;
+	set = &m->mctx_state->settings;
+	if (!m->mctx_in_body) {	/* no body at all */
+		collect(m, "\r\n", 2);
+		m->mctx_in_body = 1;
+	}
+	if (m->mctx_too_big) {
+		if (set->log_unchanged)
+			milter_log(LOG_INFO, "%s: unchanged: larger than MaximumSize "
+			    "(%zu bytes)", qid, set->maximum_size);
+	} else if (m->mctx_no_memory) {
+		milter_log(LOG_ERR, "%s: error, passed unchanged: out of memory",
+		    qid);
+	} else if (dsnx_rewrite_message(m->mctx_state->ctx,
+	    m->mctx_state->rules, m->mctx_buf, m->mctx_len,
+	    &m->mctx_state->options, &rw) != DSNX_OK) {
+		milter_log(LOG_ERR, "%s: error, passed unchanged: out of memory "
+		    "while rewriting", qid);
+	} else if (!dsnx_rewrite_changed(rw)) {
+		if (set->log_unchanged)
+			milter_log(LOG_INFO, "%s: unchanged: %s", qid,
+			    dsnx_rewrite_why(rw));
+	} else if (apply_edits(ctx, cc, m->mctx_state, rw, &failed) != 0) {
+		milter_log(LOG_ERR, "%s: error, passed unchanged: %s failed "
+		    "(the MTA may have kept part of the edits)", qid, failed);
+	} else {
+		verdict_words(dsnx_rewrite_header_value(rw), words, sizeof(words));
+		milter_log(LOG_INFO, "%s: enriched: recipients=%u %s", qid,
+		    dsnx_rewrite_recipient_count(rw), words);
+	}
+	dsnx_rewrite_free(rw);
+	msg_free(cc);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_abort(SMFICTX *ctx)
+{
+	msg_free(smfi_getpriv(ctx));
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+mlfi_close(SMFICTX *ctx)
+{
+	conn_ctx *cc = smfi_getpriv(ctx);
+
+	if (cc != NULL) {
+		msg_free(cc);
+		free(cc);
+		smfi_setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc milter_desc = {
+	.xxfi_name = "dsnexplain",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY,
+	.xxfi_connect = NULL,
+	.xxfi_helo = NULL,
+	.xxfi_envfrom = mlfi_envfrom,
+	.xxfi_envrcpt = NULL,
+	.xxfi_header = mlfi_header,
+	.xxfi_eoh = mlfi_eoh,
+	.xxfi_body = mlfi_body,
+	.xxfi_eom = mlfi_eom,
+	.xxfi_abort = mlfi_abort,
+	.xxfi_close = mlfi_close,
+	.xxfi_unknown = NULL,
+	.xxfi_data = mlfi_data,
+	.xxfi_negotiate = mlfi_negotiate,
+};

@@ -1,0 +1,174 @@
+/*
+ * state - the settings and rule set a message is processed with
+ *
+ * Loading builds a complete new snapshot before anything else sees it;
+ * installing swaps one pointer under a mutex.  The old snapshot lives
+ * until the last message holding it ends.
+ */
+#include "state.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
+static milter_state *current;
+
+struct rule_problems {
+	milter_problem_fn *problem;
+	void *arg;
+};
+
+static void
+rule_problem(const dsnx_error_t *err, void *arg)
+{
+	struct rule_problems *rp = arg;
+	char text[DSNX_ERROR_SOURCE_LENGTH + DSNX_ERROR_TEXT_LENGTH + 48];
+
+	if (err->line > 0)
+		snprintf(text, sizeof(text), "%s%s:%d:%d: %s", err->warning
+		    ? "warning: " : "", err->source, err->line, err->column,
+		    err->text);
+	else
+		snprintf(text, sizeof(text), "%s%s: %s", err->warning
+		    ? "warning: " : "", err->source, err->text);
+	rp->problem(text, rp->arg);
+}
+
+static void
+say(milter_problem_fn *problem, void *arg, const milter_config_error *e)
+{
+	char text[sizeof(e->source) + sizeof(e->text) + 16];
+
+	if (e->line > 0)
+		snprintf(text, sizeof(text), "%s:%u: %s", e->source, e->line,
+		    e->text);
+	else
+		snprintf(text, sizeof(text), "%s: %s", e->source, e->text);
+	problem(text, arg);
+}
+
+milter_state *
+milter_state_load(const milter_sources *src, milter_problem_fn *problem,
+    void *arg)
+{
+	struct rule_problems rp = { problem, arg };
+	milter_config_error e;
+	milter_state *st;
+	dsnx_limits limits;
+	dsnx_error_t derr;
+	dsnx_status rc;
+	size_t i;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		problem("out of memory", arg);
+		return NULL;
+	}
+	milter_settings_init(&st->settings);
+	if (st->settings.socket == NULL || st->settings.rules == NULL
+	    || st->settings.language == NULL) {
+		problem("out of memory", arg);
+		goto fail;
+	}
+	if (src->config_file != NULL
+	    && milter_settings_read_file(&st->settings, src->config_file, &e) != 0) {
+		if (src->config_required || e.line != 0) {
+			say(problem, arg, &e);
+			goto fail;
+		}
+	}
+	for (i = 0; i < src->assignment_count; i++)
+		if (milter_settings_assign(&st->settings, src->assignments[i],
+		    &e) != 0) {
+			say(problem, arg, &e);
+			goto fail;
+		}
+
+	rc = dsnx_ruleset_load(st->settings.rules, st->settings.site_rules,
+	    rule_problem, &rp, &st->rules);
+	if (rc != DSNX_OK) {
+		char text[512];
+
+		snprintf(text, sizeof(text), "rules in %s%s%s not loaded: %s",
+		    st->settings.rules, st->settings.site_rules ? " and " : "",
+		    st->settings.site_rules ? st->settings.site_rules : "",
+		    dsnx_strstatus(rc));
+		problem(text, arg);
+		goto fail;
+	}
+	if (!dsnx_ruleset_has_lang(st->rules, st->settings.language)) {
+		char text[128];
+
+		snprintf(text, sizeof(text), "Language: no texts in \"%s\"",
+		    st->settings.language);
+		problem(text, arg);
+		goto fail;
+	}
+	dsnx_limits_init(&limits);
+	/* The milter never holds more than MaximumSize bytes of a message. */
+	if (limits.max_message > st->settings.maximum_size)
+		limits.max_message = st->settings.maximum_size;
+	if (dsnx_context_new(&limits, &st->ctx, &derr) != DSNX_OK) {
+		problem("cannot create the library context (out of memory)", arg);
+		goto fail;
+	}
+	dsnx_rewrite_options_init(&st->options);
+	st->options.render.lang = st->settings.language;
+	st->options.render.utc_offset = st->settings.utc_offset;
+	st->options.subject = st->settings.rewrite_subject;
+	st->options.max_size = st->settings.maximum_size;
+	st->loaded_at = time(NULL);
+	atomic_init(&st->refs, 1);
+	return st;
+fail:
+	dsnx_ruleset_unref(st->rules);
+	milter_settings_free(&st->settings);
+	free(st);
+	return NULL;
+}
+
+milter_state *
+milter_state_ref(milter_state *st)
+{
+	if (st != NULL)
+		atomic_fetch_add(&st->refs, 1);
+	return st;
+}
+
+void
+milter_state_unref(milter_state *st)
+{
+	if (st == NULL
+	    || atomic_fetch_sub(&st->refs, 1) != 1)
+		return;
+	dsnx_context_free(st->ctx);
+	dsnx_ruleset_unref(st->rules);
+	milter_settings_free(&st->settings);
+	free(st);
+}
+
+milter_state *
+milter_state_current(void)
+{
+	milter_state *st;
+
+	pthread_mutex_lock(&current_lock);
+	st = milter_state_ref(current);
+	pthread_mutex_unlock(&current_lock);
+	return st;
+}
+
+void
+milter_state_install(milter_state *st)
+{
+	milter_state *old;
+
+	pthread_mutex_lock(&current_lock);
+	old = current;
+	current = st;
+	pthread_mutex_unlock(&current_lock);
+	milter_state_unref(old);
+}

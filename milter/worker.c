@@ -1,0 +1,320 @@
+/*
+ * worker - the process that speaks the milter protocol
+ *
+ * Start-up order matters: the socket is opened (and a unix socket given
+ * its mode and owner) while still root, then privileges go, then the
+ * control thread starts with SIGUSR1/SIGUSR2 blocked everywhere else,
+ * then smfi_main().  A draining stop waits at most ShutdownTimeout for
+ * messages in flight before leaving: with Debian's worker-pool
+ * libmilter, smfi_stop() would freeze sessions mid-message.
+ */
+#include "worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "log.h"
+#include "mlfi.h"
+
+typedef struct user_ids {
+	uid_t uid;
+	gid_t gid;
+	char name[256];
+} user_ids;
+
+static int
+lookup_user(const char *spec, user_ids *ids, char *why, size_t size)
+{
+	char user[256];
+	const char *colon = strchr(spec, ':');
+	struct passwd *pw;
+	struct group *gr;
+	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+
+	if (n == 0 || n >= sizeof(user)) {
+		snprintf(why, size, "UserID: bad user \"%s\"", spec);
+		return -1;
+	}
+	memcpy(user, spec, n);
+	user[n] = '\0';
+	if ((pw = getpwnam(user)) == NULL) {
+		snprintf(why, size, "UserID: no user \"%s\"", user);
+		return -1;
+	}
+	ids->uid = pw->pw_uid;
+	ids->gid = pw->pw_gid;
+	snprintf(ids->name, sizeof(ids->name), "%s", user);
+	if (colon != NULL) {
+		if ((gr = getgrnam(colon + 1)) == NULL) {
+			snprintf(why, size, "UserID: no group \"%s\"", colon + 1);
+			return -1;
+		}
+		ids->gid = gr->gr_gid;
+	}
+	if (geteuid() != 0 && geteuid() != ids->uid) {
+		snprintf(why, size, "UserID: only root can switch to \"%s\"", user);
+		return -1;
+	}
+	return 0;
+}
+
+int
+worker_check_user(const char *spec, char *why, size_t size)
+{
+	user_ids ids;
+
+	return lookup_user(spec, &ids, why, size);
+}
+
+static int
+drop_privileges(const char *spec)
+{
+	user_ids ids;
+	char why[300];
+
+	if (lookup_user(spec, &ids, why, sizeof(why)) != 0) {
+		milter_log(LOG_ERR, "%s", why);
+		return -1;
+	}
+	if (geteuid() != 0)
+		return 0;	/* already that user (checked above) */
+	if (initgroups(ids.name, ids.gid) != 0 || setgid(ids.gid) != 0
+	    || setuid(ids.uid) != 0) {
+		milter_log(LOG_ERR, "cannot become %s: %s", spec, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The file system path of a unix socket spec, or NULL for inet. */
+static const char *
+unix_path(const char *sock)
+{
+	if (strncasecmp(sock, "unix:", 5) == 0)
+		return sock + 5;
+	if (strncasecmp(sock, "local:", 6) == 0)
+		return sock + 6;
+	return sock[0] == '/' ? sock : NULL;
+}
+
+/* A unix socket that accepts connections belongs to a live milter:
+ * libmilter would unlink it and steal the name. */
+static int
+socket_in_use(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return 0;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+		return 0;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path));
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return rc;
+}
+
+static int
+open_socket(const milter_settings *s)
+{
+	const char *path = unix_path(s->socket);
+	mode_t old_mask;
+	user_ids ids;
+	char why[300];
+	int rc;
+
+	if (path != NULL && socket_in_use(path)) {
+		milter_log(LOG_ERR, "socket %s is in use by another process",
+		    s->socket);
+		return -1;
+	}
+	if (smfi_setconn(s->socket) != MI_SUCCESS
+	    || smfi_settimeout(s->milter_timeout) != MI_SUCCESS
+	    || smfi_register(milter_desc) != MI_SUCCESS) {
+		milter_log(LOG_ERR, "libmilter refused the socket %s", s->socket);
+		return -1;
+	}
+	old_mask = umask(0777 & ~(mode_t)s->socket_mode);
+	rc = smfi_opensocket(1);
+	umask(old_mask);
+	if (rc != MI_SUCCESS) {
+		milter_log(LOG_ERR, "cannot listen on %s (bad address, a missing "
+		    "directory, or the port in use)", s->socket);
+		return -1;
+	}
+	if (path != NULL) {
+		if (chmod(path, (mode_t)s->socket_mode) != 0)
+			milter_log(LOG_WARNING, "chmod %s: %s", path, strerror(errno));
+		if (s->user != NULL && geteuid() == 0
+		    && lookup_user(s->user, &ids, why, sizeof(why)) == 0
+		    && chown(path, ids.uid, ids.gid) != 0)
+			milter_log(LOG_WARNING, "chown %s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+typedef struct control {
+	const milter_sources *src;
+	sigset_t signals;
+	const char *unix_socket;  /* removed at the end, or NULL */
+} control;
+
+static void
+log_problem(const char *text, void *arg)
+{
+	(void)arg;
+	milter_log(LOG_ERR, "%s", text);
+}
+
+static void
+reload(const milter_sources *src)
+{
+	milter_state *old = milter_state_current(), *st;
+	char when[32];
+	struct tm tm;
+
+	st = milter_state_load(src, log_problem, NULL);
+	if (st == NULL) {
+		localtime_r(&old->loaded_at, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		milter_log(LOG_ERR, "reload failed; keeping the rule set loaded "
+		    "at %s", when);
+		milter_state_unref(old);
+		return;
+	}
+	if (strcmp(st->settings.socket, old->settings.socket) != 0
+	    || (st->settings.user == NULL) != (old->settings.user == NULL)
+	    || (st->settings.user && strcmp(st->settings.user, old->settings.user)))
+		milter_log(LOG_WARNING, "Socket and UserID changes take effect "
+		    "at the next start");
+	milter_log_open(st->settings.syslog, st->settings.syslog_facility);
+	milter_log(LOG_INFO, "reloaded: %u rules, %u causes",
+	    dsnx_ruleset_rule_count(st->rules), dsnx_ruleset_cause_count(st->rules));
+	milter_state_unref(old);
+	milter_state_install(st);
+}
+
+static void drain_and_stop(const char *unix_socket) __attribute__((noreturn));
+
+static void
+drain_and_stop(const char *unix_socket)
+{
+	milter_state *st = milter_state_current();
+	int limit = st != NULL ? st->settings.shutdown_timeout : 0;
+	struct timespec tick = { 0, 100 * 1000 * 1000 };
+	int waited;
+
+	milter_state_unref(st);
+	milter_drain();
+	milter_log(LOG_INFO, "stopping: %u messages in flight", milter_inflight());
+	for (waited = 0; milter_inflight() > 0 && waited < limit * 10; waited++)
+		nanosleep(&tick, NULL);
+	if (milter_inflight() > 0)
+		milter_log(LOG_WARNING, "ShutdownTimeout reached with %u messages "
+		    "in flight; the MTA applies its default action to them",
+		    milter_inflight());
+	/* smfi_stop() would take up to the listener's poll timeout to be
+	 * noticed; nothing is left to finish, so leave now.  Idle MTA
+	 * connections see the socket close and go on without us. */
+	if (unix_socket != NULL)
+		(void)unlink(unix_socket);
+	milter_log(LOG_INFO, "stopped");
+	_exit(0);
+}
+
+static void *
+control_thread(void *arg)
+{
+	control *c = arg;
+	int sig;
+
+	for (;;) {
+		if (sigwait(&c->signals, &sig) != 0)
+			continue;
+		if (sig == SIGUSR1)
+			reload(c->src);
+		else if (sig == SIGUSR2)
+			drain_and_stop(c->unix_socket);
+	}
+}
+
+static void
+detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd < 0)
+		return;
+	(void)dup2(fd, STDIN_FILENO);
+	(void)dup2(fd, STDOUT_FILENO);
+	(void)dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
+void
+worker_run(milter_state *st, const milter_sources *src, int ready_fd,
+    int detach)
+{
+	static control c;
+	pthread_t tid;
+	sigset_t unblock;
+	const milter_settings *s = &st->settings;
+
+	milter_log_open(s->syslog, s->syslog_facility);
+	milter_state_install(st);
+	if (open_socket(s) != 0)
+		_exit(WORKER_EXIT_STARTUP);
+	if (s->user != NULL && drop_privileges(s->user) != 0)
+		_exit(WORKER_EXIT_STARTUP);
+
+	/* USR1/USR2 stay blocked (inherited) in every thread but ours. */
+	c.src = src;
+	c.unix_socket = unix_path(s->socket);
+	sigemptyset(&c.signals);
+	sigaddset(&c.signals, SIGUSR1);
+	sigaddset(&c.signals, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &c.signals, NULL);
+	sigemptyset(&unblock);
+	sigaddset(&unblock, SIGCHLD);
+	pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
+	if (pthread_create(&tid, NULL, control_thread, &c) != 0) {
+		milter_log(LOG_ERR, "cannot start the control thread");
+		_exit(WORKER_EXIT_STARTUP);
+	}
+	pthread_detach(tid);
+
+	milter_log(LOG_INFO, "started: socket %s, %u rules, %u causes",
+	    s->socket, dsnx_ruleset_rule_count(st->rules),
+	    dsnx_ruleset_cause_count(st->rules));
+	if (ready_fd >= 0) {
+		(void)!write(ready_fd, "1", 1);
+		close(ready_fd);
+	}
+	if (detach)
+		detach_stdio();
+	if (smfi_main() != MI_SUCCESS) {
+		milter_log(LOG_ERR, "libmilter stopped with an error");
+		_exit(1);
+	}
+	milter_log(LOG_INFO, "stopped");
+	_exit(0);
+}
