@@ -58,11 +58,13 @@ write_pid_file(const char *path)
 	return 0;
 }
 
+/* The worker reloads too and logs every problem; saying them twice
+ * would only confuse. */
 static void
-log_problem(const char *text, void *arg)
+ignore_problem(const char *text, void *arg)
 {
+	(void)text;
 	(void)arg;
-	milter_log(LOG_ERR, "%s", text);
 }
 
 static pid_t
@@ -78,6 +80,9 @@ start_worker(milter_state *good, const milter_sources *src, int ready_fd,
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
 		_exit(0);
+	/* Out of the terminal's process group: a ^C reaches the supervisor,
+	 * which drains us, rather than libmilter, which would not. */
+	(void)setpgid(0, 0);
 	sigemptyset(&none);
 	sigaddset(&none, SIGUSR1);
 	sigaddset(&none, SIGUSR2);
@@ -176,7 +181,7 @@ supervise(milter_state *good, const milter_sources *src, int ready_fd,
 			continue;
 		}
 		if (sig == SIGHUP) {
-			milter_state *st = milter_state_load(src, log_problem, NULL);
+			milter_state *st = milter_state_load(src, ignore_problem, NULL);
 
 			/* The worker reloads itself and logs the outcome; our
 			 * copy only seeds the next restart. */

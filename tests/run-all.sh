@@ -14,8 +14,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=$(nproc 2>/dev/null || echo 2)
 
+# postfix: the real-MTA tests run private instances of it; liblockfile1,
+# libwrap0 and m4 are what an unpacked (dpkg -x) Sendmail needs.
 packages="build-essential autoconf automake libtool pkg-config libmilter-dev
-  libpcre2-dev libjansson-dev check valgrind python3 libsisimai-perl"
+  libpcre2-dev libjansson-dev check valgrind python3 libsisimai-perl
+  postfix postfix-pcre liblockfile1 libwrap0 m4"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
@@ -28,6 +31,11 @@ if [ -n "$missing" ]; then
 	fi
 	echo "== installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
+	# "No configuration": no /etc/postfix/main.cf, no system Postfix
+	# started; the tests bring their own.
+	echo "postfix postfix/main_mailer_type select No configuration" \
+		| debconf-set-selections
+	echo "postfix postfix/mailname string localhost" | debconf-set-selections
 	apt-get update -qq
 	apt-get install -y -qq $missing >/dev/null
 fi
@@ -71,7 +79,8 @@ build build/plain --enable-werror
 (cd build/plain && make -s -j"$jobs" check-valgrind)
 
 echo "== 3/4 make distcheck"
-(cd build/plain && make -s distcheck >distcheck.log 2>&1) \
+# The real-MTA tests ran in step 1; distcheck checks the tarball.
+(cd build/plain && DSNX_MTA_TESTS=no make -s distcheck >distcheck.log 2>&1) \
 	|| { tail -60 build/plain/distcheck.log; exit 1; }
 echo "distcheck: passed"
 
