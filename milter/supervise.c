@@ -67,11 +67,26 @@ ignore_problem(const char *text, void *arg)
 	(void)arg;
 }
 
+/* The signals the supervisor waits for; the worker starts with them
+ * blocked (libmilter and its control thread wait for their own). */
+static void
+admin_signals(sigset_t *set, int with_child)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
+	if (with_child)
+		sigaddset(set, SIGCHLD);
+}
+
 static pid_t
 start_worker(milter_state *good, const milter_sources *src, int ready_fd,
     int detach, pid_t parent)
 {
-	sigset_t none;
+	sigset_t blocked;
 	pid_t pid = fork();
 
 	if (pid != 0)
@@ -83,13 +98,8 @@ start_worker(milter_state *good, const milter_sources *src, int ready_fd,
 	/* Out of the terminal's process group: a ^C reaches the supervisor,
 	 * which drains us, rather than libmilter, which would not. */
 	(void)setpgid(0, 0);
-	sigemptyset(&none);
-	sigaddset(&none, SIGUSR1);
-	sigaddset(&none, SIGUSR2);
-	sigaddset(&none, SIGHUP);
-	sigaddset(&none, SIGTERM);
-	sigaddset(&none, SIGINT);
-	pthread_sigmask(SIG_SETMASK, &none, NULL);
+	admin_signals(&blocked, 0);
+	pthread_sigmask(SIG_SETMASK, &blocked, NULL);
 	worker_run(milter_state_ref(good), src, ready_fd, detach);
 }
 
@@ -126,13 +136,7 @@ supervise(milter_state *good, const milter_sources *src, int ready_fd,
 			return 1;
 		}
 	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGUSR2);
+	admin_signals(&set, 1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
 	worker = start_worker(good, src, ready_fd, detach, parent);
@@ -144,17 +148,8 @@ supervise(milter_state *good, const milter_sources *src, int ready_fd,
 		rc = 1;
 		goto out;
 	}
-	if (detach) {
-		int fd = open("/dev/null", O_RDWR);
-
-		if (fd >= 0) {
-			(void)dup2(fd, STDIN_FILENO);
-			(void)dup2(fd, STDOUT_FILENO);
-			(void)dup2(fd, STDERR_FILENO);
-			if (fd > STDERR_FILENO)
-				close(fd);
-		}
-	}
+	if (detach)
+		worker_detach_stdio();
 
 	for (;;) {
 		wait_for.tv_sec = 1;

@@ -256,8 +256,8 @@ control_thread(void *arg)
 	}
 }
 
-static void
-detach_stdio(void)
+void
+worker_detach_stdio(void)
 {
 	int fd = open("/dev/null", O_RDWR);
 
@@ -310,7 +310,7 @@ worker_run(milter_state *st, const milter_sources *src, int ready_fd,
 		close(ready_fd);
 	}
 	if (detach)
-		detach_stdio();
+		worker_detach_stdio();
 	if (smfi_main() != MI_SUCCESS) {
 		milter_log(LOG_ERR, "libmilter stopped with an error");
 		_exit(1);

@@ -21,6 +21,9 @@
 void worker_run(milter_state *st, const milter_sources *src, int ready_fd,
     int detach) __attribute__((noreturn));
 
+/* Points the standard streams at /dev/null (a daemon's). */
+void worker_detach_stdio(void);
+
 /* Checks that user[:group] exists (and can be switched to); 0 or -1
  * with a message in why. */
 int worker_check_user(const char *spec, char *why, size_t size);
