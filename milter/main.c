@@ -40,7 +40,7 @@ usage(FILE *fp)
 	    "usage: %s [-fnhV] [-c FILE] [-p SOCKET] [-r DIR] [-s DIR]\n"
 	    "       [-u USER[:GROUP]] [-P PIDFILE] [-o KEY=VALUE]...\n"
 	    "  -c FILE   configuration file (default %s, if it exists)\n"
-	    "  -p SOCKET Socket: inet:PORT@HOST, inet6:PORT@HOST, unix:PATH\n"
+	    "  -p SOCKET Socket: inet:PORT@HOST, inet6:PORT@HOST, unix:PATH, local:PATH\n"
 	    "  -r DIR    Rules: the shipped rule files\n"
 	    "  -s DIR    SiteRules: local rules loaded after them (none: off)\n"
 	    "  -u USER   UserID: run as USER[:GROUP] once the socket is open\n"
