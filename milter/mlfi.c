@@ -33,6 +33,7 @@
 typedef struct conn_ctx {
 	int cctx_leadspc;         /* header values keep their leading space */
 	int cctx_no_header_reply; /* SMFIP_NR_HDR: return SMFIS_NOREPLY */
+	int cctx_no_eoh_reply;    /* SMFIP_NR_EOH: likewise from xxfi_eoh */
 	int cctx_skip;            /* SMFIS_SKIP allowed from xxfi_body */
 	struct msg_ctx *cctx_msg;
 } conn_ctx;
@@ -211,8 +212,14 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps,
 {
 	const unsigned long needed = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY;
 	unsigned long skip_steps = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NORCPT
-	    | SMFIP_NOUNKNOWN | SMFIP_NOEOH;
-	unsigned long optional = SMFIP_NR_HDR | SMFIP_HDR_LEADSPC | SMFIP_SKIP;
+	    | SMFIP_NOUNKNOWN;
+	/* End of header is kept but unanswered: libmilter accepts a body
+	 * packet straight after DATA only when both the header and the end
+	 * of header steps are negotiated away, so with SMFIP_NOEOH a
+	 * message without a single header field would get no reply at all
+	 * and the MTA would wait for its timeout. */
+	unsigned long optional = SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_HDR_LEADSPC
+	    | SMFIP_SKIP;
 	milter_state *st = milter_state_current();
 	conn_ctx *cc;
 
@@ -225,7 +232,7 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps,
 		return SMFIS_REJECT;
 	}
 	if (st != NULL && st->settings.inspect_non_null)
-		skip_steps &= ~SMFIP_NOEOH;
+		optional &= ~SMFIP_NR_EOH;	/* eoh decides, so it answers */
 	milter_state_unref(st);
 	if ((cc = conn_of(ctx)) == NULL)
 		return SMFIS_REJECT;
@@ -234,6 +241,7 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps,
 	*want2 = *want3 = 0;
 	cc->cctx_leadspc = (*want_steps & SMFIP_HDR_LEADSPC) != 0;
 	cc->cctx_no_header_reply = (*want_steps & SMFIP_NR_HDR) != 0;
+	cc->cctx_no_eoh_reply = (*want_steps & SMFIP_NR_EOH) != 0;
 	cc->cctx_skip = (*want_steps & SMFIP_SKIP) != 0;
 	return SMFIS_CONTINUE;
 }
@@ -306,6 +314,8 @@ mlfi_eoh(SMFICTX *ctx)
 	conn_ctx *cc = smfi_getpriv(ctx);
 	msg_ctx *m = cc != NULL ? cc->cctx_msg : NULL;
 
+	if (cc != NULL && cc->cctx_no_eoh_reply)
+		return SMFIS_NOREPLY;
 	if (m == NULL)
 		return SMFIS_ACCEPT;
 	if (!m->mctx_null_sender && !m->mctx_bounce_like) {

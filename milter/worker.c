@@ -224,7 +224,8 @@ drain_and_stop(const char *unix_socket)
 
 	milter_state_unref(st);
 	milter_drain();
-	milter_log(LOG_INFO, "stopping: %u messages in flight", milter_inflight());
+	milter_log(LOG_INFO, "stopping: %u message%s in flight",
+	    milter_inflight(), milter_inflight() == 1 ? "" : "s");
 	for (waited = 0; milter_inflight() > 0 && waited < limit * 10; waited++)
 		nanosleep(&tick, NULL);
 	if (milter_inflight() > 0)
