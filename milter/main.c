@@ -191,16 +191,20 @@ main(int argc, char **argv)
 	src.assignment_count = a.n;
 
 	st = milter_state_load(&src, print_problem, &problems);
-	if (check_only) {
-		rc = check(st, problems);
+	if (check_only || st == NULL) {
+		if (check_only)
+			rc = check(st, problems);
+		else {
+			fprintf(stderr, "%s: not started: %u problem%s in the "
+			    "configuration or rules\n", progname, problems,
+			    problems == 1 ? "" : "s");
+			rc = EXIT_PROBLEM;
+		}
 		milter_state_unref(st);
+		while (a.n > 0)
+			free(a.v[--a.n]);
+		free(a.v);
 		return rc;
-	}
-	if (st == NULL) {
-		fprintf(stderr, "%s: not started: %u problem%s in the "
-		    "configuration or rules\n", progname, problems,
-		    problems == 1 ? "" : "s");
-		return EXIT_PROBLEM;
 	}
 	if (st->settings.background && go_background(&ready_fd) != 0) {
 		fprintf(stderr, "%s: cannot go to the background: %s\n", progname,
@@ -208,6 +212,10 @@ main(int argc, char **argv)
 		return EXIT_PROBLEM;
 	}
 	milter_log_open(st->settings.syslog, st->settings.syslog_facility);
-	/* The assignments live as long as the process: reloads use them. */
-	return supervise(st, &src, ready_fd, st->settings.background);
+	/* The assignments live as long as the supervisor: reloads use them. */
+	rc = supervise(st, &src, ready_fd, st->settings.background);
+	while (a.n > 0)
+		free(a.v[--a.n]);
+	free(a.v);
+	return rc;
 }
