@@ -34,6 +34,7 @@ typedef struct conn_ctx {
 	int cctx_leadspc;         /* header values keep their leading space */
 	int cctx_no_header_reply; /* SMFIP_NR_HDR: return SMFIS_NOREPLY */
 	int cctx_no_eoh_reply;    /* SMFIP_NR_EOH: likewise from xxfi_eoh */
+	int cctx_change_headers;  /* SMFIF_CHGHDRS granted (RewriteSubject) */
 	int cctx_skip;            /* SMFIS_SKIP allowed from xxfi_body */
 	struct msg_ctx *cctx_msg;
 } conn_ctx;
@@ -210,7 +211,7 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps,
     unsigned long unused2, unsigned long unused3, unsigned long *want_actions,
     unsigned long *want_steps, unsigned long *want2, unsigned long *want3)
 {
-	const unsigned long needed = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY;
+	unsigned long needed = SMFIF_ADDHDRS | SMFIF_CHGBODY;
 	unsigned long skip_steps = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NORCPT
 	    | SMFIP_NOUNKNOWN;
 	/* End of header is kept but unanswered: libmilter accepts a body
@@ -233,6 +234,8 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps,
 	}
 	if (st != NULL && st->settings.inspect_non_null)
 		optional &= ~SMFIP_NR_EOH;	/* eoh decides, so it answers */
+	if (st != NULL && st->settings.rewrite_subject)
+		needed |= SMFIF_CHGHDRS;
 	milter_state_unref(st);
 	if ((cc = conn_of(ctx)) == NULL)
 		return SMFIS_REJECT;
@@ -242,6 +245,7 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps,
 	cc->cctx_leadspc = (*want_steps & SMFIP_HDR_LEADSPC) != 0;
 	cc->cctx_no_header_reply = (*want_steps & SMFIP_NR_HDR) != 0;
 	cc->cctx_no_eoh_reply = (*want_steps & SMFIP_NR_EOH) != 0;
+	cc->cctx_change_headers = (needed & SMFIF_CHGHDRS) != 0;
 	cc->cctx_skip = (*want_steps & SMFIP_SKIP) != 0;
 	return SMFIS_CONTINUE;
 }
@@ -405,12 +409,18 @@ mlfi_eom(SMFICTX *ctx)
 	msg_ctx *m = cc != NULL ? cc->cctx_msg : NULL;
 	const char *qid = queue_id(ctx), *failed = NULL;
 	const milter_settings *set;
+	dsnx_rewrite_options options;
 	dsnx_rewrite *rw = NULL;
 	char words[1024];
 
 	if (m == NULL)
 		return SMFIS_CONTINUE;
 	set = &m->mctx_state->settings;
+	options = m->mctx_state->options;
+	/* RewriteSubject turned on by a reload after this connection
+	 * negotiated: the MTA granted no header changes. */
+	if (!cc->cctx_change_headers)
+		options.subject = 0;
 	if (!m->mctx_in_body) {	/* no body at all */
 		collect(m, "\r\n", 2);
 		m->mctx_in_body = 1;
@@ -423,8 +433,8 @@ mlfi_eom(SMFICTX *ctx)
 		milter_log(LOG_ERR, "%s: error, passed unchanged: out of memory",
 		    qid);
 	} else if (dsnx_rewrite_message(m->mctx_state->ctx,
-	    m->mctx_state->rules, m->mctx_buf, m->mctx_len,
-	    &m->mctx_state->options, &rw) != DSNX_OK) {
+	    m->mctx_state->rules, m->mctx_buf, m->mctx_len, &options, &rw)
+	    != DSNX_OK) {
 		milter_log(LOG_ERR, "%s: error, passed unchanged: out of memory "
 		    "while rewriting", qid);
 	} else if (!dsnx_rewrite_changed(rw)) {

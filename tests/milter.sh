@@ -207,18 +207,19 @@ EOF
 site_rule site.first >"$tmp/site/local.json"
 
 # shellcheck disable=SC2034 # set by start, read through eval
-pid_A='' pid_B='' pid_E='' pid_G='' pid_H='' pid_I='' pid_K=''
+pid_S='' pid_A='' pid_B='' pid_E='' pid_G='' pid_H='' pid_I='' pid_K=''
 start A -s none
 start B -s none -o InspectNonNullSenders=yes -o BodyChunkSize=1000
 start E -s none -o MaximumSize=1k
 start G -s "$tmp/site"
 start H -s none -P "$tmp/H.pid"
 start I -s none
+start S -s none -o RewriteSubject=yes
 iam=$(id -u)
 if [ "$iam" = 0 ]; then
 	start K -s none -u nobody -o SocketMode=0640
 fi
-for n in A B E G H I; do ready "$n" || exit 1; done
+for n in A B E G H I S; do ready "$n" || exit 1; done
 if [ "$iam" = 0 ]; then ready K || exit 1; fi
 echo "milter.sh: 6-7 milters up after $(($(date +%s) - started_at)) s"
 
@@ -227,8 +228,13 @@ echo "milter.sh: 6-7 milters up after $(($(date +%s) - started_at)) s"
 echo "== a. negotiation"
 send A a-neg "$DSN" || fail "client run a-neg"
 echo "negotiated: $(jget a-neg "s['negotiated']['action_names']") $(jget a-neg "s['negotiated']['protocol_names']")"
-jtrue a-neg "actions are exactly ADDHDRS, CHGBODY, CHGHDRS" \
+jtrue a-neg "actions are exactly ADDHDRS, CHGBODY" \
+    "s['negotiated']['action_names'] == ['ADDHDRS', 'CHGBODY']"
+send S a-subject "$DSN" --from '' || fail "client run a-subject"
+jtrue a-subject "RewriteSubject=yes: actions are ADDHDRS, CHGBODY, CHGHDRS" \
     "s['negotiated']['action_names'] == ['ADDHDRS', 'CHGBODY', 'CHGHDRS']"
+if same_as_cli a-subject --subject; then ok "a-subject result == dsnexplain rewrite --subject"; else fail "a-subject result differs from dsnexplain rewrite --subject"; fi
+if grep -q '^Subject: .*Delayed Mail' "$tmp/a-subject.out" && ! cmp -s "$tmp/a-subject.out" "$tmp/a-neg.out"; then ok "a-subject: the Subject was changed, the old one kept in it"; else fail "a-subject: Subject not rewritten"; fi
 jtrue a-neg "connect, helo, rcpt, unknown negotiated away" \
     "{'NOCONNECT','NOHELO','NORCPT','NOUNKNOWN'} <= set(s['negotiated']['protocol_names'])"
 jtrue a-neg "mail, data, headers, body kept" \
