@@ -313,6 +313,10 @@ class MilterClient:
     def connect(self):
         fam, addr = parse_socket(self.spec)
         s = socket.socket(fam, socket.SOCK_STREAM)
+        if fam != socket.AF_UNIX:
+            # Postfix writes a macro packet and its command separately too,
+            # but with Nagle off; without it each pair waits ~40 ms.
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         s.settimeout(self.timeout)
         try:
             s.connect(addr)

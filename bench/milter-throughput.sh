@@ -1,0 +1,300 @@
+#!/bin/sh
+# milter-throughput.sh - what dsnexplain-milter costs a real Postfix, side by
+# side with no milter and with a do-nothing milter (bench/nullmilter.c).
+#
+# usage: sh bench/milter-throughput.sh BUILD_DIR SRC_DIR
+#
+# ONE private Postfix (tests/mta/pfx.sh, no chroot, everything delivered to
+# the discard transport) with five smtpd services on 127.0.0.1:
+#   11025 no milter          11026 nullmilter unix   11027 nullmilter TCP
+#   11028 dsnexplain unix    11029 dsnexplain TCP
+# (milters: unix sockets in the temp dir, TCP on 11040/11041; the transport
+# map's unused peers point at 11050-11058, where nothing listens.)
+# Two kinds of traffic, each through every service, SESSIONS (20) parallel
+# SMTP sessions with smtp-source, one message per connection:
+#   ordinary  N_ORD (2000) generated 5 KB messages, MAIL FROM:<bench@sink.test>
+#             (dsnexplain-milter accepts these at MAIL FROM)
+#   dsn       N_DSN (1000) copies of one real DSN (DSN_FILE, default
+#             corpus/mta-generated/postfix-expired-greylisted-450.eml) sent
+#             with smtp-source -F FILE -f '' (MAIL FROM:<>), which the milter
+#             rewrites (every one is checked in its log: "enriched:")
+# dsn-1 is the dsn traffic over ONE session (N_DSN1, 200): latency, not
+# concurrency, decides its rate (it shows e.g. Nagle stalls over TCP).
+# RUNS (3) rounds; within a round every cell runs once, in a fixed order,
+# each after the queue has drained.  A cell's rate is messages / wall time
+# of smtp-source (SMTP acceptance, delivery to discard running alongside);
+# CPU is the whole machine's busy time from /proc/stat over the run and the
+# queue drain, per message.  The table shows the median of the RUNS rates
+# and the ratio: ordinary vs no milter, dsn vs the do-nothing milter on the
+# same socket type.  Targets: ordinary >= 0.90 (unix) / 0.80 (TCP) of no
+# milter; dsn >= 0.90 of the do-nothing milter.  Exit 0 when the runs
+# completed (whether or not targets were met), 1 on any error.
+#
+# It does not test correctness beyond the enrichment count, and it is not
+# part of make check (about 4 minutes, needs root).  nullmilter is taken from
+# BUILD_DIR/bench/nullmilter (make bench) or compiled into the temp dir.
+set -u
+[ $# -eq 2 ] || {
+	echo "usage: sh bench/milter-throughput.sh BUILD_DIR SRC_DIR" >&2
+	exit 2
+}
+top_builddir=$(cd "$1" && pwd) || exit 2
+top_srcdir=$(cd "$2" && pwd) || exit 2
+me=milter-throughput
+. "$top_srcdir/tests/mta/lib.sh"
+RUNS=${RUNS:-3}
+N_ORD=${N_ORD:-2000}
+N_DSN=${N_DSN:-1000}
+N_DSN1=${N_DSN1:-200}
+SESSIONS=${SESSIONS:-20}
+DSN_FILE=${DSN_FILE:-$top_srcdir/../shared/corpus/mta-generated/postfix-expired-greylisted-450.eml}
+P_NONE=11025 P_NULL_U=11026 P_NULL_T=11027 P_DSNX_U=11028 P_DSNX_T=11029
+M_NULL_T=11040 M_DSNX_T=11041 PEERS=11050
+
+die() {
+	echo "$me: $*" >&2
+	exit 1
+}
+[ "$(id -u)" -eq 0 ] || die "needs root (private Postfix)"
+case :$PATH: in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
+for c in postfix postqueue smtp-source; do
+	command -v $c >/dev/null 2>&1 || die "$c not found (apt-get install postfix)"
+done
+[ -x "$MILTER_BIN" ] || die "$MILTER_BIN is not built"
+[ -r "$DSN_FILE" ] || die "no DSN file $DSN_FILE"
+for p in $P_NONE $P_NULL_U $P_NULL_T $P_DSNX_U $P_DSNX_T $M_NULL_T $M_DSNX_T; do
+	port_free $p || die "127.0.0.1:$p is in use"
+done
+
+PIDS=
+cleanup() {
+	rc=$?
+	trap - EXIT
+	[ $rc -eq 0 ] || dump_logs >&2
+	for p in $PIDS; do stop_pid "$p" 20; done
+	mta_cleanup
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+mta_tmpdir bench
+
+# --- the do-nothing milter --------------------------------------------------
+NULLMILTER=$top_builddir/bench/nullmilter
+if [ ! -x "$NULLMILTER" ]; then
+	NULLMILTER=$T/nullmilter
+	gcc -O2 -Wall -o "$NULLMILTER" "$top_srcdir/bench/nullmilter.c" \
+		-lmilter -pthread || die "cannot build nullmilter"
+fi
+
+# bg LOGNAME CMD...: start in the background, remember the pid
+bg() {
+	_log=$1
+	shift
+	"$@" 2>>"$T/$_log" >&2 &
+	PIDS="$PIDS $!"
+}
+bg nullmilter-unix.log "$NULLMILTER" "unix:$T/null.sock"
+NULL_U_PID=$!
+bg nullmilter-tcp.log "$NULLMILTER" "inet:$M_NULL_T@127.0.0.1"
+NULL_T_PID=$!
+for s in unix:$T/dsnx.sock inet:$M_DSNX_T@127.0.0.1; do
+	case $s in unix:*) n=unix ;; *) n=tcp ;; esac
+	bg "milter-$n.log" "$MILTER_BIN" -f -o Syslog=no -o SocketMode=0666 \
+		-o LogUnchanged=no -p "$s" -r "$top_srcdir/rules" -s none \
+		-P "$T/milter-$n.pid"
+done
+wait_port unix "$T/null.sock" 10 && wait_port tcp $M_NULL_T 10 &&
+	wait_port unix "$T/dsnx.sock" 15 && wait_port tcp $M_DSNX_T 15 ||
+	die "a milter did not come up"
+
+# --- Postfix ------------------------------------------------------------------
+svc() { # PORT MILTER
+	echo "127.0.0.1:$1 inet n - n - - smtpd -o smtpd_milters=$2"
+}
+SMTPD_PORT=$P_NONE PFX_PEER_BASE=$PEERS PFX_DEFAULT_ACTION=tempfail \
+	PFX_MAIN_EXTRA='virtual_transport = discard' \
+	PFX_MASTER_EXTRA="$(svc $P_NULL_U "unix:$T/null.sock")
+$(svc $P_NULL_T "inet:127.0.0.1:$M_NULL_T")
+$(svc $P_DSNX_U "unix:$T/dsnx.sock")
+$(svc $P_DSNX_T "inet:127.0.0.1:$M_DSNX_T")" \
+	sh "$MTA_DIR/pfx.sh" init "$T/pfx" >"$T/pfx-init.log" 2>&1 ||
+	die "pfx.sh init failed: $(cat "$T/pfx-init.log")"
+sh "$MTA_DIR/pfx.sh" start "$T/pfx" >>"$T/pfx-init.log" 2>&1 ||
+	die "pfx.sh start failed"
+for p in $P_NULL_U $P_NULL_T $P_DSNX_U $P_DSNX_T; do
+	wait_port tcp $p 10 || die "smtpd on $p does not listen"
+done
+
+queue_empty() {
+	postqueue -c "$T/pfx/etc" -p 2>/dev/null | grep -q '^Mail queue is empty'
+}
+wait_drained() {
+	_w=0
+	until queue_empty; do
+		_w=$((_w + 1))
+		[ $_w -lt 1200 ] || die "the queue did not drain in 120 s"
+		sleep 0.1
+	done
+}
+busy_jiffies() {
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+# the process whose CPU time is the milter's for PORT (dsnexplain: the
+# worker, the supervisor's child)
+milter_pid() {
+	case $1 in
+	$P_NULL_U) echo "$NULL_U_PID" ;;
+	$P_NULL_T) echo "$NULL_T_PID" ;;
+	$P_DSNX_U | $P_DSNX_T)
+		[ "$1" = $P_DSNX_U ] && _f=$T/milter-unix.pid || _f=$T/milter-tcp.pid
+		_sup=$(tr -dc 0-9 <"$_f")
+		grep -l "^PPid:[[:space:]]*$_sup\$" /proc/[0-9]*/status 2>/dev/null |
+			head -1 | tr -dc 0-9 ;;
+	esac
+}
+proc_jiffies() { # utime + stime of PID (all its threads), 0 if none
+	if [ -n "$1" ] && [ -r "/proc/$1/stat" ]; then
+		sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+	else
+		echo 0
+	fi
+}
+enriched() {
+	cat "$T"/milter-*.log 2>/dev/null | grep -c ': enriched: '
+}
+HZ=$(getconf CLK_TCK)
+
+# cell TRAFFIC PORT N -> prints "RATE CPUMS MILTERCPUMS"; checks the outcome
+cell() {
+	_t=$1 _p=$2 _n=$3
+	wait_drained
+	_e0=$(enriched)
+	_r0=$(grep -c 'reject' "$T/pfx/log/maillog")
+	_mp=$(milter_pid "$_p")
+	_m0=$(proc_jiffies "$_mp")
+	_c0=$(busy_jiffies)
+	_s=$(now)
+	if [ "$_t" = dsn ]; then
+		smtp-source -s "$SESSIONS" -m "$_n" -F "$DSN_FILE" -f '' \
+			-t "rcpt@sink.test" "127.0.0.1:$_p" >"$T/source.out" 2>&1
+	elif [ "$_t" = dsn-1 ]; then
+		smtp-source -s 1 -m "$_n" -F "$DSN_FILE" -f '' \
+			-t "rcpt@sink.test" "127.0.0.1:$_p" >"$T/source.out" 2>&1
+	else
+		smtp-source -s "$SESSIONS" -m "$_n" -l 5120 -f bench@sink.test \
+			-t "rcpt@sink.test" "127.0.0.1:$_p" >"$T/source.out" 2>&1
+	fi
+	_rc=$?
+	_d=$(now)
+	[ $_rc -eq 0 ] && [ ! -s "$T/source.out" ] ||
+		die "smtp-source to $_p failed ($_rc): $(head -5 "$T/source.out")"
+	wait_drained
+	_c1=$(busy_jiffies)
+	_m1=$(proc_jiffies "$_mp")
+	[ "$(grep -c 'reject' "$T/pfx/log/maillog")" -eq "$_r0" ] ||
+		die "rejects in the maillog: $(grep reject "$T/pfx/log/maillog" | tail -3)"
+	if [ "$_t" != ordinary ] && { [ "$_p" = $P_DSNX_U ] || [ "$_p" = $P_DSNX_T ]; }; then
+		_e1=$(enriched)
+		[ $((_e1 - _e0)) -eq "$_n" ] ||
+			die "port $_p: $((_e1 - _e0)) of $_n DSNs enriched"
+	fi
+	awk -v n="$_n" -v s="$_s" -v d="$_d" -v c="$((_c1 - _c0))" -v hz="$HZ" \
+		-v m="$((_m1 - _m0))" 'BEGIN {
+		printf "%.0f %.2f %.2f\n", n / (d - s), c * 1000 / hz / n,
+		    m * 1000 / hz / n }'
+}
+
+CELLS="ordinary:none:$P_NONE ordinary:null-unix:$P_NULL_U
+ordinary:null-tcp:$P_NULL_T ordinary:dsnx-unix:$P_DSNX_U
+ordinary:dsnx-tcp:$P_DSNX_T dsn:none:$P_NONE dsn:null-unix:$P_NULL_U
+dsn:null-tcp:$P_NULL_T dsn:dsnx-unix:$P_DSNX_U dsn:dsnx-tcp:$P_DSNX_T
+dsn-1:null-unix:$P_NULL_U dsn-1:null-tcp:$P_NULL_T dsn-1:dsnx-unix:$P_DSNX_U
+dsn-1:dsnx-tcp:$P_DSNX_T"
+
+echo "$me: Postfix $(postconf -h -c "$T/pfx/etc" mail_version 2>/dev/null)," \
+	"$(nproc) CPUs, $SESSIONS sessions, $N_ORD ordinary 5 KB messages /" \
+	"$N_DSN DSNs ($(basename "$DSN_FILE"), $(wc -c <"$DSN_FILE") bytes) per" \
+	"cell, $RUNS rounds; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# warm-up: start the smtpd processes and the milters' threads
+for c in $CELLS; do
+	case $c in dsn-1:*) n=20 ;; *) n=200 ;; esac
+	cell "${c%%:*}" "${c##*:}" $n >/dev/null
+done
+: >"$T/results"
+r=1
+while [ $r -le "$RUNS" ]; do
+	for c in $CELLS; do
+		t=${c%%:*} p=${c##*:} name=${c#*:}
+		name=${name%:*}
+		n=$N_ORD
+		[ "$t" = dsn ] && n=$N_DSN
+		[ "$t" = dsn-1 ] && n=$N_DSN1
+		res=$(cell "$t" "$p" "$n") || exit 1
+		echo "$t $name $r $res" >>"$T/results"
+		printf '  round %d %-8s %-10s %s msg/s, %s ms CPU/msg (machine), %s (milter)\n' \
+			"$r" "$t" "$name" $res
+	done
+	r=$((r + 1))
+done
+
+awk '
+function median(a, n,    i, j, t) {
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{
+	k = $1 " " $2
+	if (!(k in cnt)) order[++nk] = k
+	cnt[k]++
+	rate[k, cnt[k]] = $4; cpu[k, cnt[k]] = $5; mcpu[k, cnt[k]] = $6
+	runs_txt[k] = runs_txt[k] sprintf("%5d", $4)
+}
+END {
+	for (i = 1; i <= nk; i++) {
+		k = order[i]
+		delete a; delete b; delete c
+		for (j = 1; j <= cnt[k]; j++) {
+			a[j] = rate[k, j]; b[j] = cpu[k, j]; c[j] = mcpu[k, j]
+		}
+		med[k] = median(a, cnt[k]); mc[k] = median(b, cnt[k])
+		mm[k] = median(c, cnt[k])
+	}
+	printf "\nmedian msg/s of the runs; CPU = median ms per message, whole machine / milter process\n"
+	printf "%-8s %-10s %-17s %6s %6s %6s  %-22s %s\n", "traffic", "milter",
+	    "runs msg/s", "median", "CPU", "milter", "ratio", "target"
+	for (i = 1; i <= nk; i++) {
+		k = order[i]
+		split(k, f, " ")
+		ratio = ""; target = ""
+		sock = f[2] ~ /unix/ ? "unix" : "tcp"
+		if (f[1] == "ordinary" && f[2] != "none") {
+			r = med[k] / med["ordinary none"]
+			ratio = sprintf("%.2f of no milter", r)
+			if (f[2] ~ /^dsnx/) {
+				want = sock == "unix" ? 0.90 : 0.80
+				target = sprintf(">= %.2f %s", want, r >= want ? "met" : "MISSED")
+			}
+		}
+		if (f[1] ~ /^dsn/ && f[2] != "none") {
+			if (f[2] ~ /^null/ && (f[1] " none") in med) {
+				ratio = sprintf("%.2f of no milter", med[k] / med[f[1] " none"])
+			} else if (f[2] ~ /^dsnx/) {
+				base = f[1] " null-" sock
+				r = med[k] / med[base]
+				ratio = sprintf("%.2f of null-%s", r, sock)
+				if (f[1] == "dsn")
+					target = sprintf(">= 0.90 %s", r >= 0.90 ? "met" : "MISSED")
+			}
+		}
+		printf "%-8s %-10s %-17s %6d %6.2f %6s  %-22s %s\n", f[1], f[2],
+		    runs_txt[k], med[k], mc[k], f[2] == "none" ? "-" : sprintf("%.2f", mm[k]),
+		    ratio, target
+	}
+	printf "(dsn-1: the same DSN over ONE session, one message per connection: latency-bound)\n"
+}' "$T/results"
+echo "$me: load average after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the" \
+	"machine skews the figures; whole-machine CPU includes it)"
