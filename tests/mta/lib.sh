@@ -58,6 +58,9 @@
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 MTA_DIR=$top_srcdir/tests/mta
+# The Python checks import postfix_view from here.
+MTA_TEST_DIR=$MTA_DIR
+export MTA_TEST_DIR
 MILTER_BIN=${MILTER_BIN:-$top_builddir/milter/dsnexplain-milter}
 CLI_BIN=${CLI_BIN:-$top_builddir/cli/dsnexplain}
 RULES_DIR=$top_srcdir/rules

@@ -90,7 +90,9 @@ t_deliv=$(now)
 
 cat >"$T/verify.py" <<'EOF'
 # verify.py MAILDIR PATHS CLI RULES: milter output == CLI output, see above
-import glob, re, subprocess, sys, difflib
+import glob, os, re, subprocess, sys, difflib
+sys.path.insert(0, os.environ["MTA_TEST_DIR"])
+from postfix_view import postfix_view
 maildir, pathsf, cli, rules = sys.argv[1:5]
 paths = [l.rstrip("\n") for l in open(pathsf)]
 got = {}
@@ -103,33 +105,7 @@ for fn in glob.glob(maildir + "/new/*") + glob.glob(maildir + "/cur/*"):
         sys.exit(1)
     got[int(m.group(1))] = data[m.end():]
 
-# a header field name as Postfix's is_header() sees it
-HDR = re.compile(rb"[\x21-\x39\x3b-\x7e]+[ \t]*:")
 
-def postfix_view(msg):
-    """The message as cleanup stores it: see the script's header comment."""
-    lines = msg.split(b"\n")
-    out, i, drop = [], 0, False
-    if lines[0].startswith(b"From "):
-        out.append(b"X-Mailbox-Line: " + lines[0])
-        i = 1
-    while i < len(lines):
-        l = lines[i]
-        if l == b"":
-            break
-        if l[:1] in (b" ", b"\t"):
-            if not drop:
-                out.append(l)
-            i += 1
-            continue
-        if not HDR.match(l):
-            break               # a non-header line ends the header block
-        drop = l.split(b":")[0].strip().lower() in (b"return-path",
-                                                    b"content-length")
-        if not drop:
-            out.append(l)
-        i += 1
-    return b"\n".join(out + lines[i:])
 
 enriched = unchanged = bad = 0
 for n, path in enumerate(paths, 1):

@@ -106,10 +106,11 @@ t_sent=$(now)
 
 cat >"$T/check.py" <<'EOF'
 # check.py: the DSN checks of postfix.sh (see its header)
-import email, email.policy, glob, re, subprocess, sys
+import email, email.policy, glob, os, re, subprocess, sys
+sys.path.insert(0, os.environ["MTA_TEST_DIR"])
+from postfix_view import postfix_view
 
 CLI, RULES = sys.argv[2], sys.argv[3]
-HDR = re.compile(rb"[\x21-\x39\x3b-\x7e]+[ \t]*:")
 RCV = re.compile(rb"Received: [^\n]*\n(?:\t[^\n]*\n)*")
 
 
@@ -142,27 +143,6 @@ def rewrite(msg):
     return r.stdout.replace(b"\r\n", b"\n")
 
 
-def postfix_view(msg):
-    """cleanup's header edits (see tests/mta/postfix-corpus.sh)"""
-    lines = msg.split(b"\n")
-    out, i, drop = [], 0, False
-    if lines[0].startswith(b"From "):
-        out.append(b"X-Mailbox-Line: " + lines[0])
-        i = 1
-    while i < len(lines) and lines[i] != b"":
-        l = lines[i]
-        if l[:1] in (b" ", b"\t"):
-            if not drop:
-                out.append(l)
-        elif not HDR.match(l):
-            break
-        else:
-            drop = l.split(b":")[0].strip().lower() in (b"return-path",
-                                                        b"content-length")
-            if not drop:
-                out.append(l)
-        i += 1
-    return b"\n".join(out + lines[i:])
 
 
 def lf(path):
