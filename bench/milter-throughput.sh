@@ -8,6 +8,8 @@
 # the discard transport) with five smtpd services on 127.0.0.1:
 #   11025 no milter          11026 nullmilter unix   11027 nullmilter TCP
 #   11028 dsnexplain unix    11029 dsnexplain TCP
+#   11030 nullmilter in its "accept" mode (accept at MAIL FROM), unix: the
+#         floor for ordinary mail through any milter, ordinary traffic only
 # (milters: unix sockets in the temp dir, TCP on 11040/11041; the transport
 # map's unused peers point at 11050-11058, where nothing listens.)
 # Two kinds of traffic, each through every service, SESSIONS (20) parallel
@@ -49,6 +51,7 @@ N_DSN1=${N_DSN1:-200}
 SESSIONS=${SESSIONS:-20}
 DSN_FILE=${DSN_FILE:-$top_srcdir/../shared/corpus/mta-generated/postfix-expired-greylisted-450.eml}
 P_NONE=11025 P_NULL_U=11026 P_NULL_T=11027 P_DSNX_U=11028 P_DSNX_T=11029
+P_ACC_U=11030
 M_NULL_T=11040 M_DSNX_T=11041 PEERS=11050
 
 die() {
@@ -62,7 +65,7 @@ for c in postfix postqueue smtp-source; do
 done
 [ -x "$MILTER_BIN" ] || die "$MILTER_BIN is not built"
 [ -r "$DSN_FILE" ] || die "no DSN file $DSN_FILE"
-for p in $P_NONE $P_NULL_U $P_NULL_T $P_DSNX_U $P_DSNX_T $M_NULL_T $M_DSNX_T; do
+for p in $P_NONE $P_NULL_U $P_NULL_T $P_DSNX_U $P_DSNX_T $P_ACC_U $M_NULL_T $M_DSNX_T; do
 	port_free $p || die "127.0.0.1:$p is in use"
 done
 
@@ -98,6 +101,7 @@ bg nullmilter-unix.log "$NULLMILTER" "unix:$T/null.sock"
 NULL_U_PID=$!
 bg nullmilter-tcp.log "$NULLMILTER" "inet:$M_NULL_T@127.0.0.1"
 NULL_T_PID=$!
+bg nullmilter-accept.log "$NULLMILTER" "unix:$T/acc.sock" accept
 for s in unix:$T/dsnx.sock inet:$M_DSNX_T@127.0.0.1; do
 	case $s in unix:*) n=unix ;; *) n=tcp ;; esac
 	bg "milter-$n.log" "$MILTER_BIN" -f -o Syslog=no -o SocketMode=0666 \
@@ -105,6 +109,7 @@ for s in unix:$T/dsnx.sock inet:$M_DSNX_T@127.0.0.1; do
 		-P "$T/milter-$n.pid"
 done
 wait_port unix "$T/null.sock" 10 && wait_port tcp $M_NULL_T 10 &&
+	wait_port unix "$T/acc.sock" 10 &&
 	wait_port unix "$T/dsnx.sock" 15 && wait_port tcp $M_DSNX_T 15 ||
 	die "a milter did not come up"
 
@@ -117,12 +122,13 @@ SMTPD_PORT=$P_NONE PFX_PEER_BASE=$PEERS PFX_DEFAULT_ACTION=tempfail \
 	PFX_MASTER_EXTRA="$(svc $P_NULL_U "unix:$T/null.sock")
 $(svc $P_NULL_T "inet:127.0.0.1:$M_NULL_T")
 $(svc $P_DSNX_U "unix:$T/dsnx.sock")
-$(svc $P_DSNX_T "inet:127.0.0.1:$M_DSNX_T")" \
+$(svc $P_DSNX_T "inet:127.0.0.1:$M_DSNX_T")
+$(svc $P_ACC_U "unix:$T/acc.sock")" \
 	sh "$MTA_DIR/pfx.sh" init "$T/pfx" >"$T/pfx-init.log" 2>&1 ||
 	die "pfx.sh init failed: $(cat "$T/pfx-init.log")"
 sh "$MTA_DIR/pfx.sh" start "$T/pfx" >>"$T/pfx-init.log" 2>&1 ||
 	die "pfx.sh start failed"
-for p in $P_NULL_U $P_NULL_T $P_DSNX_U $P_DSNX_T; do
+for p in $P_NULL_U $P_NULL_T $P_DSNX_U $P_DSNX_T $P_ACC_U; do
 	wait_port tcp $p 10 || die "smtpd on $p does not listen"
 done
 
@@ -206,7 +212,7 @@ cell() {
 }
 
 CELLS="ordinary:none:$P_NONE ordinary:null-unix:$P_NULL_U
-ordinary:null-tcp:$P_NULL_T ordinary:dsnx-unix:$P_DSNX_U
+ordinary:null-tcp:$P_NULL_T ordinary:accept-unix:$P_ACC_U ordinary:dsnx-unix:$P_DSNX_U
 ordinary:dsnx-tcp:$P_DSNX_T dsn:none:$P_NONE dsn:null-unix:$P_NULL_U
 dsn:null-tcp:$P_NULL_T dsn:dsnx-unix:$P_DSNX_U dsn:dsnx-tcp:$P_DSNX_T
 dsn-1:null-unix:$P_NULL_U dsn-1:null-tcp:$P_NULL_T dsn-1:dsnx-unix:$P_DSNX_U

@@ -14,7 +14,12 @@
  * What it does not do: logging, privilege dropping, daemonising, signal
  * handling beyond libmilter's own (SIGTERM/SIGINT stop it).
  *
- * usage: nullmilter SOCKET     (unix:PATH, local:PATH, inet:PORT@HOST)
+ * With a second argument "accept" it is instead the cheapest milter that
+ * still sees every transaction: it skips connect, HELO, RCPT and unknown
+ * commands and accepts at MAIL FROM, which is all dsnexplain-milter does
+ * with ordinary mail -- the floor for that comparison.
+ *
+ * usage: nullmilter SOCKET [accept]   (unix:PATH, local:PATH, inet:PORT@HOST)
  * build: gcc -O2 -Wall -o nullmilter bench/nullmilter.c -lmilter -pthread
  */
 #include <stdio.h>
@@ -23,6 +28,8 @@
 #include <sys/stat.h>
 
 #include <libmilter/mfapi.h>
+
+static int accept_at_mail;	/* the "accept" mode, set once in main() */
 
 static sfsistat
 nm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
@@ -36,6 +43,9 @@ nm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	(void)f3;
 	*pf0 = 0;	/* no actions (edits) */
 	*pf1 = 0;	/* every step, with a reply to each */
+	if (accept_at_mail)
+		*pf1 = f1 & (SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NORCPT
+		    | SMFIP_NOUNKNOWN);
 	*pf2 = 0;
 	*pf3 = 0;
 	return SMFIS_CONTINUE;
@@ -64,6 +74,14 @@ nm_envelope(SMFICTX *ctx, char **argv)
 	(void)ctx;
 	(void)argv;
 	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+nm_envfrom(SMFICTX *ctx, char **argv)
+{
+	(void)ctx;
+	(void)argv;
+	return accept_at_mail ? SMFIS_ACCEPT : SMFIS_CONTINUE;
 }
 
 static sfsistat
@@ -105,7 +123,7 @@ static struct smfiDesc nm_desc = {
 	0,			/* flags: no edits */
 	nm_connect,		/* connection info */
 	nm_helo,		/* SMTP HELO */
-	nm_envelope,		/* envelope sender */
+	nm_envfrom,		/* envelope sender */
 	nm_envelope,		/* envelope recipient */
 	nm_header,		/* header */
 	nm_ctx,			/* end of header */
@@ -123,8 +141,10 @@ main(int argc, char **argv)
 {
 	const char *sock;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: nullmilter SOCKET\n");
+	if (argc == 3 && strcmp(argv[2], "accept") == 0)
+		accept_at_mail = 1;
+	else if (argc != 2) {
+		fprintf(stderr, "usage: nullmilter SOCKET [accept]\n");
 		return 2;
 	}
 	sock = argv[1];
