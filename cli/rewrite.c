@@ -14,28 +14,6 @@
 
 #include "cli.h"
 
-/* "+01:00", "-0530", "UTC" -> minutes east of UTC; -1 on error. */
-static int
-parse_offset(const char *s, int *minutes)
-{
-	int sign, h, m = 0;
-
-	if (strcmp(s, "UTC") == 0 || strcmp(s, "Z") == 0) {
-		*minutes = 0;
-		return 0;
-	}
-	if (s[0] != '+' && s[0] != '-')
-		return -1;
-	sign = s[0] == '-' ? -1 : 1;
-	if (sscanf(s + 1, "%2d:%2d", &h, &m) < 1
-	    && sscanf(s + 1, "%2d%2d", &h, &m) < 1)
-		return -1;
-	if (h > 14 || m > 59)
-		return -1;
-	*minutes = sign * (h * 60 + m);
-	return 0;
-}
-
 static void
 usage(void)
 {
@@ -66,7 +44,7 @@ cmd_rewrite(int argc, char **argv)
 		if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc)
 			opt.render.lang = argv[++i];
 		else if (strcmp(argv[i], "--tz") == 0 && i + 1 < argc) {
-			if (parse_offset(argv[++i], &opt.render.utc_offset) != 0) {
+			if (dsnx_utc_offset_parse(argv[++i], &opt.render.utc_offset) != 0) {
 				fprintf(stderr, "%s: --tz wants UTC or +HH:MM\n", progname);
 				return EXIT_TROUBLE;
 			}

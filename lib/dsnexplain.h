@@ -391,6 +391,9 @@ typedef struct dsnx_render_options {
 } dsnx_render_options;
 
 void dsnx_render_options_init(dsnx_render_options *options);
+/* "UTC", "GMT", "Z", "+HH:MM" or "-HHMM" -> minutes east of UTC for
+ * utc_offset; 0, or -1 for anything else. */
+int dsnx_utc_offset_parse(const char *text, int *minutes);
 
 /* The two renditions of the explanation, UTF-8, malloc'ed, each with its
  * length; free with dsnx_rendition_free(). */

@@ -5,6 +5,8 @@
  *	#include "dsnexplain.h"
  *
  *	dsnx_status dsnx_render(rules, report, verdicts, options, &rendition)
+ *
+ *	int dsnx_utc_offset_parse(text, &minutes)
  * DESCRIPTION
  *	For each group of recipients that share an outcome and a cause: a
  *	headline, what happened (the cause's title and summary), whether the
@@ -38,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
 #include <strings.h>
 
 #include "buf.h"
@@ -47,6 +50,36 @@
 
 #define DIAG_SHOWN 2000
 #define GROUPS_MAX 64
+
+int
+dsnx_utc_offset_parse(const char *v, int *out)
+{
+	int h, m = 0, sign;
+
+	if (!strcasecmp(v, "UTC") || !strcasecmp(v, "GMT") || !strcmp(v, "Z")) {
+		*out = 0;
+		return 0;
+	}
+	if (v[0] != '+' && v[0] != '-')
+		return -1;
+	sign = v[0] == '-' ? -1 : 1;
+	if (!isdigit((unsigned char)v[1]) || !isdigit((unsigned char)v[2]))
+		return -1;
+	h = (v[1] - '0') * 10 + (v[2] - '0');
+	v += 3;
+	if (*v == ':')
+		v++;
+	if (*v != '\0') {
+		if (!isdigit((unsigned char)v[0]) || !isdigit((unsigned char)v[1])
+		    || v[2] != '\0')
+			return -1;
+		m = (v[0] - '0') * 10 + (v[1] - '0');
+	}
+	if (h > 14 || m > 59)
+		return -1;
+	*out = sign * (h * 60 + m);
+	return 0;
+}
 
 void
 dsnx_render_options_init(dsnx_render_options *o)

@@ -140,6 +140,17 @@ collect(msg_ctx *m, const char *p, size_t n)
 	m->mctx_len += n;
 }
 
+/* The blank line between header and body, once, before the first body
+ * byte or at end of message (end of header may be negotiated away). */
+static void
+end_header(msg_ctx *m)
+{
+	if (!m->mctx_in_body) {
+		collect(m, "\r\n", 2);
+		m->mctx_in_body = 1;
+	}
+}
+
 /* Appends text with every line end made CRLF (header values come with
  * bare LF between folded lines). */
 static void
@@ -337,10 +348,7 @@ mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 
 	if (m == NULL)
 		return cc != NULL && cc->cctx_skip ? SMFIS_SKIP : SMFIS_CONTINUE;
-	if (!m->mctx_in_body) {	/* the line between header and body */
-		collect(m, "\r\n", 2);
-		m->mctx_in_body = 1;
-	}
+	end_header(m);
 	collect(m, (const char *)chunk, len);
 	if ((m->mctx_too_big || m->mctx_no_memory) && cc->cctx_skip)
 		return SMFIS_SKIP;
@@ -421,10 +429,7 @@ mlfi_eom(SMFICTX *ctx)
 	 * negotiated: the MTA granted no header changes. */
 	if (!cc->cctx_change_headers)
 		options.subject = 0;
-	if (!m->mctx_in_body) {	/* no body at all */
-		collect(m, "\r\n", 2);
-		m->mctx_in_body = 1;
-	}
+	end_header(m);	/* a message may have no body at all */
 	if (m->mctx_too_big) {
 		if (set->log_unchanged)
 			milter_log(LOG_INFO, "%s: unchanged: larger than MaximumSize "

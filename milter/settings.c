@@ -21,6 +21,8 @@
 #include <strings.h>
 #include <syslog.h>
 
+#include "dsnexplain.h"
+
 /* Makefile.am passes the installed paths. */
 #ifndef MILTER_DEFAULT_SOCKET
 #define MILTER_DEFAULT_SOCKET "unix:/run/dsnexplain/milter.sock"
@@ -161,37 +163,6 @@ parse_int(const char *v, int lo, int hi, int *out)
 	return 0;
 }
 
-/* "UTC", "Z", "+01:00", "-0530" -> minutes east of UTC. */
-static int
-parse_offset(const char *v, int *out)
-{
-	int h, m = 0, sign;
-
-	if (!strcasecmp(v, "UTC") || !strcasecmp(v, "GMT") || !strcmp(v, "Z")) {
-		*out = 0;
-		return 0;
-	}
-	if (v[0] != '+' && v[0] != '-')
-		return -1;
-	sign = v[0] == '-' ? -1 : 1;
-	if (!isdigit((unsigned char)v[1]) || !isdigit((unsigned char)v[2]))
-		return -1;
-	h = (v[1] - '0') * 10 + (v[2] - '0');
-	v += 3;
-	if (*v == ':')
-		v++;
-	if (*v != '\0') {
-		if (!isdigit((unsigned char)v[0]) || !isdigit((unsigned char)v[1])
-		    || v[2] != '\0')
-			return -1;
-		m = (v[0] - '0') * 10 + (v[1] - '0');
-	}
-	if (h > 14 || m > 59)
-		return -1;
-	*out = sign * (h * 60 + m);
-	return 0;
-}
-
 static int
 valid_socket(const char *v)
 {
@@ -275,7 +246,7 @@ milter_settings_set(milter_settings *s, const char *key, const char *value,
 			return BAD("want a language code such as en or de");
 		STR(s->language);
 	} else if (!strcasecmp(key, "TimeZone")) {
-		if (parse_offset(value, &s->utc_offset) != 0)
+		if (dsnx_utc_offset_parse(value, &s->utc_offset) != 0)
 			return BAD("want UTC or +HH:MM");
 	} else if (!strcasecmp(key, "RewriteSubject")) {
 		if (parse_bool(value, &s->rewrite_subject) != 0)
