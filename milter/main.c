@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dsnexplain.h"
@@ -136,7 +137,13 @@ go_background(int *ready_fd)
 		do
 			n = read(fds[0], &byte, 1);
 		while (n < 0 && errno == EINTR);
-		exit(n == 1 ? 0 : EXIT_PROBLEM);
+		if (n == 1)
+			exit(0);
+		/* Failed: return once the daemon is gone, not while its
+		 * supervisor is still cleaning up. */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		exit(EXIT_PROBLEM);
 	}
 	close(fds[0]);
 	if (setsid() < 0)
