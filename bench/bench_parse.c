@@ -221,11 +221,18 @@ one_pass(const dsnx_context *ctx, const dsnx_ruleset *rules,
 			sum += touch(rc->remote_mta) + (uint64_t)rc->reply;
 			sum += (uint64_t)rc->has_will_retry_until
 			    + (uint64_t)rc->has_last_attempt + rc->extra_count;
-			if (rules != NULL) {
-				dsnx_verdict v;
+		}
+		if (rules != NULL) {
+			dsnx_classification *c;
 
-				if (dsnx_classify(rules, r, k, &v) == DSNX_OK)
-					sum += touch(v.reason) + touch(v.cause);
+			if (dsnx_classify_message(rules, r, NULL, &c) == DSNX_OK) {
+				for (k = 0; k < n; k++) {
+					const dsnx_verdict *v
+					    = dsnx_classification_verdict(c, k);
+
+					sum += touch(v->reason) + touch(v->cause);
+				}
+				dsnx_classification_free(c);
 			}
 		}
 		dsnx_report_free(r);

@@ -8,8 +8,9 @@
  * output lines stay one per input; processing goes on with the next file.
  *
  * Outcome, reason, cause, rule and severity come from the rule set
- * (dsnx_classify()); a pattern stopped by the PCRE2 limits is reported on
- * stderr, since it counted as no match.
+ * (dsnx_classify_message()); a pattern stopped by the PCRE2 limits, and
+ * recipients left unclassified because the match budget ran out, are
+ * reported on stderr.
  */
 #include "config.h"
 
@@ -57,7 +58,7 @@ recipient_json(const dsnx_recipient *rc, const dsnx_verdict *v)
 	json_object_set_new(o, "will_retry_until",
 	    jdate(rc->has_will_retry_until, rc->will_retry_until));
 	json_object_set_new(o, "final_log_id", jstr(rc->final_log_id));
-	json_object_set_new(o, "outcome", jstr(v->outcome));
+	json_object_set_new(o, "outcome", jstr(dsnx_outcome_name(v->outcome)));
 	json_object_set_new(o, "reason", jstr(v->reason));
 	json_object_set_new(o, "cause", jstr(v->cause));
 	json_object_set_new(o, "rule", jstr(v->rule));
@@ -90,7 +91,8 @@ print_json_line(json_t *o)
 }
 
 static void
-print_json(const char *file, const dsnx_report *r, const dsnx_verdict *vs)
+print_json(const char *file, const dsnx_report *r,
+    const dsnx_classification *vs)
 {
 	json_t *o = json_object(), *list = json_array();
 	time_t t = 0;
@@ -110,7 +112,8 @@ print_json(const char *file, const dsnx_report *r, const dsnx_verdict *vs)
 		    jstr(dsnx_report_original_envelope_id(r)));
 		for (i = 0; i < n; i++)
 			json_array_append_new(list,
-			    recipient_json(dsnx_report_recipient(r, i), &vs[i]));
+			    recipient_json(dsnx_report_recipient(r, i),
+			    dsnx_classification_verdict(vs, i)));
 	} else if (dsnx_report_not_dsn_why(r) != NULL) {
 		json_object_set_new(o, "not_dsn", jstr(dsnx_report_not_dsn_why(r)));
 	}
@@ -135,8 +138,8 @@ print_safe(const char *s, size_t max)
 }
 
 static void
-print_text(const char *file, const dsnx_report *r, const dsnx_verdict *vs,
-    const dsnx_ruleset *rules)
+print_text(const char *file, const dsnx_report *r,
+    const dsnx_classification *verdicts, const dsnx_ruleset *rules)
 {
 	unsigned i, n = dsnx_report_recipient_count(r);
 
@@ -156,9 +159,9 @@ print_text(const char *file, const dsnx_report *r, const dsnx_verdict *vs,
 	printf(", %u recipient%s\n", n, n == 1 ? "" : "s");
 	for (i = 0; i < n; i++) {
 		const dsnx_recipient *rc = dsnx_report_recipient(r, i);
-		const char *outcome = vs[i].outcome;
+		const dsnx_verdict *v = dsnx_classification_verdict(verdicts, i);
+		const char *outcome = dsnx_outcome_name(v->outcome);
 		dsnx_cause_text ct;
-		dsnx_code code;
 		const char *meaning = NULL;
 
 		fputs("  ", stdout);
@@ -171,8 +174,7 @@ print_text(const char *file, const dsnx_report *r, const dsnx_verdict *vs,
 			fputs(": no Action stated", stdout);
 		if (rc->status != NULL) {
 			printf(", status %s", rc->status);
-			if (dsnx_code_parse(rc->status, strlen(rc->status), &code) == 0)
-				meaning = dsnx_code_meaning(&code);
+			meaning = dsnx_code_meaning(&rc->code);
 			if (meaning != NULL)
 				printf(" (%s)", meaning);
 		}
@@ -189,17 +191,19 @@ print_text(const char *file, const dsnx_report *r, const dsnx_verdict *vs,
 			print_safe(rc->diagnostic, 400);
 			putchar('\n');
 		}
-		if (vs[i].cause != NULL) {
-			printf("    cause: %s (%s", vs[i].cause, vs[i].reason);
-			if (vs[i].rule != NULL)
-				printf(", rule %s", vs[i].rule);
+		if (v->cause != NULL) {
+			printf("    cause: %s (%s", v->cause, v->reason);
+			if (v->rule != NULL)
+				printf(", rule %s", v->rule);
 			putchar(')');
-			if (dsnx_cause_text_get(rules, vs[i].cause, "en", &ct) == 0
+			if (dsnx_cause_text_get(rules, v->cause, "en", &ct) == 0
 			    && ct.title != NULL)
 				printf(": %s", ct.title);
 			putchar('\n');
+		} else if (v->unclassified) {
+			printf("    cause: not classified (the match budget ran out)\n");
 		} else {
-			printf("    cause: not recognised (%s)\n", vs[i].reason);
+			printf("    cause: not recognised (%s)\n", v->reason);
 		}
 		if (rc->has_will_retry_until) {
 			char buf[32];
@@ -210,25 +214,27 @@ print_text(const char *file, const dsnx_report *r, const dsnx_verdict *vs,
 	}
 }
 
-/* Classifies every recipient; *out gets one verdict each (malloc'ed). */
+/* Classifies every recipient; says on stderr what the limits cost. */
 static int
 classify_all(const dsnx_ruleset *rules, const char *file,
-    const dsnx_report *r, dsnx_verdict **out)
+    const dsnx_report *r, const dsnx_classify_options *options,
+    dsnx_classification **out)
 {
-	unsigned i, n = dsnx_report_recipient_count(r);
-	dsnx_verdict *vs = calloc(n ? n : 1, sizeof(*vs));
+	unsigned hits, left;
 
-	*out = vs;
-	if (vs == NULL)
+	if (dsnx_classify_message(rules, r, options, out) != DSNX_OK)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (dsnx_classify(rules, r, i, &vs[i]) != DSNX_OK)
-			return -1;
-		if (vs[i].limit_hits > 0)
-			fprintf(stderr, "%s: %s: recipient %u: %u pattern%s stopped by "
-			    "the PCRE2 limits (counted as no match)\n", progname, file,
-			    i + 1, vs[i].limit_hits, vs[i].limit_hits == 1 ? "" : "s");
-	}
+	hits = dsnx_classification_limit_hits(*out);
+	left = dsnx_classification_unclassified(*out);
+	if (hits > 0)
+		fprintf(stderr, "%s: %s: %u pattern%s stopped by the PCRE2 limits "
+		    "(counted as no match)\n", progname, file, hits,
+		    hits == 1 ? "" : "s");
+	if (left > 0)
+		fprintf(stderr, "%s: %s: the match budget ran out: %u of %u "
+		    "recipient%s not classified\n", progname, file, left,
+		    dsnx_classification_count(*out),
+		    dsnx_classification_count(*out) == 1 ? "" : "s");
 	return 0;
 }
 
@@ -252,10 +258,12 @@ cmd_classify(int argc, char **argv)
 	const char *rules_dir = NULL, *site_dir = NULL;
 	dsnx_ruleset *rules;
 	dsnx_context *ctx = NULL;
+	dsnx_classify_options copt;
 	dsnx_error_t err;
 	dsnx_limits limits;
 	dsnx_status st;
 
+	dsnx_classify_options_init(&copt);
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = 1;
@@ -263,6 +271,9 @@ cmd_classify(int argc, char **argv)
 			strict = 1;
 		else if ((k = cli_rule_option(argc, argv, &i, &rules_dir,
 		    &site_dir)) != 0) {
+			if (k < 0)
+				return EXIT_TROUBLE;
+		} else if ((k = cli_budget_option(argc, argv, &i, &copt)) != 0) {
 			if (k < 0)
 				return EXIT_TROUBLE;
 		} else if (strcmp(argv[i], "--") == 0) {
@@ -278,7 +289,7 @@ cmd_classify(int argc, char **argv)
 	first = i;
 	if (first >= argc) {
 		fprintf(stderr, "usage: %s classify [--rules DIR] [--site-rules DIR] "
-		    "[--json] [--strict] FILE...\n", progname);
+		    "[--json] [--strict] [--match-budget N] [--match-cpu MS] FILE...\n", progname);
 		return EXIT_TROUBLE;
 	}
 	if ((rules = cli_load_rules(rules_dir, site_dir, NULL)) == NULL)
@@ -297,7 +308,7 @@ cmd_classify(int argc, char **argv)
 		char why[256], *buf;
 		size_t len;
 		dsnx_report *r;
-		dsnx_verdict *vs;
+		dsnx_classification *vs = NULL;
 
 		if (cli_read_file(file, limits.max_message, &buf, &len, why,
 		    sizeof(why)) != 0) {
@@ -312,9 +323,8 @@ cmd_classify(int argc, char **argv)
 			status = EXIT_TROUBLE;
 			continue;
 		}
-		if (classify_all(rules, file, r, &vs) != 0) {
+		if (classify_all(rules, file, r, &copt, &vs) != 0) {
 			print_error(file, dsnx_strstatus(DSNX_ENOMEM), json);
-			free(vs);
 			dsnx_report_free(r);
 			free(buf);
 			status = EXIT_TROUBLE;
@@ -324,7 +334,7 @@ cmd_classify(int argc, char **argv)
 			print_json(file, r, vs);
 		else
 			print_text(file, r, vs, rules);
-		free(vs);
+		dsnx_classification_free(vs);
 		if (strict && !dsnx_report_is_dsn(r) && status == 0)
 			status = EXIT_FINDING;
 		dsnx_report_free(r);

@@ -39,6 +39,11 @@ dsnx_ruleset *cli_load_rules(const char *rules_dir, const char *site_dir,
 int cli_rule_option(int argc, char **argv, int *i, const char **rules,
     const char **site);
 
+/* Consumes --match-budget N / --match-cpu MS at argv[*i] into o; returns
+ * as cli_rule_option() does. */
+int cli_budget_option(int argc, char **argv, int *i,
+    dsnx_classify_options *o);
+
 int cmd_classify(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_lint(int argc, char **argv);

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,59 @@ cli_rule_option(int argc, char **argv, int *i, const char **rules,
 		return 1;
 	}
 	return 0;
+}
+
+/* An option's value as a whole non-negative number, or -1. */
+static long long
+whole_number(const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > (unsigned long long)LLONG_MAX)
+		return -1;
+	return (long long)v;
+}
+
+int
+cli_budget_option(int argc, char **argv, int *i, dsnx_classify_options *o)
+{
+	static const char *const names[2] = { "--match-budget", "--match-cpu" };
+	const char *a = argv[*i], *value = NULL;
+	long long v;
+	size_t len;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		len = strlen(names[k]);
+		if (strncmp(a, names[k], len) != 0)
+			continue;
+		if (a[len] == '=')
+			value = a + len + 1;
+		else if (a[len] != '\0')
+			continue;
+		else if (*i + 1 < argc)
+			value = argv[++*i];
+		break;
+	}
+	if (k == 2)
+		return 0;
+	if (value == NULL || (v = whole_number(value)) < 0
+	    || (k == 1 && v > UINT_MAX) || (k == 0 && (unsigned long long)v
+	    > ULONG_MAX)) {
+		fprintf(stderr, "%s: %s needs a whole number (0: no limit)\n",
+		    progname, names[k]);
+		return -1;
+	}
+	if (k == 0)
+		o->match_budget = (unsigned long)v;
+	else
+		o->cpu_ms = (unsigned)v;
+	return 1;
 }
 
 dsnx_ruleset *

@@ -46,18 +46,54 @@ show_part(const char *label, const dsnx_part *p)
 	    s.end);
 }
 
-static void
-trace_step(const dsnx_trace_step *step, void *arg)
-{
-	unsigned *n = arg;
+/* The whole message is classified in one pass; its steps are kept and
+ * shown under each recipient.  Their strings belong to the rule set. */
+typedef struct steps {
+	dsnx_trace_step *step;
+	size_t count, cap;
+	int nomem;
+} steps;
 
-	(*n)++;
-	if (step->matched)
-		printf("    %-7s %-44s MATCHED\n", step->kind, step->rule);
-	else
-		printf("    %-7s %-44s no: %s%s\n", step->kind, step->rule,
-		    step->failed ? step->failed : "?",
-		    step->prefiltered ? " (literal absent)" : "");
+static void
+keep_step(const dsnx_trace_step *step, void *arg)
+{
+	steps *t = arg;
+
+	if (t->count == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		dsnx_trace_step *p = realloc(t->step, cap * sizeof(*p));
+
+		if (p == NULL) {
+			t->nomem = 1;
+			return;
+		}
+		t->step = p;
+		t->cap = cap;
+	}
+	t->step[t->count++] = *step;
+}
+
+static unsigned
+show_steps(const steps *t, unsigned recipient)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < t->count; i++) {
+		const dsnx_trace_step *step = &t->step[i];
+
+		if (step->recipient != recipient)
+			continue;
+		n++;
+		if (step->matched)
+			printf("    %-7s %-44s MATCHED\n", step->kind, step->rule);
+		else
+			printf("    %-7s %-44s no: %s%s%s\n", step->kind, step->rule,
+			    step->failed ? step->failed : "?",
+			    step->prefiltered ? " (literal absent)" : "",
+			    step->remembered ? " (message-wide, evaluated once)" : "");
+	}
+	return n;
 }
 
 int
@@ -67,18 +103,25 @@ cmd_explain(int argc, char **argv)
 	dsnx_ruleset *rules;
 	dsnx_context *ctx;
 	dsnx_report *r;
+	dsnx_classification *verdicts = NULL;
+	dsnx_classify_options copt;
+	steps trace = { NULL, 0, 0, 0 };
 	char why[256], *buf;
 	size_t len;
 	unsigned i, n;
 	int k, a;
 
+	dsnx_classify_options_init(&copt);
 	for (a = 1; a < argc; a++) {
 		if ((k = cli_rule_option(argc, argv, &a, &rules_dir, &site_dir)) < 0)
+			return EXIT_TROUBLE;
+		if (k == 0 && (k = cli_budget_option(argc, argv, &a, &copt)) < 0)
 			return EXIT_TROUBLE;
 		if (k == 0) {
 			if (file != NULL || (argv[a][0] == '-' && argv[a][1] != '\0')) {
 				fprintf(stderr, "usage: %s explain [--rules DIR] "
-				    "[--site-rules DIR] FILE\n", progname);
+				    "[--site-rules DIR] [--match-budget N] [--match-cpu MS] "
+				    "FILE\n", progname);
 				return EXIT_TROUBLE;
 			}
 			file = argv[a];
@@ -125,11 +168,24 @@ cmd_explain(int argc, char **argv)
 	show_part("human-readable:", dsnx_report_human_part(r));
 	show_part("delivery-status:", dsnx_report_status_part(r));
 	show_part("returned message:", dsnx_report_returned_part(r));
+	copt.trace = keep_step;
+	copt.trace_arg = &trace;
+	if (dsnx_classify_message(rules, r, &copt, &verdicts) != DSNX_OK
+	    || trace.nomem) {
+		fprintf(stderr, "%s: %s: out of memory\n", progname, file);
+		dsnx_classification_free(verdicts);
+		free(trace.step);
+		dsnx_report_free(r);
+		free(buf);
+		dsnx_context_free(ctx);
+		dsnx_ruleset_unref(rules);
+		return EXIT_TROUBLE;
+	}
 	n = dsnx_report_recipient_count(r);
 	for (i = 0; i < n; i++) {
 		const dsnx_recipient *rc = dsnx_report_recipient(r, i);
-		dsnx_verdict v;
-		unsigned tried = 0;
+		const dsnx_verdict *v = dsnx_classification_verdict(verdicts, i);
+		const char *outcome = dsnx_outcome_name(v->outcome);
 		char reply[8];
 
 		printf("\nrecipient %u: %s\n", i + 1, rc->recipient ? rc->recipient
@@ -142,24 +198,31 @@ cmd_explain(int argc, char **argv)
 		show("Diagnostic-Code:", rc->diagnostic);
 		show("Last-Attempt-Date:", rc->last_attempt_raw);
 		show("Will-Retry-Until:", rc->will_retry_until_raw);
-		show("outcome as stated:", dsnx_outcome_of(rc));
+		show("outcome as stated:", dsnx_outcome_name(dsnx_outcome_of(rc,
+		    dsnx_report_is_dsn(r))));
 		printf("  rules tried (highest priority first; others skipped by "
 		    "status):\n");
-		if (dsnx_classify_trace(rules, r, i, &v, trace_step, &tried) != DSNX_OK)
-			break;
-		if (tried == 0)
+		if (show_steps(&trace, i) == 0)
 			printf("    (none)\n");
 		printf("  verdict: outcome %s%s%s%s, reason %s, cause %s%s%s%s, "
-		    "severity %s\n", v.outcome ? v.outcome : "unknown",
-		    v.outcome_rule ? " (rule " : "", v.outcome_rule ? v.outcome_rule
-		    : "", v.outcome_rule ? ")" : "", v.reason,
-		    v.cause ? v.cause : "none", v.rule ? " (rule " : "",
-		    v.rule ? v.rule : "", v.rule ? ")" : "", v.severity);
-		if (v.limit_hits > 0)
+		    "severity %s\n", outcome ? outcome : "unknown",
+		    v->outcome_rule ? " (rule " : "", v->outcome_rule
+		    ? v->outcome_rule : "", v->outcome_rule ? ")" : "", v->reason,
+		    v->cause ? v->cause : "none", v->rule ? " (rule " : "",
+		    v->rule ? v->rule : "", v->rule ? ")" : "", v->severity);
+		if (v->limit_hits > 0)
 			printf("  note: %u pattern%s stopped by the PCRE2 limits "
-			    "(counted as no match)\n", v.limit_hits,
-			    v.limit_hits == 1 ? "" : "s");
+			    "(counted as no match)\n", v->limit_hits,
+			    v->limit_hits == 1 ? "" : "s");
+		if (v->unclassified)
+			printf("  note: not classified: the message's match budget "
+			    "ran out\n");
 	}
+	printf("\nmatch budget: %lu steps used%s\n",
+	    dsnx_classification_steps(verdicts),
+	    dsnx_classification_unclassified(verdicts) > 0 ? " (ran out)" : "");
+	dsnx_classification_free(verdicts);
+	free(trace.step);
 	dsnx_report_free(r);
 	free(buf);
 	dsnx_context_free(ctx);

@@ -19,7 +19,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: %s rewrite [--rules DIR] [--site-rules DIR] "
 	    "[--lang LL] [--tz +HH:MM] [--subject] [--max-size BYTES] "
-	    "[FILE|-]\n", progname);
+	    "[--match-budget N] [--match-cpu MS] [FILE|-]\n", progname);
 }
 
 int
@@ -38,6 +38,10 @@ cmd_rewrite(int argc, char **argv)
 	dsnx_rewrite_options_init(&opt);
 	for (i = 1; i < argc; i++) {
 		if ((k = cli_rule_option(argc, argv, &i, &rules_dir, &site_dir)) < 0)
+			return EXIT_TROUBLE;
+		if (k > 0)
+			continue;
+		if ((k = cli_budget_option(argc, argv, &i, &opt.classify)) < 0)
 			return EXIT_TROUBLE;
 		if (k > 0)
 			continue;
@@ -86,9 +90,17 @@ cmd_rewrite(int argc, char **argv)
 		fprintf(stderr, "%s: %s: unchanged: out of memory\n", progname, file);
 		fwrite(buf, 1, len, stdout);
 	} else {
+		const dsnx_classification *v = dsnx_rewrite_verdicts(rw);
+
 		if (!dsnx_rewrite_changed(rw))
 			fprintf(stderr, "%s: %s: unchanged: %s\n", progname, file,
 			    dsnx_rewrite_why(rw));
+		if (v != NULL && dsnx_classification_unclassified(v) > 0)
+			fprintf(stderr, "%s: %s: the match budget ran out: %u of %u "
+			    "recipient%s not classified\n", progname, file,
+			    dsnx_classification_unclassified(v),
+			    dsnx_classification_count(v),
+			    dsnx_classification_count(v) == 1 ? "" : "s");
 		outp = dsnx_rewrite_output(rw, &outlen);
 		if (fwrite(outp, 1, outlen, stdout) != outlen)
 			status = EXIT_TROUBLE;

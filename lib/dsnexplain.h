@@ -218,6 +218,7 @@ typedef struct dsnx_recipient {
 	const char *original_recipient; /* address from Original-Recipient */
 	const char *action;             /* lower case: failed, delayed, delivered, relayed, expanded */
 	const char *status;             /* "5.1.1", validated; NULL if none valid */
+	dsnx_code code;                 /* status parsed: valid when status != NULL */
 	const char *status_raw;         /* the Status: field as written */
 	int reply;                      /* SMTP reply code from the diagnostic, 0 if none */
 	const char *remote_mta;         /* host part of Remote-MTA */
@@ -326,38 +327,109 @@ unsigned dsnx_ruleset_cause_count(const dsnx_ruleset *rules);
 /* How many examples loading ran (all passed, or loading failed). */
 unsigned dsnx_ruleset_example_count(const dsnx_ruleset *rules);
 
+/*
+ * What happened to a recipient, most severe first: the order is the
+ * severity rank (dsnx_outcome_rank), and DSNX_OUTCOME_NONE (not known,
+ * the message is not a DSN) ranks with failed.
+ */
+typedef enum dsnx_outcome {
+	DSNX_OUTCOME_NONE = 0,
+	DSNX_OUTCOME_FAILED,      /* permanent failure, not retried */
+	DSNX_OUTCOME_EXPIRED,     /* given up after retrying */
+	DSNX_OUTCOME_DELAYED,     /* still being retried */
+	DSNX_OUTCOME_DELIVERED    /* delivered, relayed or expanded */
+} dsnx_outcome;
+#define DSNX_OUTCOME_COUNT 5
+
+/* "failed", "expired", "delayed", "delivered"; NULL for NONE. */
+const char *dsnx_outcome_name(dsnx_outcome outcome);
+/* The outcome of a name, or -1. */
+int dsnx_outcome_parse(const char *name);
+/* 0 failed or unknown, 1 expired, 2 delayed, 3 delivered. */
+int dsnx_outcome_rank(dsnx_outcome outcome);
+
+/*
+ * The outcome before any rule: what Action and Status say (delayed;
+ * expired for Action failed with a 4.x.x status or X.4.7; failed;
+ * delivered).  A recipient of a DSN without an Action (most non-standard
+ * formats) is a failure report: expired for a 4.x.x status, delivered for
+ * 2.x.x, failed otherwise.  NONE when is_dsn is 0 and there is no Action.
+ */
+dsnx_outcome dsnx_outcome_of(const dsnx_recipient *rcpt, int is_dsn);
+
 /* What the rules say of one recipient.  Strings are static or belong to
  * the rule set. */
 typedef struct dsnx_verdict {
-	const char *outcome;      /* delayed, expired, failed, delivered; NULL if unknown */
+	dsnx_outcome outcome;
 	const char *reason;       /* Sisimai vocabulary; "undefined" when no rule matched */
 	const char *cause;        /* catalogue key, NULL when no rule matched */
 	const char *rule;         /* id of the cause rule, NULL when none matched */
 	const char *outcome_rule; /* id of the outcome rule that decided, or NULL */
 	const char *severity;     /* "info", "warning" or "error" */
 	unsigned limit_hits;      /* patterns stopped by the PCRE2 limits (no match) */
+	int unclassified;         /* 1: the message's match budget ran out first */
 } dsnx_verdict;
 
-/* How a rule fared, for dsnx_classify_trace(). */
+/* How a rule fared, for dsnx_classify_message()'s trace. */
 typedef struct dsnx_trace_step {
+	unsigned recipient;       /* index of the recipient being classified */
 	const char *rule;         /* rule id */
 	const char *kind;         /* "outcome" or "cause" */
 	int matched;              /* 1 if every condition held */
 	const char *failed;       /* the first condition that failed ("diagnostic", "unless", ...) */
 	int prefiltered;          /* 1 when the literal prefilter ruled it out */
+	int remembered;           /* 1 when a message-wide condition's result was reused */
 } dsnx_trace_step;
 typedef void dsnx_trace_fn(const dsnx_trace_step *step, void *arg);
 
-/* Classifies recipient i of report.  DSNX_EINVAL for a bad index. */
-dsnx_status dsnx_classify(const dsnx_ruleset *rules, const dsnx_report *report,
-    unsigned i, dsnx_verdict *out);
-/* The same, reporting every rule considered (in order) to trace. */
-dsnx_status dsnx_classify_trace(const dsnx_ruleset *rules,
-    const dsnx_report *report, unsigned i, dsnx_verdict *out,
-    dsnx_trace_fn *trace, void *arg);
+/*
+ * The regular-expression work one message may cost, in PCRE2 match-limit
+ * steps, shared by every rule and every recipient.  A pattern is given
+ * at most what is left; one stopped by the limit uses up all it was
+ * given, one that finishes is charged one step per 64 bytes it was run
+ * on, plus one.  When nothing is left, the remaining recipients keep the
+ * outcome their Action and Status give and are unclassified (reason
+ * "undefined").  cpu_ms bounds the same work in this thread's CPU time,
+ * for patterns that stay just under the step limit every time.
+ */
+#define DSNX_MATCH_BUDGET_DEFAULT 4000000UL
+#define DSNX_MATCH_CPU_MS_DEFAULT 1000u
 
-/* The outcome Action and Status alone give (before outcome rules). */
-const char *dsnx_outcome_of(const dsnx_recipient *rcpt);
+typedef struct dsnx_classify_options {
+	unsigned long match_budget;   /* steps; 0: unlimited */
+	unsigned cpu_ms;              /* milliseconds; 0: unlimited */
+	dsnx_trace_fn *trace;         /* NULL, or called for every rule tried */
+	void *trace_arg;
+} dsnx_classify_options;
+
+void dsnx_classify_options_init(dsnx_classify_options *options);
+
+/* The verdicts on every recipient of one report. */
+typedef struct dsnx_classification dsnx_classification;
+
+/*
+ * Classifies every recipient of report.  Message-wide evidence (the
+ * human-readable text, Subject, From, reporting MTA, headers) is read
+ * once: a condition on it is evaluated at most once per message, and
+ * each recipient adds only its own fields.  options may be NULL (the
+ * defaults).  Fails only for ENOMEM and EINVAL.
+ */
+dsnx_status dsnx_classify_message(const dsnx_ruleset *rules,
+    const dsnx_report *report, const dsnx_classify_options *options,
+    dsnx_classification **out);
+void dsnx_classification_free(dsnx_classification *c);
+/* One verdict per recipient of the report, in report order. */
+unsigned dsnx_classification_count(const dsnx_classification *c);
+const dsnx_verdict *dsnx_classification_verdict(const dsnx_classification *c,
+    unsigned i);
+/* Patterns stopped by a PCRE2 limit, all recipients together. */
+unsigned dsnx_classification_limit_hits(const dsnx_classification *c);
+/* Recipients left unclassified because the budget ran out (0 normally). */
+unsigned dsnx_classification_unclassified(const dsnx_classification *c);
+/* Budget steps used. */
+unsigned long dsnx_classification_steps(const dsnx_classification *c);
+/* The most severe outcome of all recipients (NONE when there are none). */
+dsnx_outcome dsnx_classification_worst(const dsnx_classification *c);
 
 /* The catalogue.  Text in language lang ("en", ...); NULL members when
  * absent.  dsnx_cause_text returns -1 for an unknown cause. */
@@ -407,12 +479,13 @@ typedef struct dsnx_rendition {
 /*
  * Explains report: one section per group of recipients with the same
  * outcome and cause (verdicts[i] belongs to recipient i), then the facts
- * for the mail administrator.  Every string taken from the message is
+ * for the mail administrator (verdicts: dsnx_classify_message() of the same
+ * report).  Every string taken from the message is
  * cleaned of control and bidirectional-override characters, and
  * HTML-escaped in the HTML rendition.
  */
 dsnx_status dsnx_render(const dsnx_ruleset *rules, const dsnx_report *report,
-    const dsnx_verdict *verdicts, const dsnx_render_options *options,
+    const dsnx_classification *verdicts, const dsnx_render_options *options,
     dsnx_rendition *out);
 void dsnx_rendition_free(dsnx_rendition *r);
 
@@ -420,6 +493,7 @@ void dsnx_rendition_free(dsnx_rendition *r);
 
 typedef struct dsnx_rewrite_options {
 	dsnx_render_options render;
+	dsnx_classify_options classify;
 	size_t max_size;          /* larger messages pass unchanged (0: no limit
 	                           * beyond the context's max_message) */
 	int subject;              /* nonzero: prefix the Subject with the outcome */
@@ -469,6 +543,9 @@ const char *dsnx_rewrite_body(const dsnx_rewrite *rw, size_t *len);
 const char *dsnx_rewrite_header_value(const dsnx_rewrite *rw);
 /* Recipients the DSN reports on (0 when it was not read as one). */
 unsigned dsnx_rewrite_recipient_count(const dsnx_rewrite *rw);
+/* The verdicts the explanation rests on, or NULL when the message was not
+ * classified (not a DSN, too large, ...).  Lives as long as rw. */
+const dsnx_classification *dsnx_rewrite_verdicts(const dsnx_rewrite *rw);
 
 #ifdef __cplusplus
 }

@@ -1,40 +1,40 @@
 /*
  * NAME
- *	match - evaluate rules against a recipient: outcome, reason, cause
+ *	match - evaluate one rule's conditions against a rule input
  * SYNOPSIS
- *	#include "dsnexplain.h"
+ *	#include "rules.h"
  *
- *	dsnx_status dsnx_classify(rules, report, i, &verdict)
- *	dsnx_status dsnx_classify_trace(rules, report, i, &verdict, fn, arg)
- *	const char *dsnx_outcome_of(rcpt)
+ *	int dsnx_rule_matches(set, rule, input, scratch, prefilter, &failed, &pre)
+ *	const rule *dsnx_rule_first_match(set, kind, input, scratch, trace, arg, i)
  * DESCRIPTION
- *	A recipient is classified in two steps.  First the outcome: what
- *	Action and Status say (delayed; expired for Action failed with a
- *	4.x.x status or X.4.7; failed; delivered), then the outcome rules,
- *	whose first match in priority order may change it (give-up or delay
- *	wording).  Then the cause: the first cause rule that matches gives
- *	the cause and the reason for that outcome.
- *
  *	Only rules that can match are tried.  Rules sit in buckets by the
  *	status class and subject their status condition allows, so a 5.1.1
  *	recipient never meets a rule for 4.7.x.  Every text condition carries
  *	the longest literal its pattern requires; one Aho-Corasick scan per
- *	field finds which literals occur, and a rule whose literal is absent
- *	is skipped without running its pattern.
+ *	field and message finds which literals occur, and a rule whose
+ *	literal is absent is skipped without running its pattern.
  *
- *	A bounce without an Action (most non-standard formats) is a failure
- *	report: its outcome is expired for a 4.x.x status (the sender's
- *	system gave up on a temporary failure), failed otherwise, unless an
- *	outcome rule says more.
+ *	The scratch lives for one message.  Fields that are the same for
+ *	every recipient (the human-readable text, Subject, From, reporting
+ *	MTA, format, header fields) are scanned once, and a condition on one
+ *	of them is evaluated once: later recipients read the remembered
+ *	result.  Only a recipient's own fields (status, reply, action,
+ *	outcome, diagnostic, remote MTA) are looked at again.
+ *
+ *	Every pattern run is charged to the message's match budget (see
+ *	dsnx_classify_options in dsnexplain.h); once it is spent no pattern
+ *	runs and every rule fails.
  * LIMITS
  *	Text values longer than RULE_SUBJECT_MAX are matched on their first
- *	RULE_SUBJECT_MAX bytes.  Every pattern runs under the PCRE2 match,
- *	depth and heap limits of the set; a pattern that hits one counts as no
- *	match and is counted in verdict.limit_hits.  The prefilter folds ASCII
- *	case only: a pattern that matches a literal only through Unicode case
- *	folding (U+017F for "s") is not found.
+ *	RULE_SUBJECT_MAX bytes.  Every pattern runs under RULE_MATCH_LIMIT
+ *	(or what is left of the budget), RULE_DEPTH_LIMIT and
+ *	RULE_HEAP_LIMIT_KB; a pattern that hits one counts as no match and is
+ *	counted in limit_hits.  The prefilter folds ASCII case only: a pattern
+ *	that matches a literal only through Unicode case folding (U+017F for
+ *	"s") is not found.
  * SEE ALSO
- *	rules.c, acsearch.c, dsnexplain-rules(5).
+ *	classify.c (the per-message driver), rules.c, acsearch.c,
+ *	dsnexplain-rules(5).
  */
 #include "config.h"
 
@@ -63,6 +63,21 @@ const char *const dsnx_outcome_names[RO_COUNT] = {
 };
 
 int
+dsnx_outcome_reason_index(dsnx_outcome o)
+{
+	switch (o) {
+	case DSNX_OUTCOME_DELAYED:
+		return RO_DELAYED;
+	case DSNX_OUTCOME_EXPIRED:
+		return RO_EXPIRED;
+	case DSNX_OUTCOME_DELIVERED:
+		return RO_DELIVERED;
+	default:
+		return RO_FAILED;
+	}
+}
+
+int
 dsnx_outcome_index(const char *name)
 {
 	int i;
@@ -73,18 +88,6 @@ dsnx_outcome_index(const char *name)
 	return -1;
 }
 
-int
-dsnx_outcome_rank(const char *outcome)
-{
-	if (outcome == NULL || strcmp(outcome, "failed") == 0)
-		return 0;
-	if (strcmp(outcome, "expired") == 0)
-		return 1;
-	if (strcmp(outcome, "delayed") == 0)
-		return 2;
-	return 3;
-}
-
 void
 dsnx_regex_jit(pcre2_code *re)
 {
@@ -92,24 +95,42 @@ dsnx_regex_jit(pcre2_code *re)
 		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 }
 
-const char *
-dsnx_outcome_of(const dsnx_recipient *rc)
+int
+dsnx_rule_field_message_wide(enum rule_field f)
 {
-	const char *a = rc->action, *s = rc->status;
-
-	if (a == NULL)
-		return NULL;
-	if (strcmp(a, "delayed") == 0)
-		return "delayed";
-	if (strcmp(a, "delivered") == 0 || strcmp(a, "relayed") == 0
-	    || strcmp(a, "expanded") == 0)
-		return "delivered";
-	if (strcmp(a, "failed") == 0) {
-		if (s != NULL && (s[0] == '4' || strcmp(s + 1, ".4.7") == 0))
-			return "expired";
-		return "failed";
+	switch (f) {
+	case RF_FORMAT:
+	case RF_REPORTING_MTA:
+	case RF_TEXT:
+	case RF_SUBJECT:
+	case RF_FROM:
+	case RF_HEADER:
+		return 1;
+	default:
+		return 0;
 	}
-	return NULL;
+}
+
+void
+dsnx_rules_number_conditions(dsnx_ruleset *set)
+{
+	unsigned i, k, id = 0;
+
+	for (i = 0; i < set->rule_count; i++) {
+		rule *r = &set->rules[i];
+
+		for (k = 0; k < r->when_count; k++) {
+			r->when[k].id = id++;
+			r->when[k].message_wide
+			    = dsnx_rule_field_message_wide(r->when[k].field);
+		}
+		for (k = 0; k < r->unless_count; k++) {
+			r->unless[k].id = id++;
+			r->unless[k].message_wide
+			    = dsnx_rule_field_message_wide(r->unless[k].field);
+		}
+	}
+	set->condition_count = id;
 }
 
 unsigned
@@ -487,28 +508,61 @@ dsnx_pattern_literal(const char *p, char *buf, size_t size)
 /* ------------------------------------------------------------ matching */
 
 int
-dsnx_rule_scratch_init(const dsnx_ruleset *set, rule_scratch *s)
+dsnx_rule_scratch_init(const dsnx_ruleset *set, rule_scratch *s,
+    unsigned long budget, unsigned cpu_ms)
 {
 	memset(s, 0, sizeof(*s));
-	s->md = pcre2_match_data_create(1, NULL);
-	if (s->md == NULL)
-		return -1;
-	if (set->seen_words > 0) {
-		s->seen_store = calloc(RF_COUNT * set->seen_words, sizeof(uint64_t));
-		if (s->seen_store == NULL) {
-			pcre2_match_data_free(s->md);
-			return -1;
-		}
-	}
+	s->budget = budget;
+	s->cpu_ms = cpu_ms;
+	if ((s->md = pcre2_match_data_create(1, NULL)) == NULL)
+		goto fail;
+	if ((s->mctx = pcre2_match_context_copy(set->mctx)) == NULL)
+		goto fail;
+	if (set->seen_words > 0 && (s->seen_store = calloc(RF_COUNT
+	    * set->seen_words, sizeof(uint64_t))) == NULL)
+		goto fail;
+	s->memo_count = set->condition_count;
+	if (s->memo_count > 0
+	    && (s->memo = calloc(s->memo_count, 1)) == NULL)
+		goto fail;
+	if (cpu_ms > 0)
+		(void)clock_gettime(CLOCK_THREAD_CPUTIME_ID, &s->cpu_start);
 	return 0;
+fail:
+	dsnx_rule_scratch_free(s);
+	return -1;
 }
 
 void
 dsnx_rule_scratch_free(rule_scratch *s)
 {
 	pcre2_match_data_free(s->md);
+	pcre2_match_context_free(s->mctx);
 	free(s->seen_store);
+	free(s->memo);
 	memset(s, 0, sizeof(*s));
+}
+
+void
+dsnx_rule_scratch_message(const dsnx_ruleset *set, rule_scratch *s)
+{
+	if (s->seen_store != NULL)
+		memset(s->seen_store, 0, RF_COUNT * set->seen_words
+		    * sizeof(uint64_t));
+	memset(s->seen, 0, sizeof(s->seen));
+	if (s->memo != NULL)
+		memset(s->memo, 0, s->memo_count);
+}
+
+/* The recipient's own fields are scanned again; the message's stay. */
+void
+dsnx_rule_scratch_recipient(rule_scratch *s)
+{
+	int f;
+
+	for (f = 0; f < RF_COUNT; f++)
+		if (!dsnx_rule_field_message_wide((enum rule_field)f))
+			s->seen[f] = NULL;
 }
 
 static int
@@ -557,13 +611,37 @@ word_in(const condition *c, const char *value)
 	return 0;
 }
 
-static int
-run_pattern(const dsnx_ruleset *set, const condition *c, const char *v,
-    size_t len, rule_scratch *s)
+/* How often the CPU clock is read: a system call, so not every run. */
+#define CPU_CHECK_EVERY 32
+
+static void
+charge(rule_scratch *s, unsigned long steps)
 {
+	s->steps += steps;
+	if (s->budget > 0 && s->steps >= s->budget)
+		s->exhausted = 1;
+	if (s->cpu_ms > 0 && ++s->runs % CPU_CHECK_EVERY == 0) {
+		struct timespec now;
+		long long ms;
+
+		if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now) == 0) {
+			ms = (long long)(now.tv_sec - s->cpu_start.tv_sec) * 1000
+			    + (now.tv_nsec - s->cpu_start.tv_nsec) / 1000000;
+			if (ms >= (long long)s->cpu_ms)
+				s->exhausted = 1;
+		}
+	}
+}
+
+static int
+run_pattern(const condition *c, const char *v, size_t len, rule_scratch *s)
+{
+	uint32_t limit = RULE_MATCH_LIMIT;
 	int rc;
 
 	if (v == NULL)
+		return 0;
+	if (s->exhausted)
 		return 0;
 	if (len > RULE_SUBJECT_MAX) {
 		/* Cut between characters: PCRE2 is told the text is valid. */
@@ -571,19 +649,23 @@ run_pattern(const dsnx_ruleset *set, const condition *c, const char *v,
 		while (len > 0 && ((unsigned char)v[len] & 0xC0) == 0x80)
 			len--;
 	}
+	if (s->budget > 0 && s->budget - s->steps < limit)
+		limit = (uint32_t)(s->budget - s->steps);
+	pcre2_set_match_limit(s->mctx, limit);
 	rc = pcre2_match(c->re, (PCRE2_SPTR)v, len, 0, PCRE2_NO_UTF_CHECK, s->md,
-	    set->mctx);
-	if (rc >= 0)
-		return 1;
+	    s->mctx);
 	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT
-	    || rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
+	    || rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
 		s->limit_hits++;
-	return 0;
+		charge(s, limit);
+		return 0;
+	}
+	charge(s, 1 + len / 64);
+	return rc >= 0;
 }
 
 static int
-condition_holds(const dsnx_ruleset *set, const condition *c,
-    const rule_input *in, rule_scratch *s)
+evaluate(const condition *c, const rule_input *in, rule_scratch *s)
 {
 	unsigned i;
 
@@ -606,11 +688,33 @@ condition_holds(const dsnx_ruleset *set, const condition *c,
 		const char *v = in->header ? in->header(in->header_arg, c->header)
 		    : NULL;
 
-		return v != NULL && run_pattern(set, c, v, strlen(v), s);
+		return v != NULL && run_pattern(c, v, strlen(v), s);
 	}
 	default:
-		return run_pattern(set, c, in->value[c->field], in->len[c->field], s);
+		return run_pattern(c, in->value[c->field], in->len[c->field], s);
 	}
+}
+
+/*
+ * A message-wide condition is evaluated once per message.  A result
+ * reached after the budget ran out is not kept: it may be a "no" that
+ * only means "not run".
+ */
+static int
+condition_holds(const condition *c, const rule_input *in, rule_scratch *s)
+{
+	int yes;
+
+	if (c->message_wide && s->memo != NULL && c->id < s->memo_count
+	    && s->memo[c->id] != 0) {
+		s->memo_hits++;
+		return s->memo[c->id] == 2;
+	}
+	yes = evaluate(c, in, s);
+	if (c->message_wide && s->memo != NULL && c->id < s->memo_count
+	    && !s->exhausted)
+		s->memo[c->id] = yes ? 2 : 1;
+	return yes;
 }
 
 /* Is the literal of rule r's condition on field present in the input? */
@@ -653,7 +757,7 @@ dsnx_rule_matches(const dsnx_ruleset *set, const rule *r,
 	}
 	/* Cheap code conditions were put first when the rule was built. */
 	for (i = 0; i < r->when_count; i++) {
-		if (!condition_holds(set, &r->when[i], in, s)) {
+		if (!condition_holds(&r->when[i], in, s)) {
 			if (failed != NULL)
 				*failed = dsnx_rule_field_names[r->when[i].field];
 			return 0;
@@ -661,7 +765,7 @@ dsnx_rule_matches(const dsnx_ruleset *set, const rule *r,
 	}
 	if (r->unless_count > 0) {
 		for (i = 0; i < r->unless_count; i++)
-			if (!condition_holds(set, &r->unless[i], in, s))
+			if (!condition_holds(&r->unless[i], in, s))
 				break;
 		if (i == r->unless_count) {
 			if (failed != NULL)
@@ -674,39 +778,19 @@ dsnx_rule_matches(const dsnx_ruleset *set, const rule *r,
 	return 1;
 }
 
-/* ------------------------------------------------------- classification */
-
-typedef struct header_lookup {
-	dsnx_mime *mime;
-} header_lookup;
-
-static const char *
-report_header(void *arg, const char *name)
-{
-	header_lookup *h = arg;
-
-	return dsnx_part_header_get(h->mime, h->mime->parts[0], name, 1);
-}
-
-static void
-set_value(rule_input *in, enum rule_field f, const char *v)
-{
-	in->value[f] = v;
-	in->len[f] = v ? strlen(v) : 0;
-}
-
-/* The first rule of a kind, in priority order, that matches. */
-static const rule *
-first_match(const dsnx_ruleset *set, enum rule_kind kind, const rule_input *in,
-    rule_scratch *s, dsnx_trace_fn *trace, void *arg)
+const rule *
+dsnx_rule_first_match(const dsnx_ruleset *set, enum rule_kind kind,
+    const rule_input *in, rule_scratch *s, dsnx_trace_fn *trace, void *arg,
+    unsigned recipient)
 {
 	const bucket *b = &set->index[kind][dsnx_rule_bucket(in->has_status,
 	    &in->status)];
 	unsigned i;
 
-	for (i = 0; i < b->count; i++) {
+	for (i = 0; i < b->count && !s->exhausted; i++) {
 		const rule *r = &set->rules[b->rules[i]];
 		const char *failed = NULL;
+		unsigned memo_before = s->memo_hits;
 		int pre = 0, ok;
 
 		/* Most rules fail on a missing literal: test the bits here,
@@ -720,112 +804,27 @@ first_match(const dsnx_ruleset *set, enum rule_kind kind, const rule_input *in,
 					skip = 1;
 			if (skip)
 				continue;
-			ok = dsnx_rule_matches(set, r, in, s, 0, NULL, NULL);
-			if (ok)
+			if (dsnx_rule_matches(set, r, in, s, 0, NULL, NULL))
 				return r;
 			continue;
 		}
 		ok = dsnx_rule_matches(set, r, in, s, 1, trace ? &failed : NULL,
 		    trace ? &pre : NULL);
 		if (trace != NULL) {
-			dsnx_trace_step step = { r->id,
-			    kind == RK_CAUSE ? "cause" : "outcome", ok, failed, pre };
+			dsnx_trace_step step;
 
+			memset(&step, 0, sizeof(step));
+			step.recipient = recipient;
+			step.rule = r->id;
+			step.kind = kind == RK_CAUSE ? "cause" : "outcome";
+			step.matched = ok;
+			step.failed = failed;
+			step.prefiltered = pre;
+			step.remembered = s->memo_hits != memo_before;
 			trace(&step, arg);
 		}
 		if (ok)
 			return r;
 	}
 	return NULL;
-}
-
-static const char *
-severity_of(const char *outcome)
-{
-	if (outcome == NULL)
-		return "error";
-	if (strcmp(outcome, "delivered") == 0)
-		return "info";
-	if (strcmp(outcome, "delayed") == 0)
-		return "warning";
-	return "error";
-}
-
-dsnx_status
-dsnx_classify_trace(const dsnx_ruleset *set, const dsnx_report *report,
-    unsigned i, dsnx_verdict *out, dsnx_trace_fn *trace, void *arg)
-{
-	const dsnx_recipient *rc;
-	rule_input in;
-	rule_scratch s;
-	header_lookup hl;
-	const rule *r;
-	const char *outcome, *human = NULL;
-	size_t human_len = 0;
-	int idx;
-
-	if (set == NULL || report == NULL || out == NULL)
-		return DSNX_EINVAL;
-	if ((rc = dsnx_report_recipient(report, i)) == NULL)
-		return DSNX_EINVAL;
-	memset(out, 0, sizeof(*out));
-	memset(&in, 0, sizeof(in));
-	if (rc->status != NULL
-	    && dsnx_code_parse(rc->status, strlen(rc->status), &in.status) == 0)
-		in.has_status = 1;
-	in.reply = rc->reply;
-	set_value(&in, RF_STATUS, rc->status);
-	set_value(&in, RF_ACTION, rc->action);
-	set_value(&in, RF_FORMAT, dsnx_report_format(report));
-	set_value(&in, RF_DIAGNOSTIC, rc->diagnostic);
-	set_value(&in, RF_REMOTE_MTA, rc->remote_mta);
-	set_value(&in, RF_REPORTING_MTA, dsnx_report_reporting_mta(report));
-	set_value(&in, RF_SUBJECT, dsnx_report_subject(report));
-	set_value(&in, RF_FROM, dsnx_report_from(report));
-	if (report->human_text != NULL) {
-		human = report->human_text;
-		human_len = report->human_len;
-	} else if (report->human_part != NULL)
-		human = dsnx_part_text(report->mime, report->human_part, &human_len);
-	in.value[RF_TEXT] = human;
-	in.len[RF_TEXT] = human ? human_len : 0;
-	hl.mime = report->mime;
-	in.header = report_header;
-	in.header_arg = &hl;
-
-	outcome = dsnx_outcome_of(rc);
-	if (outcome == NULL && report->is_dsn)
-		outcome = in.has_status && in.status.cls == 4 ? "expired"
-		    : in.has_status && in.status.cls == 2 ? "delivered" : "failed";
-	set_value(&in, RF_OUTCOME, outcome);
-
-	if (dsnx_rule_scratch_init(set, &s) != 0)
-		return DSNX_ENOMEM;
-	if ((r = first_match(set, RK_OUTCOME, &in, &s, trace, arg)) != NULL) {
-		outcome = r->outcome;
-		out->outcome_rule = r->id;
-		set_value(&in, RF_OUTCOME, outcome);
-	}
-	out->outcome = outcome;
-	out->severity = severity_of(outcome);
-	out->reason = "undefined";
-	if ((r = first_match(set, RK_CAUSE, &in, &s, trace, arg)) != NULL) {
-		idx = outcome != NULL ? dsnx_outcome_index(outcome) : -1;
-		out->rule = r->id;
-		out->cause = r->cause;
-		if (idx >= 0 && r->reason[idx] != NULL)
-			out->reason = r->reason[idx];
-		else if (r->reason[RO_DEFAULT] != NULL)
-			out->reason = r->reason[RO_DEFAULT];
-	}
-	out->limit_hits = s.limit_hits;
-	dsnx_rule_scratch_free(&s);
-	return DSNX_OK;
-}
-
-dsnx_status
-dsnx_classify(const dsnx_ruleset *set, const dsnx_report *report, unsigned i,
-    dsnx_verdict *out)
-{
-	return dsnx_classify_trace(set, report, i, out, NULL, NULL);
 }

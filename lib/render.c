@@ -287,7 +287,8 @@ format_duration(ctx *c, long seconds, char *buf, size_t size)
 /* -------------------------------------------------------------- groups */
 
 typedef struct group {
-	const char *outcome;
+	const char *outcome;        /* its name, NULL when unknown */
+	dsnx_outcome code;
 	const char *cause;
 	unsigned members[64];
 	unsigned count;
@@ -310,13 +311,14 @@ make_groups(ctx *c, group *g)
 		const char *key = v->cause ? v->cause : "undetermined";
 
 		for (k = 0; k < count; k++)
-			if (same(g[k].outcome, v->outcome) && same(g[k].cause, key))
+			if (g[k].code == v->outcome && same(g[k].cause, key))
 				break;
 		if (k == count) {
 			if (count == GROUPS_MAX)
 				continue;
 			memset(&g[count], 0, sizeof(g[count]));
-			g[count].outcome = v->outcome;
+			g[count].outcome = dsnx_outcome_name(v->outcome);
+			g[count].code = v->outcome;
 			g[count].cause = key;
 			count++;
 		}
@@ -327,8 +329,8 @@ make_groups(ctx *c, group *g)
 	for (i = 1; i < count; i++) {
 		group t = g[i];
 
-		for (k = i; k > 0 && dsnx_outcome_rank(g[k - 1].outcome)
-		    > dsnx_outcome_rank(t.outcome); k--)
+		for (k = i; k > 0 && dsnx_outcome_rank(g[k - 1].code)
+		    > dsnx_outcome_rank(t.code); k--)
 			g[k] = g[k - 1];
 		g[k] = t;
 	}
@@ -859,7 +861,7 @@ html_admin(ctx *c, dsnx_buf *b, const group *g)
 
 dsnx_status
 dsnx_render(const dsnx_ruleset *rules, const dsnx_report *report,
-    const dsnx_verdict *verdicts, const dsnx_render_options *options,
+    const dsnx_classification *verdicts, const dsnx_render_options *options,
     dsnx_rendition *out)
 {
 	group *g;
@@ -869,8 +871,9 @@ dsnx_render(const dsnx_ruleset *rules, const dsnx_report *report,
 	unsigned n, i;
 	dsnx_status st = DSNX_OK;
 
-	if (rules == NULL || report == NULL || out == NULL
-	    || (verdicts == NULL && dsnx_report_recipient_count(report) > 0))
+	if (rules == NULL || report == NULL || out == NULL || verdicts == NULL
+	    || dsnx_classification_count(verdicts)
+	    != dsnx_report_recipient_count(report))
 		return DSNX_EINVAL;
 	memset(out, 0, sizeof(*out));
 	if (options == NULL) {
@@ -882,7 +885,7 @@ dsnx_render(const dsnx_ruleset *rules, const dsnx_report *report,
 	memset(&c, 0, sizeof(c));
 	c.rules = rules;
 	c.report = report;
-	c.verdicts = verdicts;
+	c.verdicts = dsnx_classification_verdict(verdicts, 0);
 	c.opt = options;
 	c.lang = options->lang != NULL && dsnx_ruleset_has_lang(rules,
 	    options->lang) ? options->lang : "en";

@@ -226,15 +226,19 @@ dsnx_report_complete(dsnx_report *r, dsnx_recipient *rc)
 	char buf[16];
 	size_t dlen;
 
-	if (rc->diagnostic == NULL)
-		return;
-	dlen = strlen(rc->diagnostic);
-	if (rc->reply == 0)
-		rc->reply = dsnx_reply_find(rc->diagnostic, dlen);
-	if (rc->status == NULL
-	    && dsnx_code_find(rc->diagnostic, dlen, &code, &mlen) >= 0)
-		rc->status = dsnx_report_text(r, buf,
-		    strlen(dsnx_code_format(&code, buf, sizeof(buf))));
+	if (rc->diagnostic != NULL) {
+		dlen = strlen(rc->diagnostic);
+		if (rc->reply == 0)
+			rc->reply = dsnx_reply_find(rc->diagnostic, dlen);
+		if (rc->status == NULL
+		    && dsnx_code_find(rc->diagnostic, dlen, &code, &mlen) >= 0)
+			rc->status = dsnx_report_text(r, buf,
+			    strlen(dsnx_code_format(&code, buf, sizeof(buf))));
+	}
+	/* The parsed code travels beside its text from here on. */
+	if (rc->status != NULL
+	    && dsnx_code_parse(rc->status, strlen(rc->status), &rc->code) != 0)
+		rc->status = NULL;
 }
 
 /* --------------------------------------------------- reading a message */
@@ -472,6 +476,14 @@ dsnx_report_read(const dsnx_context *ctx, const char *buf, size_t len,
 		r->not_dsn_why = auto_reply(r);
 	for (i = 0; i < r->rcpt_count; i++)
 		dsnx_report_complete(r, &r->rcpts[i]);
+	/* Read the human-readable text now, so that the report is complete
+	 * and nothing after this changes it. */
+	if (r->human_text == NULL && r->human_part != NULL
+	    && (r->human_text = dsnx_part_text(r->mime, r->human_part,
+	    &r->human_len)) == NULL) {
+		dsnx_report_free(r);
+		return DSNX_ENOMEM;
+	}
 	/* Last: decoding parts above can add MIME error bits. */
 	if (r->mime->errors)
 		r->flags |= DSNX_REPORT_MIME_ERRORS;

@@ -72,12 +72,14 @@ struct dsnx_rewrite {
 	char *header_value;         /* X-DSN-Explain */
 	char *subject_value;
 	unsigned recipients;        /* in the report, when it was a DSN */
+	dsnx_classification *verdicts;  /* when it was classified */
 };
 
 void
 dsnx_rewrite_options_init(dsnx_rewrite_options *o)
 {
 	dsnx_render_options_init(&o->render);
+	dsnx_classify_options_init(&o->classify);
 	o->max_size = 0;
 	o->subject = 0;
 }
@@ -90,7 +92,14 @@ dsnx_rewrite_free(dsnx_rewrite *rw)
 	dsnx_buf_free(&rw->out);
 	free(rw->header_value);
 	free(rw->subject_value);
+	dsnx_classification_free(rw->verdicts);
 	free(rw);
+}
+
+const dsnx_classification *
+dsnx_rewrite_verdicts(const dsnx_rewrite *rw)
+{
+	return rw->verdicts;
 }
 
 int
@@ -252,20 +261,23 @@ make_boundary(const char *buf, size_t len, char *out, size_t size)
 #define EXPLAIN_LINE_MAX 900
 /* The field for one recipient's verdict alone. */
 static char *
-explain_first(const dsnx_report *r, const dsnx_verdict *v, unsigned i)
+explain_first(const dsnx_report *r, const dsnx_classification *c,
+    unsigned i)
 {
 	const dsnx_recipient *rc = dsnx_report_recipient(r, i);
+	const dsnx_verdict *v = dsnx_classification_verdict(c, i);
 	char buf[1024];
 
 	snprintf(buf, sizeof(buf), "v=1; status=%s; reason=%s; cause=%s; rule=%s",
-	    rc->status ? rc->status : "none", v[i].reason ? v[i].reason : "none",
-	    v[i].cause ? v[i].cause : "none", v[i].rule ? v[i].rule : "none");
+	    rc->status ? rc->status : "none", v->reason ? v->reason : "none",
+	    v->cause ? v->cause : "none", v->rule ? v->rule : "none");
 	return strdup(buf);
 }
 
 static char *
-explain_value(const dsnx_report *r, const dsnx_verdict *v)
+explain_value(const dsnx_report *r, const dsnx_classification *c)
 {
+	const dsnx_verdict *v = dsnx_classification_verdict(c, 0);
 	unsigned n = dsnx_report_recipient_count(r), i, k, rank, count = 0;
 	unsigned order[EXPLAIN_ENTRIES_MAX];
 	static const char *const keys[4] = { "status", "reason", "cause", "rule" };
@@ -280,13 +292,13 @@ explain_value(const dsnx_report *r, const dsnx_verdict *v)
 				continue;
 			for (k = 0; k < count; k++) {
 				const dsnx_recipient *a = dsnx_report_recipient(r, order[k]);
-				const dsnx_recipient *c = dsnx_report_recipient(r, i);
+				const dsnx_recipient *z = dsnx_report_recipient(r, i);
 
 				if (v[order[k]].rule == v[i].rule
 				    && v[order[k]].reason == v[i].reason
-				    && ((a->status == NULL && c->status == NULL)
-				    || (a->status != NULL && c->status != NULL
-				    && strcmp(a->status, c->status) == 0)))
+				    && ((a->status == NULL && z->status == NULL)
+				    || (a->status != NULL && z->status != NULL
+				    && strcmp(a->status, z->status) == 0)))
 					dup = 1;
 			}
 			if (!dup)
@@ -312,7 +324,7 @@ explain_value(const dsnx_report *r, const dsnx_verdict *v)
 	if (b.len + sizeof("X-DSN-Explain: ") > EXPLAIN_LINE_MAX && count > 1) {
 		/* Too long (very long site rule ids): keep the most severe. */
 		dsnx_buf_free(&b);
-		return explain_first(r, v, order[0]);
+		return explain_first(r, c, order[0]);
 	}
 	s = b.overflow ? NULL : strdup(dsnx_buf_str(&b));
 	dsnx_buf_free(&b);
@@ -334,7 +346,7 @@ ascii_only(const char *s, size_t len)
 /* The outcome prefix for the Subject, RFC 2047 encoded when not ASCII. */
 static char *
 subject_value(const dsnx_ruleset *rules, const char *lang,
-    const char *outcome, const char *old)
+    dsnx_outcome outcome, const char *old)
 {
 	static const char b64[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -344,7 +356,8 @@ subject_value(const dsnx_ruleset *rules, const char *lang,
 	char *s;
 	size_t i;
 
-	snprintf(key, sizeof(key), "subject.%s", outcome ? outcome : "failed");
+	snprintf(key, sizeof(key), "subject.%s",
+	    dsnx_outcome_name(outcome) ? dsnx_outcome_name(outcome) : "failed");
 	if ((label = dsnx_ruleset_string(rules, lang, key)) == NULL)
 		return NULL;
 	dsnx_buf_init(&raw, 0);
@@ -539,10 +552,11 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	dsnx_rewrite_options defaults;
 	dsnx_rewrite *rw;
 	dsnx_report *r = NULL;
-	dsnx_verdict *v = NULL;
+	dsnx_classification *v = NULL;
 	dsnx_rendition rd = { NULL, 0, NULL, 0 };
 	const dsnx_part *root;
-	const char *eol, *lang, *worst = NULL;
+	const char *eol, *lang;
+	dsnx_outcome worst;
 	char bnd[48];
 	unsigned n, i;
 	int subject_at = -1;
@@ -590,15 +604,11 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	}
 	n = dsnx_report_recipient_count(r);
 	rw->recipients = n;
-	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL)
-		goto nomem;
-	for (i = 0; i < n; i++) {
-		if ((st = dsnx_classify(rules, r, i, &v[i])) != DSNX_OK)
-			goto fail;
-		if (worst == NULL || dsnx_outcome_rank(v[i].outcome)
-		    < dsnx_outcome_rank(worst))
-			worst = v[i].outcome ? v[i].outcome : "failed";
-	}
+	if ((st = dsnx_classify_message(rules, r, &options->classify, &v))
+	    != DSNX_OK)
+		goto fail;
+	rw->verdicts = v;
+	worst = dsnx_classification_worst(v);
 	if ((st = dsnx_render(rules, r, v, &options->render, &rd)) != DSNX_OK)
 		goto fail;
 	if ((rw->header_value = explain_value(r, v)) == NULL)
@@ -670,14 +680,12 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	rw->why = NULL;
 done:
 	dsnx_rendition_free(&rd);
-	free(v);
 	dsnx_report_free(r);
 	return DSNX_OK;
 nomem:
 	st = DSNX_ENOMEM;
 fail:
 	dsnx_rendition_free(&rd);
-	free(v);
 	dsnx_report_free(r);
 	dsnx_rewrite_free(rw);
 	*out = NULL;

@@ -28,8 +28,8 @@
  * LIMITS
  *	A rule file may be at most RULE_FILE_MAX bytes, a set at most
  *	RULE_COUNT_MAX rules.  Patterns are compiled once, with JIT when
- *	available (not under valgrind), and run under MATCH_LIMIT,
- *	DEPTH_LIMIT and HEAP_LIMIT_KB.
+ *	available (not under valgrind), and run under RULE_MATCH_LIMIT,
+ *	RULE_DEPTH_LIMIT and RULE_HEAP_LIMIT_KB (rules.h).
  * DIAGNOSTICS
  *	DSNX_EPARSE when any rule or cause was wrong, DSNX_EIO when a file
  *	or the shipped directory could not be read, DSNX_ENOMEM.
@@ -54,9 +54,6 @@
 
 #define RULE_FILE_MAX (16u << 20)
 #define RULE_COUNT_MAX 100000
-#define MATCH_LIMIT 100000
-#define DEPTH_LIMIT 1000
-#define HEAP_LIMIT_KB 4096
 #define PATH_MAX_LEN 256
 
 static const char *const reasons[] = {
@@ -768,8 +765,8 @@ parse_rule(loader *ld, unsigned file, const char *path, json_t *o)
 			report(ld, file, v ? p : path, 0, 0, "rule \"%s\": an outcome rule "
 			    "needs \"outcome\": delayed, expired, failed or delivered", id);
 		else
-			r->outcome = dsnx_outcome_names[dsnx_outcome_index(
-			    json_string_value(v))];
+			r->outcome = (dsnx_outcome)dsnx_outcome_parse(
+			    json_string_value(v));
 		if (json_object_get(o, "reason") != NULL
 		    || json_object_get(o, "cause") != NULL) {
 			path_join(p, path, json_object_get(o, "reason") ? "reason" : "cause");
@@ -1440,7 +1437,12 @@ example_header(void *arg, const char *name)
 	return NULL;
 }
 
-/* Turns an example object into a rule input; 0, or -1 after reporting. */
+/*
+ * Turns an example object into a rule input, through the same builder
+ * a real message's recipients go through: the example's message-wide
+ * members make a rule_message, the rest a recipient.  0, or -1 after
+ * reporting.
+ */
 static int
 example_input(loader *ld, unsigned file, const char *path, json_t *ex,
     rule_input *in)
@@ -1450,12 +1452,19 @@ example_input(loader *ld, unsigned file, const char *path, json_t *ex,
 		"remote_mta", "reporting_mta", "text", "subject", "from", "headers",
 		NULL
 	};
-	const char *key, *outcome = NULL;
+	const char *key, *value[RF_COUNT];
+	size_t len[RF_COUNT];
+	rule_message msg;
+	dsnx_recipient rc;
 	json_t *v;
 	char p[PATH_MAX_LEN];
 	unsigned before = ld->errors;
+	int reply = 0, has_reply = 0, outcome = -1;
 
-	memset(in, 0, sizeof(*in));
+	memset(value, 0, sizeof(value));
+	memset(len, 0, sizeof(len));
+	memset(&msg, 0, sizeof(msg));
+	memset(&rc, 0, sizeof(rc));
 	if (!json_is_object(ex)) {
 		report(ld, file, path, 0, 0, "an example must be an object");
 		return -1;
@@ -1468,12 +1477,13 @@ example_input(loader *ld, unsigned file, const char *path, json_t *ex,
 		if (f == RF_HEADER) {
 			if (!json_is_object(v))
 				report(ld, file, p, 0, 0, "example headers must be an object");
-			in->header = example_header;
-			in->header_arg = v;
+			msg.header = example_header;
+			msg.header_arg = v;
 			continue;
 		}
 		if (f == RF_REPLY && json_is_integer(v)) {
-			in->reply = (int)json_integer_value(v);
+			reply = (int)json_integer_value(v);
+			has_reply = 1;
 			continue;
 		}
 		if (f == RF_COUNT)
@@ -1482,31 +1492,34 @@ example_input(loader *ld, unsigned file, const char *path, json_t *ex,
 			report(ld, file, p, 0, 0, "example value must be a string");
 			continue;
 		}
-		in->value[f] = json_string_value(v);
-		in->len[f] = json_string_length(v);
-		if (f == RF_STATUS)
-			in->has_status = dsnx_code_parse(in->value[f], in->len[f],
-			    &in->status) == 0;
-		if (f == RF_REPLY)
-			in->reply = atoi(in->value[f]);
+		value[f] = json_string_value(v);
+		len[f] = json_string_length(v);
 	}
-	/* The outcome, as for a real recipient, unless the example says. */
-	if (in->value[RF_OUTCOME] == NULL) {
-		dsnx_recipient rc;
-		char code[16];
-
-		memset(&rc, 0, sizeof(rc));
-		rc.action = in->value[RF_ACTION];
-		rc.status = in->has_status ? dsnx_code_format(&in->status, code,
-		    sizeof(code)) : NULL;
-		outcome = dsnx_outcome_of(&rc);
-		if (outcome == NULL)
-			outcome = in->has_status && in->status.cls == 4 ? "expired"
-			    : in->has_status && in->status.cls == 2 ? "delivered"
-			    : "failed";
-		in->value[RF_OUTCOME] = outcome;
-		in->len[RF_OUTCOME] = strlen(outcome);
+	if (value[RF_REPLY] != NULL && !has_reply)
+		reply = atoi(value[RF_REPLY]);
+	if (value[RF_OUTCOME] != NULL
+	    && (outcome = dsnx_outcome_parse(value[RF_OUTCOME])) < 0) {
+		path_join(p, path, "outcome");
+		report(ld, file, p, 0, 0, "unknown outcome \"%s\"", value[RF_OUTCOME]);
 	}
+	msg.format = value[RF_FORMAT];
+	msg.reporting_mta = value[RF_REPORTING_MTA];
+	msg.subject = value[RF_SUBJECT];
+	msg.from = value[RF_FROM];
+	msg.text = value[RF_TEXT];
+	msg.text_len = len[RF_TEXT];
+	msg.is_dsn = 1;
+	rc.action = value[RF_ACTION];
+	if (value[RF_STATUS] != NULL
+	    && dsnx_code_parse(value[RF_STATUS], len[RF_STATUS], &rc.code) == 0)
+		rc.status = value[RF_STATUS];
+	rc.reply = reply;
+	rc.diagnostic = value[RF_DIAGNOSTIC];
+	rc.remote_mta = value[RF_REMOTE_MTA];
+	dsnx_rule_input_build(in, &msg, &rc);
+	/* An example may give the outcome an outcome rule decided. */
+	if (outcome >= 0)
+		dsnx_rule_input_outcome(in, (dsnx_outcome)outcome);
 	return ld->errors == before ? 0 : -1;
 }
 
@@ -1521,7 +1534,7 @@ run_examples(loader *ld, const rule *r, const draft *d)
 
 	if (d->examples == NULL)
 		return;
-	if (dsnx_rule_scratch_init(ld->set, &s) != 0) {
+	if (dsnx_rule_scratch_init(ld->set, &s, 0, 0) != 0) {
 		ld->oom = 1;
 		return;
 	}
@@ -1541,9 +1554,7 @@ run_examples(loader *ld, const rule *r, const draft *d)
 			if (example_input(ld, d->file, ep, json_array_get(list, i), &in) != 0)
 				continue;
 			ld->set->example_count++;
-			memset(s.seen_store, 0, ld->set->seen_words * RF_COUNT
-			    * sizeof(uint64_t));
-			memset(s.seen, 0, sizeof(s.seen));
+			dsnx_rule_scratch_message(ld->set, &s);
 			m = dsnx_rule_matches(ld->set, r, &in, &s, 0, &failed, NULL);
 			if (li == 0 && !m)
 				report(ld, d->file, ep, 0, 0, "rule \"%s\" does not match its "
@@ -1634,9 +1645,9 @@ dsnx_ruleset_load(const char *dir, const char *site_dir,
 		free(box);
 		return DSNX_ENOMEM;
 	}
-	pcre2_set_match_limit(set->mctx, MATCH_LIMIT);
-	pcre2_set_depth_limit(set->mctx, DEPTH_LIMIT);
-	pcre2_set_heap_limit(set->mctx, HEAP_LIMIT_KB);
+	pcre2_set_match_limit(set->mctx, RULE_MATCH_LIMIT);
+	pcre2_set_depth_limit(set->mctx, RULE_DEPTH_LIMIT);
+	pcre2_set_heap_limit(set->mctx, RULE_HEAP_LIMIT_KB);
 
 	if (load_dir(&ld, dir, 0) != 0) {
 		report_file(&ld, dir, 0, 0, "cannot read rule directory: %s",
@@ -1701,6 +1712,7 @@ dsnx_ruleset_load(const char *dir, const char *site_dir,
 		set->rules[i].index = i;
 	if (!ld.oom && build_index(&ld) != 0)
 		ld.oom = 1;
+	dsnx_rules_number_conditions(set);
 
 	/* Examples, with the indexed rules (so the prefilter is checked too). */
 	if (!ld.oom) {

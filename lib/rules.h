@@ -13,6 +13,7 @@
 #include <pcre2.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "acsearch.h"
 #include "arena.h"
@@ -52,6 +53,8 @@ typedef struct condition {
 	const char *pattern;        /* as written, for traces */
 	const char *header;         /* RF_HEADER: the field name */
 	int has_literal;            /* the prefilter knows a literal for it */
+	unsigned id;                /* 0..condition_count-1 in the set */
+	int message_wide;           /* same value for every recipient */
 } condition;
 
 typedef struct rule {
@@ -65,7 +68,7 @@ typedef struct rule {
 	unsigned unless_count;
 	const char *reason[RO_COUNT];   /* NULL where not given */
 	const char *cause;
-	const char *outcome;
+	dsnx_outcome outcome;       /* RK_OUTCOME: what it decides */
 	unsigned index;             /* position in the sorted set */
 	unsigned literal_fields;    /* bit f: a literal of field f is required */
 } rule;
@@ -104,6 +107,7 @@ struct dsnx_ruleset {
 	bucket index[2][BUCKETS];   /* per kind */
 	dsnx_ac *literals[RF_COUNT];    /* per text field; id = rule index */
 	size_t seen_words;
+	unsigned condition_count;   /* numbered by dsnx_rules_number_conditions */
 	cause *causes;              /* sorted by key */
 	unsigned cause_count;
 	ui_string *strings;         /* sorted by lang, then key */
@@ -114,6 +118,17 @@ struct dsnx_ruleset {
 
 /* Subject length the text patterns see at most (a longer value is cut). */
 #define RULE_SUBJECT_MAX (64u << 10)
+
+/* PCRE2 limits every pattern runs under. */
+#define RULE_MATCH_LIMIT 100000
+#define RULE_DEPTH_LIMIT 1000
+#define RULE_HEAP_LIMIT_KB 4096
+
+/* Is field f the same for every recipient of a message? */
+int dsnx_rule_field_message_wide(enum rule_field f);
+/* Numbers every condition of the sorted set and marks the message-wide
+ * ones, for the per-message memory of dsnx_rule_scratch. */
+void dsnx_rules_number_conditions(dsnx_ruleset *set);
 
 /* The values a rule is matched against: a real recipient or an example. */
 typedef struct rule_input {
@@ -127,16 +142,61 @@ typedef struct rule_input {
 	void *header_arg;
 } rule_input;
 
-/* Per-call scratch: prefilter results and PCRE2 match data. */
+/*
+ * What classification reads of one message, the same for all its
+ * recipients.  dsnx_rule_message_of() fills it from a report; the rule
+ * examples fill it from JSON.
+ */
+typedef struct rule_message {
+	const char *format;
+	const char *reporting_mta;
+	const char *subject;
+	const char *from;
+	const char *text;               /* the human-readable part, or NULL */
+	size_t text_len;
+	int is_dsn;
+	const char *(*header)(void *arg, const char *name);
+	void *header_arg;
+} rule_message;
+
+void dsnx_rule_message_of(const dsnx_report *report, rule_message *out);
+/*
+ * The one place a rule input is made: the message's evidence plus one
+ * recipient's fields, with the outcome dsnx_outcome_of() gives.
+ */
+void dsnx_rule_input_build(rule_input *in, const rule_message *msg,
+    const dsnx_recipient *rc);
+/* Sets the outcome word the outcome conditions see. */
+void dsnx_rule_input_outcome(rule_input *in, dsnx_outcome outcome);
+
+/*
+ * Scratch for one message: prefilter results, the results of
+ * message-wide conditions (evaluated once per message), PCRE2 match data
+ * and the match budget.  Call dsnx_rule_scratch_recipient() before each
+ * recipient and dsnx_rule_scratch_message() before each new message.
+ */
 typedef struct rule_scratch {
 	uint64_t *seen[RF_COUNT];       /* NULL until the field was scanned */
 	uint64_t *seen_store;
+	unsigned char *memo;            /* per condition: 0 unknown, 1 no, 2 yes */
+	unsigned memo_count;
 	pcre2_match_data *md;
+	pcre2_match_context *mctx;      /* the set's limits, match limit lowered */
 	unsigned limit_hits;
+	unsigned long steps;            /* budget used */
+	unsigned long budget;           /* 0: unlimited */
+	unsigned cpu_ms;                /* 0: unlimited */
+	struct timespec cpu_start;
+	unsigned runs;                  /* patterns run, for the CPU check */
+	int exhausted;                  /* budget or CPU time ran out */
+	unsigned memo_hits;             /* conditions answered from memo */
 } rule_scratch;
 
-int dsnx_rule_scratch_init(const dsnx_ruleset *set, rule_scratch *s);
+int dsnx_rule_scratch_init(const dsnx_ruleset *set, rule_scratch *s,
+    unsigned long budget, unsigned cpu_ms);
 void dsnx_rule_scratch_free(rule_scratch *s);
+void dsnx_rule_scratch_message(const dsnx_ruleset *set, rule_scratch *s);
+void dsnx_rule_scratch_recipient(rule_scratch *s);
 
 /*
  * Does rule r match input?  With use_prefilter, a rule whose literal is
@@ -146,6 +206,11 @@ void dsnx_rule_scratch_free(rule_scratch *s);
 int dsnx_rule_matches(const dsnx_ruleset *set, const rule *r,
     const rule_input *in, rule_scratch *s, int use_prefilter,
     const char **failed, int *prefiltered);
+
+/* The first rule of a kind, in priority order, that matches in. */
+const rule *dsnx_rule_first_match(const dsnx_ruleset *set,
+    enum rule_kind kind, const rule_input *in, rule_scratch *s,
+    dsnx_trace_fn *trace, void *arg, unsigned recipient);
 
 /* Bucket of a status (or of no status). */
 unsigned dsnx_rule_bucket(int has_status, const dsnx_code *code);
@@ -167,11 +232,10 @@ void dsnx_pattern_literals(const char *pattern, literal_set *out);
  */
 size_t dsnx_pattern_literal(const char *pattern, char *buf, size_t size);
 
-/* Outcome index of a name, or -1. */
+/* Reason-table index (RO_*) of an outcome name or "default", or -1. */
 int dsnx_outcome_index(const char *name);
-/* Severity order of outcomes: 0 failed (or unknown), 1 expired,
- * 2 delayed, 3 delivered. */
-int dsnx_outcome_rank(const char *outcome);
+/* Reason-table index of an outcome (NONE reads as failed). */
+int dsnx_outcome_reason_index(dsnx_outcome outcome);
 
 /* Compiles pattern for JIT when that is wanted: not under valgrind, whose
  * memcheck reports JIT code reading whole words past the subject. */

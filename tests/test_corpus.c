@@ -47,6 +47,7 @@
 #include <jansson.h>
 
 #include "dsnexplain.h"
+#include "classify_at.h"
 
 #define MIN_DETECTION 98.0
 #define MIN_STATUS 95.0
@@ -524,7 +525,7 @@ score_message(score *sc, const char *set, const json_t *rec,
 			const char *ec = jstring(e, "cause");
 			const char *eo = jstring(e, "outcome");
 			dsnx_verdict v;
-			int have = p != NULL && dsnx_classify(rules, r,
+			int have = p != NULL && classify_at(rules, r,
 			    (unsigned)pairs[i], &v) == DSNX_OK;
 
 			if (!literal && er != NULL && er[0] != '\0') {
@@ -551,15 +552,15 @@ score_message(score *sc, const char *set, const json_t *rec,
 					    have && v.rule ? v.rule : "-");
 			}
 			if (literal && eo != NULL) {
-				int ok = have && v.outcome != NULL
-				    && strcmp(eo, v.outcome) == 0;
+				int ok = have && dsnx_outcome_name(v.outcome) != NULL
+				    && strcmp(eo, dsnx_outcome_name(v.outcome)) == 0;
 
 				sc->outcome_n++;
 				sc->outcome_ok += ok;
 				if (!ok)
 					printf("MISS %s/%s: <%s> outcome expected %s, got %s\n",
 					    set, file, addr ? addr : "-", eo,
-					    have && v.outcome ? v.outcome : "-");
+					    have && dsnx_outcome_name(v.outcome) ? dsnx_outcome_name(v.outcome) : "-");
 			}
 		}
 		if (literal) {

@@ -7,7 +7,7 @@
  * dsnx_report_read and classified.  Covered: status, reply, action,
  * outcome and format conditions; every text field; unless; priority
  * order and ties; outcome rules; reasons keyed by outcome; severity; no
- * match; dsnx_classify_trace; dsnx_outcome_of.  Then the literal
+ * match; the trace of dsnx_classify_message; dsnx_outcome_of.  Then the literal
  * extraction behind the prefilter (dsnx_pattern_literal, internal) by
  * example and by a property test against PCRE2 itself.
  *
@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "dsnexplain.h"
+#include "classify_at.h"
 #include "rules.h"
 
 /* ------------------------------------------------------------ fixture */
@@ -200,7 +201,7 @@ classify_text(const char *text)
 	ck_assert_int_eq(dsnx_report_read(ctx, text, strlen(text), &r), DSNX_OK);
 	ck_assert(dsnx_report_is_dsn(r));
 	ck_assert_uint_ge(dsnx_report_recipient_count(r), 1);
-	ck_assert_int_eq(dsnx_classify(set, r, 0, &v), DSNX_OK);
+	ck_assert_int_eq(classify_at(set, r, 0, &v), DSNX_OK);
 	dsnx_report_free(r);
 	return v;
 }
@@ -646,9 +647,10 @@ START_TEST(test_outcome_rule_nonstd)
 	ck_assert_str_eq(dsnx_report_format(r), "qmail");
 	ck_assert_ptr_null(dsnx_report_recipient(r, 0)->action);
 	/* Before the outcome rules, a 5.x.x Action-less bounce is failed. */
-	ck_assert_ptr_null(dsnx_outcome_of(dsnx_report_recipient(r, 0)));
-	ck_assert_int_eq(dsnx_classify(set, r, 0, &v), DSNX_OK);
-	ck_assert_str_eq(v.outcome, "expired");
+	ck_assert_int_eq(dsnx_outcome_of(dsnx_report_recipient(r, 0), 1),
+	    DSNX_OUTCOME_FAILED);
+	ck_assert_int_eq(classify_at(set, r, 0, &v), DSNX_OK);
+	ck_assert_str_eq(dsnx_outcome_name(v.outcome), "expired");
 	ck_assert_str_eq(v.outcome_rule, "t.give-up");
 	/* The cause rules see the outcome the outcome rule gave. */
 	ck_assert_str_eq(v.rule, "t.by-outcome");
@@ -666,7 +668,7 @@ START_TEST(test_outcome_rule_not_for_action)
 	/* With an Action, the give-up rule (action none) does not apply. */
 	load_rules(outcome_rules);
 	v = classify(&FAILED("5.5.0", "550 5.5.0 message has been queued too long"));
-	ck_assert_str_eq(v.outcome, "failed");
+	ck_assert_str_eq(dsnx_outcome_name(v.outcome), "failed");
 	ck_assert_ptr_null(v.outcome_rule);
 	ck_assert_str_eq(v.rule, "t.other");
 	ck_assert_str_eq(v.reason, "rejected");
@@ -684,13 +686,13 @@ START_TEST(test_outcome_rule_to_delayed)
 	    " \"examples\": {\"match\": [{\"subject\": \"Delayed Mail (still being retried)\"}]}}");
 	v = classify(&(msg){ .subject = "Delayed Mail (still being retried)",
 	    .status = "4.4.1", .diagnostic = "connect timed out" });
-	ck_assert_str_eq(v.outcome, "delayed");
+	ck_assert_str_eq(dsnx_outcome_name(v.outcome), "delayed");
 	ck_assert_str_eq(v.severity, "warning");
 	ck_assert_str_eq(v.outcome_rule, "t.warn");
 	ck_assert_str_eq(v.reason, "undefined");
 	v = classify(&(msg){ .subject = "Delayed Mail (still being retried)",
 	    .action = "failed", .status = "4.4.1" });
-	ck_assert_str_eq(v.outcome, "expired");
+	ck_assert_str_eq(dsnx_outcome_name(v.outcome), "expired");
 	ck_assert_ptr_null(v.outcome_rule);
 }
 END_TEST
@@ -737,19 +739,19 @@ START_TEST(test_severity)
 	    RULE("t.any", 100, "{\"status\": [\"2.*.*\", \"4.*.*\", \"5.*.*\"]}",
 		"\"undefined\"", "c-one", "{\"status\": \"2.0.0\"}"));
 	v = classify(&(msg){ .action = "delivered", .status = "2.0.0" });
-	ck_assert_str_eq(v.outcome, "delivered");
+	ck_assert_str_eq(dsnx_outcome_name(v.outcome), "delivered");
 	ck_assert_str_eq(v.severity, "info");
 	v = classify(&(msg){ .action = "relayed", .status = "2.0.0" });
-	ck_assert_str_eq(v.outcome, "delivered");
+	ck_assert_str_eq(dsnx_outcome_name(v.outcome), "delivered");
 	ck_assert_str_eq(v.severity, "info");
 	v = classify(&(msg){ .action = "delayed", .status = "4.4.1" });
-	ck_assert_str_eq(v.outcome, "delayed");
+	ck_assert_str_eq(dsnx_outcome_name(v.outcome), "delayed");
 	ck_assert_str_eq(v.severity, "warning");
 	v = classify(&FAILED("5.1.1", "550 x"));
-	ck_assert_str_eq(v.outcome, "failed");
+	ck_assert_str_eq(dsnx_outcome_name(v.outcome), "failed");
 	ck_assert_str_eq(v.severity, "error");
 	v = classify(&FAILED("4.4.7", "timeout"));
-	ck_assert_str_eq(v.outcome, "expired");
+	ck_assert_str_eq(dsnx_outcome_name(v.outcome), "expired");
 	ck_assert_str_eq(v.severity, "error");
 }
 END_TEST
@@ -767,7 +769,7 @@ START_TEST(test_no_rule_matched)
 	ck_assert_ptr_null(v.cause);
 	ck_assert_ptr_null(v.rule);
 	ck_assert_ptr_null(v.outcome_rule);
-	ck_assert_str_eq(v.outcome, "delayed");
+	ck_assert_str_eq(dsnx_outcome_name(v.outcome), "delayed");
 	ck_assert_str_eq(v.severity, "warning");
 	ck_assert_uint_eq(v.limit_hits, 0);
 }
@@ -778,21 +780,25 @@ START_TEST(test_classify_bad_arguments)
 	char *text = build_dsn(&FAILED("5.1.1", "550 x"));
 	dsnx_report *r = NULL, *not_dsn = NULL;
 	dsnx_verdict v;
+	dsnx_classification *c = NULL;
 	static const char plain[] = "From: a@example.org\nSubject: hi\n\nhello\n";
 
 	load_rules(
 	    RULE("t.only", 100, "{\"status\": \"5.1.1\"}", "\"userunknown\"",
 		"c-one", "{\"status\": \"5.1.1\"}"));
 	ck_assert_int_eq(dsnx_report_read(ctx, text, strlen(text), &r), DSNX_OK);
-	ck_assert_int_eq(dsnx_classify(set, r, 1, &v), DSNX_EINVAL);
-	ck_assert_int_eq(dsnx_classify(NULL, r, 0, &v), DSNX_EINVAL);
-	ck_assert_int_eq(dsnx_classify(set, NULL, 0, &v), DSNX_EINVAL);
-	ck_assert_int_eq(dsnx_classify(set, r, 0, NULL), DSNX_EINVAL);
-	ck_assert_int_eq(dsnx_classify(set, r, 0, &v), DSNX_OK);
+	ck_assert_int_eq(classify_at(set, r, 1, &v), DSNX_EINVAL);
+	ck_assert_int_eq(classify_at(NULL, r, 0, &v), DSNX_EINVAL);
+	ck_assert_int_eq(classify_at(set, NULL, 0, &v), DSNX_EINVAL);
+	ck_assert_int_eq(classify_at(set, r, 0, NULL), DSNX_EINVAL);
+	ck_assert_int_eq(classify_at(set, r, 0, &v), DSNX_OK);
 	ck_assert_int_eq(dsnx_report_read(ctx, plain, strlen(plain), &not_dsn),
 	    DSNX_OK);
 	ck_assert(!dsnx_report_is_dsn(not_dsn));
-	ck_assert_int_eq(dsnx_classify(set, not_dsn, 0, &v), DSNX_EINVAL);
+	ck_assert_int_eq(classify_at(set, not_dsn, 0, &v), DSNX_EINVAL);
+	ck_assert_int_eq(dsnx_classify_message(set, NULL, NULL, &c), DSNX_EINVAL);
+	ck_assert_int_eq(dsnx_classify_message(NULL, r, NULL, &c), DSNX_EINVAL);
+	ck_assert_int_eq(dsnx_classify_message(set, r, NULL, NULL), DSNX_EINVAL);
 	dsnx_report_free(not_dsn);
 	dsnx_report_free(r);
 	free(text);
@@ -803,30 +809,56 @@ START_TEST(test_outcome_of)
 {
 	dsnx_recipient rc;
 
+#define STATUS(s) do { rc.status = (s); \
+	ck_assert_int_eq(dsnx_code_parse(s, strlen(s), &rc.code), 0); } while (0)
 	memset(&rc, 0, sizeof(rc));
-	ck_assert_ptr_null(dsnx_outcome_of(&rc));
-	rc.status = "5.1.1";
-	ck_assert_ptr_null(dsnx_outcome_of(&rc));
+	ck_assert_int_eq(dsnx_outcome_of(&rc, 0), DSNX_OUTCOME_NONE);
+	STATUS("5.1.1");
+	ck_assert_int_eq(dsnx_outcome_of(&rc, 0), DSNX_OUTCOME_NONE);
+	/* No Action in a DSN: a failure report. */
+	ck_assert_int_eq(dsnx_outcome_of(&rc, 1), DSNX_OUTCOME_FAILED);
+	STATUS("4.4.1");
+	ck_assert_int_eq(dsnx_outcome_of(&rc, 1), DSNX_OUTCOME_EXPIRED);
+	STATUS("2.0.0");
+	ck_assert_int_eq(dsnx_outcome_of(&rc, 1), DSNX_OUTCOME_DELIVERED);
+	STATUS("5.1.1");
 	rc.action = "failed";
-	ck_assert_str_eq(dsnx_outcome_of(&rc), "failed");
-	rc.status = "4.2.2";
-	ck_assert_str_eq(dsnx_outcome_of(&rc), "expired");
-	rc.status = "5.4.7";
-	ck_assert_str_eq(dsnx_outcome_of(&rc), "expired");
-	rc.status = "5.4.70";
-	ck_assert_str_eq(dsnx_outcome_of(&rc), "failed");
+	ck_assert_int_eq(dsnx_outcome_of(&rc, 0), DSNX_OUTCOME_FAILED);
+	STATUS("4.2.2");
+	ck_assert_int_eq(dsnx_outcome_of(&rc, 0), DSNX_OUTCOME_EXPIRED);
+	STATUS("5.4.7");
+	ck_assert_int_eq(dsnx_outcome_of(&rc, 0), DSNX_OUTCOME_EXPIRED);
+	STATUS("5.4.70");
+	ck_assert_int_eq(dsnx_outcome_of(&rc, 0), DSNX_OUTCOME_FAILED);
 	rc.status = NULL;
-	ck_assert_str_eq(dsnx_outcome_of(&rc), "failed");
+	ck_assert_int_eq(dsnx_outcome_of(&rc, 0), DSNX_OUTCOME_FAILED);
 	rc.action = "delayed";
-	ck_assert_str_eq(dsnx_outcome_of(&rc), "delayed");
+	ck_assert_int_eq(dsnx_outcome_of(&rc, 0), DSNX_OUTCOME_DELAYED);
 	rc.action = "delivered";
-	ck_assert_str_eq(dsnx_outcome_of(&rc), "delivered");
+	ck_assert_int_eq(dsnx_outcome_of(&rc, 0), DSNX_OUTCOME_DELIVERED);
 	rc.action = "relayed";
-	ck_assert_str_eq(dsnx_outcome_of(&rc), "delivered");
+	ck_assert_int_eq(dsnx_outcome_of(&rc, 0), DSNX_OUTCOME_DELIVERED);
 	rc.action = "expanded";
-	ck_assert_str_eq(dsnx_outcome_of(&rc), "delivered");
+	ck_assert_int_eq(dsnx_outcome_of(&rc, 0), DSNX_OUTCOME_DELIVERED);
 	rc.action = "bounced";
-	ck_assert_ptr_null(dsnx_outcome_of(&rc));
+	ck_assert_int_eq(dsnx_outcome_of(&rc, 0), DSNX_OUTCOME_NONE);
+	ck_assert_int_eq(dsnx_outcome_of(&rc, 1), DSNX_OUTCOME_FAILED);
+#undef STATUS
+	/* Names and ranks. */
+	ck_assert_str_eq(dsnx_outcome_name(DSNX_OUTCOME_EXPIRED), "expired");
+	ck_assert_ptr_null(dsnx_outcome_name(DSNX_OUTCOME_NONE));
+	ck_assert_ptr_null(dsnx_outcome_name((dsnx_outcome)99));
+	ck_assert_int_eq(dsnx_outcome_parse("delayed"), DSNX_OUTCOME_DELAYED);
+	ck_assert_int_eq(dsnx_outcome_parse("default"), -1);
+	ck_assert_int_eq(dsnx_outcome_parse(NULL), -1);
+	ck_assert_int_lt(dsnx_outcome_rank(DSNX_OUTCOME_FAILED),
+	    dsnx_outcome_rank(DSNX_OUTCOME_EXPIRED));
+	ck_assert_int_lt(dsnx_outcome_rank(DSNX_OUTCOME_EXPIRED),
+	    dsnx_outcome_rank(DSNX_OUTCOME_DELAYED));
+	ck_assert_int_lt(dsnx_outcome_rank(DSNX_OUTCOME_DELAYED),
+	    dsnx_outcome_rank(DSNX_OUTCOME_DELIVERED));
+	ck_assert_int_eq(dsnx_outcome_rank(DSNX_OUTCOME_NONE),
+	    dsnx_outcome_rank(DSNX_OUTCOME_FAILED));
 }
 END_TEST
 
@@ -948,8 +980,8 @@ START_TEST(test_trace)
 	    .diagnostic = "550 5.1.2 user unknown here" });
 	ck_assert_int_eq(dsnx_report_read(ctx, text, strlen(text), &r), DSNX_OK);
 	memset(&t, 0, sizeof(t));
-	ck_assert_int_eq(dsnx_classify_trace(set, r, 0, &v, record, &t), DSNX_OK);
-	ck_assert_int_eq(dsnx_classify(set, r, 0, &plain), DSNX_OK);
+	ck_assert_int_eq(classify_trace_at(set, r, 0, &v, record, &t), DSNX_OK);
+	ck_assert_int_eq(classify_at(set, r, 0, &plain), DSNX_OK);
 	ck_assert_str_eq(v.rule, "t.p700-user");
 	ck_assert_str_eq(plain.rule, v.rule);
 	ck_assert_str_eq(plain.reason, v.reason);
@@ -1023,7 +1055,7 @@ START_TEST(test_trace_order_and_unless)
 	    .remote_mta = "mx.example.org", .diagnostic = "550 gone" });
 	ck_assert_int_eq(dsnx_report_read(ctx, text, strlen(text), &r), DSNX_OK);
 	memset(&t, 0, sizeof(t));
-	ck_assert_int_eq(dsnx_classify_trace(set, r, 0, &v, record, &t), DSNX_OK);
+	ck_assert_int_eq(classify_trace_at(set, r, 0, &v, record, &t), DSNX_OK);
 	ck_assert_uint_eq(t.n, 3);
 	ck_assert_str_eq(t.s[0].rule, "t.p870-unless");
 	ck_assert_str_eq(t.s[0].failed, "unless");
