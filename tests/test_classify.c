@@ -1,0 +1,378 @@
+/*
+ * test_classify - lib/classify.c: one pass per message, one match budget
+ *
+ * What a whole-message classification promises beyond the matching
+ * semantics test_match.c checks: a condition on a message-wide field is
+ * evaluated once however many recipients there are, while each
+ * recipient's own fields are looked at for that recipient; the verdicts
+ * come in report order with the worst outcome; the match budget stops a
+ * catastrophic rule set, leaves the remaining recipients unclassified
+ * (outcome from Action and Status, reason "undefined") and the rewritten
+ * message is still explained and valid.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dsnexplain.h"
+
+static char tmp[512];
+static dsnx_context *ctx;
+static dsnx_ruleset *set;
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+setup(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	snprintf(tmp, sizeof(tmp), "%s/dsnx-classify.XXXXXX", t && *t ? t : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	ck_assert_int_eq(dsnx_context_new(NULL, &ctx, NULL), DSNX_OK);
+	set = NULL;
+}
+
+static void
+teardown(void)
+{
+	dsnx_ruleset_unref(set);
+	set = NULL;
+	dsnx_context_free(ctx);
+	ctx = NULL;
+	if (tmp[0] != '\0')
+		(void)nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tmp[0] = '\0';
+}
+
+static void
+print_error(const dsnx_error_t *err, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "%s:%d:%d: %s\n", err->source, err->line, err->column,
+	    err->text);
+}
+
+static const char causes_json[] =
+    "{\"causes\": {\n"
+    "  \"c-text\": {\"who\": \"sender\", \"text\": {\"en\": {\"title\": \"T\",\n"
+    "    \"summary\": \"S\", \"sender\": \"X\", \"admin\": [\"A\"]}}},\n"
+    "  \"c-diag\": {\"who\": \"recipient-side\", \"text\": {\"en\": {\"title\": \"D\",\n"
+    "    \"summary\": \"S\", \"sender\": \"X\", \"admin\": [\"A\"]}}}\n"
+    "}}\n"
+    "\n";
+
+static const char strings_json[] =
+    "{\"strings\": {\"en\": {\"footer\": \"f\"}}}\n";
+
+/* Loads the catalogue and one rule file holding rules. */
+static void
+load_rules(const char *rules)
+{
+	static const char *const names[3] = { "00-causes.json",
+	    "01-strings.json", "10-test.json" };
+	const char *texts[3] = { causes_json, strings_json, NULL };
+	char path[1024];
+	dsnx_status st;
+	FILE *fp;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmp, names[i]);
+		ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+		if (texts[i] != NULL)
+			fputs(texts[i], fp);
+		else
+			fprintf(fp, "{\"rules\": [\n%s\n]}\n", rules);
+		ck_assert_int_eq(fclose(fp), 0);
+	}
+	st = dsnx_ruleset_load(tmp, NULL, print_error, NULL, &set);
+	ck_assert_msg(st == DSNX_OK, "rule set did not load: %s",
+	    dsnx_strstatus(st));
+}
+
+/*
+ * A DSN with n recipients.  Recipient i fails with 5.1.1 and a
+ * diagnostic naming it; every third one says "mailbox full" instead, and
+ * recipient 1 is delayed.  text is the human-readable part.  The
+ * diagnostics are long runs of words, on which the catastrophic patterns
+ * below backtrack until the PCRE2 limit stops them.
+ */
+static char *
+build_dsn(unsigned n, const char *text)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	unsigned i;
+
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "From: MAILER-DAEMON@mx.example.net\r\n"
+	    "To: sender@example.com\r\nSubject: Undelivered Mail\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+	    "\tboundary=\"=_B_=\"\r\n\r\n"
+	    "--=_B_=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n\r\n"
+	    "--=_B_=\r\nContent-Type: message/delivery-status\r\n\r\n"
+	    "Reporting-MTA: dns; mx.example.net\r\n", text);
+	for (i = 0; i < n; i++) {
+		fprintf(fp, "\r\nFinal-Recipient: rfc822; user%u@example.org\r\n", i);
+		if (i == 1)
+			fprintf(fp, "Action: delayed\r\nStatus: 4.4.1\r\n"
+			    "Diagnostic-Code: smtp; 451 4.4.1 try later %u\r\n", i);
+		else if (i % 3 == 2)
+			fprintf(fp, "Action: failed\r\nStatus: 5.2.2\r\n"
+			    "Diagnostic-Code: smtp; 552 5.2.2 mailbox full of mail that "
+			    "nobody reads any more %u\r\n", i);
+		else
+			fprintf(fp, "Action: failed\r\nStatus: 5.1.1\r\n"
+			    "Diagnostic-Code: smtp; 550 5.1.1 no such user here at this "
+			    "address and none with a name like it %u\r\n", i);
+	}
+	fprintf(fp, "\r\n--=_B_=\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+	    "From: sender@example.com\r\nSubject: hello\r\n\r\n--=_B_=--\r\n");
+	ck_assert_int_eq(fclose(fp), 0);
+	return buf;
+}
+
+static const char text_and_diag_rules[] =
+    "{\"id\": \"t.full\", \"priority\": 900,"
+    " \"when\": {\"diagnostic\": \"mailbox full\"},"
+    " \"reason\": \"mailboxfull\", \"cause\": \"c-diag\","
+    " \"examples\": {\"match\": [{\"diagnostic\": \"mailbox full\"}]}},\n"
+    "{\"id\": \"t.text\", \"priority\": 800,"
+    " \"when\": {\"text\": \"the (?:remote|far) end said\"},"
+    " \"reason\": \"userunknown\", \"cause\": \"c-text\","
+    " \"examples\": {\"match\": [{\"text\": \"the far end said\"}]}}";
+
+typedef struct tally {
+	unsigned text_runs;          /* t.text tried, not remembered */
+	unsigned text_remembered;
+	unsigned last_recipient;
+	int in_order;
+} tally;
+
+static void
+count_steps(const dsnx_trace_step *step, void *arg)
+{
+	tally *t = arg;
+
+	if (step->recipient < t->last_recipient)
+		t->in_order = 0;
+	t->last_recipient = step->recipient;
+	if (strcmp(step->rule, "t.text") == 0) {
+		if (step->remembered)
+			t->text_remembered++;
+		else
+			t->text_runs++;
+	}
+}
+
+START_TEST(test_message_wide_once)
+{
+	enum { N = 50 };
+	char *msg = build_dsn(N, "Hello. The remote end said: go away.");
+	dsnx_report *r = NULL;
+	dsnx_classification *c = NULL;
+	dsnx_classify_options o;
+	tally t = { 0, 0, 0, 1 };
+	unsigned i;
+
+	load_rules(text_and_diag_rules);
+	ck_assert_int_eq(dsnx_report_read(ctx, msg, strlen(msg), &r), DSNX_OK);
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), N);
+	dsnx_classify_options_init(&o);
+	o.trace = count_steps;
+	o.trace_arg = &t;
+	ck_assert_int_eq(dsnx_classify_message(set, r, &o, &c), DSNX_OK);
+	ck_assert_uint_eq(dsnx_classification_count(c), N);
+	/* The text condition ran once; every other recipient that reached
+	 * the rule read the remembered answer. */
+	ck_assert_uint_eq(t.text_runs, 1);
+	ck_assert_uint_gt(t.text_remembered, 0);
+	ck_assert(t.in_order);
+	for (i = 0; i < N; i++) {
+		const dsnx_verdict *v = dsnx_classification_verdict(c, i);
+
+		/* Each recipient's own diagnostic still decides first. */
+		if (i % 3 == 2 && i != 1) {
+			ck_assert_str_eq(v->rule, "t.full");
+			ck_assert_str_eq(v->reason, "mailboxfull");
+		} else {
+			ck_assert_str_eq(v->rule, "t.text");
+			ck_assert_str_eq(v->cause, "c-text");
+		}
+		ck_assert_int_eq(v->outcome, i == 1 ? DSNX_OUTCOME_DELAYED
+		    : DSNX_OUTCOME_FAILED);
+		ck_assert_int_eq(v->unclassified, 0);
+	}
+	ck_assert_ptr_null(dsnx_classification_verdict(c, N));
+	ck_assert_int_eq(dsnx_classification_worst(c), DSNX_OUTCOME_FAILED);
+	ck_assert_uint_eq(dsnx_classification_unclassified(c), 0);
+	ck_assert_uint_gt(dsnx_classification_steps(c), 0);
+	dsnx_classification_free(c);
+	dsnx_report_free(r);
+	free(msg);
+}
+END_TEST
+
+/* Text that makes the pattern below backtrack until a PCRE2 limit. */
+static const char catastrophic_rules[] =
+    "{\"id\": \"t.evil-text\", \"priority\": 990,"
+    " \"when\": {\"text\": \"(\\\\w+\\\\s?)+[^\\\\w\\\\s]{2}\\\\d\"},"
+    " \"reason\": \"undefined\", \"cause\": \"c-text\","
+    " \"examples\": {\"match\": [{\"text\": \"ab::1\"}]}},\n"
+    "{\"id\": \"t.evil-diag\", \"priority\": 980,"
+    " \"when\": {\"diagnostic\": \"(\\\\w+\\\\s?)+[^\\\\w\\\\s]{2}\\\\d\"},"
+    " \"reason\": \"undefined\", \"cause\": \"c-diag\","
+    " \"examples\": {\"match\": [{\"diagnostic\": \"ab::1\"}]}},\n"
+    "{\"id\": \"t.full\", \"priority\": 900,"
+    " \"when\": {\"diagnostic\": \"mailbox full\"},"
+    " \"reason\": \"mailboxfull\", \"cause\": \"c-diag\","
+    " \"examples\": {\"match\": [{\"diagnostic\": \"mailbox full\"}]}}";
+
+static const char slow_text[] =
+    "Your message could not be delivered to some recipients after "
+    "several attempts because their servers said no: nothing more";
+
+START_TEST(test_budget_stops_catastrophic_rules)
+{
+	enum { N = 20 };
+	char *msg = build_dsn(N, slow_text);
+	dsnx_report *r = NULL;
+	dsnx_classification *c = NULL;
+	dsnx_classify_options o;
+	unsigned i, left;
+
+	load_rules(catastrophic_rules);
+	ck_assert_int_eq(dsnx_report_read(ctx, msg, strlen(msg), &r), DSNX_OK);
+	dsnx_classify_options_init(&o);
+	o.match_budget = 300000;	/* three patterns stopped by the limit */
+	o.cpu_ms = 0;
+	ck_assert_int_eq(dsnx_classify_message(set, r, &o, &c), DSNX_OK);
+	left = dsnx_classification_unclassified(c);
+	ck_assert_uint_gt(left, 0);
+	ck_assert_uint_ge(dsnx_classification_limit_hits(c), 1);
+	ck_assert_uint_ge(dsnx_classification_steps(c), o.match_budget);
+	for (i = 0; i < N; i++) {
+		const dsnx_verdict *v = dsnx_classification_verdict(c, i);
+
+		if (!v->unclassified)
+			continue;
+		/* Nothing rests on rules that were skipped. */
+		ck_assert_str_eq(v->reason, "undefined");
+		ck_assert_ptr_null(v->cause);
+		ck_assert_ptr_null(v->rule);
+		ck_assert_ptr_null(v->outcome_rule);
+		ck_assert_int_eq(v->outcome, i == 1 ? DSNX_OUTCOME_DELAYED
+		    : DSNX_OUTCOME_FAILED);
+	}
+	/* Once it ran out, everything after is unclassified too. */
+	for (i = N - left; i < N; i++)
+		ck_assert_int_eq(dsnx_classification_verdict(c, i)->unclassified, 1);
+	dsnx_classification_free(c);
+
+	/* Without a budget the same message costs far more steps. */
+	o.match_budget = 0;
+	ck_assert_int_eq(dsnx_classify_message(set, r, &o, &c), DSNX_OK);
+	ck_assert_uint_eq(dsnx_classification_unclassified(c), 0);
+	ck_assert_uint_gt(dsnx_classification_steps(c), 300000);
+	ck_assert_str_eq(dsnx_classification_verdict(c, 2)->rule, "t.full");
+	dsnx_classification_free(c);
+	dsnx_report_free(r);
+	free(msg);
+}
+END_TEST
+
+START_TEST(test_budget_rewrite_still_explained)
+{
+	char *msg = build_dsn(5, slow_text);
+	dsnx_rewrite_options o;
+	dsnx_rewrite *rw = NULL;
+	dsnx_report *again = NULL;
+	const char *out;
+	size_t len;
+
+	load_rules(catastrophic_rules);
+	dsnx_rewrite_options_init(&o);
+	o.classify.match_budget = 1000;
+	ck_assert_int_eq(dsnx_rewrite_message(ctx, set, msg, strlen(msg), &o,
+	    &rw), DSNX_OK);
+	ck_assert(dsnx_rewrite_changed(rw));
+	ck_assert_ptr_nonnull(dsnx_rewrite_verdicts(rw));
+	ck_assert_uint_eq(dsnx_classification_unclassified(
+	    dsnx_rewrite_verdicts(rw)), 5);
+	ck_assert_ptr_nonnull(strstr(dsnx_rewrite_header_value(rw),
+	    "reason=undefined"));
+	/* The result reads as the same DSN. */
+	out = dsnx_rewrite_output(rw, &len);
+	ck_assert_int_eq(dsnx_report_read(ctx, out, len, &again), DSNX_OK);
+	ck_assert(dsnx_report_is_dsn(again));
+	ck_assert_uint_eq(dsnx_report_recipient_count(again), 5);
+	ck_assert_uint_eq(dsnx_report_flags(again) & DSNX_REPORT_MIME_ERRORS, 0);
+	dsnx_report_free(again);
+	dsnx_rewrite_free(rw);
+	free(msg);
+}
+END_TEST
+
+START_TEST(test_not_a_dsn_and_errors)
+{
+	static const char plain[] = "From: a@example.org\nSubject: hi\n\nhello\n";
+	dsnx_report *r = NULL;
+	dsnx_classification *c = NULL;
+
+	load_rules(text_and_diag_rules);
+	ck_assert_int_eq(dsnx_report_read(ctx, plain, strlen(plain), &r), DSNX_OK);
+	ck_assert_int_eq(dsnx_classify_message(set, r, NULL, &c), DSNX_OK);
+	ck_assert_uint_eq(dsnx_classification_count(c), 0);
+	ck_assert_ptr_null(dsnx_classification_verdict(c, 0));
+	ck_assert_int_eq(dsnx_classification_worst(c), DSNX_OUTCOME_NONE);
+	dsnx_classification_free(c);
+	ck_assert_int_eq(dsnx_classify_message(NULL, r, NULL, &c), DSNX_EINVAL);
+	ck_assert_int_eq(dsnx_classify_message(set, NULL, NULL, &c), DSNX_EINVAL);
+	ck_assert_int_eq(dsnx_classify_message(set, r, NULL, NULL), DSNX_EINVAL);
+	dsnx_classification_free(NULL);
+	dsnx_report_free(r);
+}
+END_TEST
+
+static Suite *
+classify_suite(void)
+{
+	Suite *s = suite_create("classify");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_message_wide_once);
+	tcase_add_test(tc, test_budget_stops_catastrophic_rules);
+	tcase_add_test(tc, test_budget_rewrite_still_explained);
+	tcase_add_test(tc, test_not_a_dsn_and_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(classify_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
