@@ -66,6 +66,12 @@ debs() {
 	opensmtpd) echo opensmtpd ;;
 	esac
 }
+main_package() {
+	case $1 in
+	sendmail) echo sendmail-bin ;; exim) echo exim4-daemon-light ;;
+	opensmtpd) echo opensmtpd ;; postfix) echo postfix ;;
+	esac
+}
 binary() {
 	case $1 in
 	sendmail) echo "$CACHE/sendmail/usr/libexec/sendmail/sendmail" ;;
@@ -100,8 +106,7 @@ for m in $MTAS; do
 	rm -rf "$CACHE/$m.new" && mkdir -p "$CACHE/$m.new" || exit 1
 	for d in "$dl"/*.deb; do
 		dpkg -x "$d" "$CACHE/$m.new" || die "dpkg -x $d failed"
-		dpkg-deb -f "$d" Package Version | tr '\n' ' ' >>"$CACHE/$m.new/VERSIONS"
-		echo >>"$CACHE/$m.new/VERSIONS"
+		dpkg-deb -W --showformat='${Package} ${Version}\n' "$d" >>"$CACHE/$m.new/VERSIONS"
 	done
 	rm -rf "$dl" "$CACHE/$m"
 	mv "$CACHE/$m.new" "$CACHE/$m" || exit 1
@@ -156,11 +161,11 @@ GEN_ROOT=$CACHE GEN_MTAS=$MTAS EXIM_USER=Debian-exim \
 rc=$?
 echo "$me: the MTAs ran for $(($(date +%s) - t0)) s (netns.sh exit $rc)"
 for m in $MTAS; do
+	p=$(main_package "$m")
 	case $m in
-	postfix) v=$(dpkg-query -W -f='postfix ${Version}' postfix) ;;
-	*) v=$(head -1 "$CACHE/$m/VERSIONS" 2>/dev/null | sed 's/ *$//') ;;
-	esac
-	echo "$v" >"$W/sink/$m.version"
+	postfix) dpkg-query -W -f='${Package} ${Version}\n' postfix ;;
+	*) grep "^$p " "$CACHE/$m/VERSIONS" ;;
+	esac >"$W/sink/$m.version"
 done
 python3 "$here/gen/keep.py" --scenarios "$here/gen/scenarios" --sinks "$W/sink" \
 	--out "$OUT" $MTAS || rc=1
