@@ -32,7 +32,8 @@
 # the postfix package, and the Debian archive for the first download (the
 # libraries the unpacked MTAs link against are installed with apt-get
 # when missing: liblockfile1 libwrap0 libidn12 libdb5.3 libevent-2.1-7
-# libgnutls-dane0).  It is not part of "make check": it takes 2-4 minutes.
+# libgnutls-dane0).  It is not part of "make check": it takes 3-6 minutes
+# (the OpenSMTPD connect timeout of about two minutes is the longest wait).
 #
 # Environment: GEN_MTAS (default "postfix sendmail exim opensmtpd"),
 # GEN_TIMEOUT (seconds to wait for every queue to empty, default 600),
