@@ -339,6 +339,8 @@ define(\`confDONT_BLAME_SENDMAIL', \`TrustStickyBit')dnl
 define(\`confPRIVACY_FLAGS', \`authwarnings')dnl
 define(\`confTO_CONNECT', \`5s')dnl
 define(\`confTO_ICONNECT', \`5s')dnl
+define(\`confREFUSE_LA', \`1000')dnl
+define(\`confQUEUE_LA', \`1000')dnl
 define(\`confLOG_LEVEL', \`14')dnl
 define(\`confMILTER_LOG_LEVEL', \`14')dnl
 define(\`SMART_HOST', \`sink:[127.0.0.1]')dnl
