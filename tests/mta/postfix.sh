@@ -62,6 +62,9 @@
 #    ordinary message and a Postfix bounce are still delivered, unchanged
 #    (the DSN checks must FAIL on that bounce), and the maillog has
 #    smtpd's and dsnx-cleanup's "warning: connect to Milter service".
+#    main.cf's milter_default_action is Postfix's default, tempfail, so
+#    this is the snippets' own default_action=accept (dsnx-cleanup's -o,
+#    the braced smtpd_milters entry) at work.
 # Wall time about 110 s.
 #
 # It does not cover Sendmail, other languages, reload/restart or load.
@@ -107,7 +110,9 @@ SOCK=$P/spool/dsnexplain/milter.sock
 
 peers_start $PEER_BASE 500 || exit 1
 milter_start || exit 1
-SMTPD_PORT=$SMTPD_PORT PFX_PEER_BASE=$PEER_BASE \
+# main.cf keeps Postfix's default milter_default_action, tempfail: only
+# the recipe's own settings may let mail pass while the milter is down
+SMTPD_PORT=$SMTPD_PORT PFX_PEER_BASE=$PEER_BASE PFX_DEFAULT_ACTION=tempfail \
 	sh "$MTA_DIR/pfx.sh" init "$P" >"$T/pfx-init.log" 2>&1 || {
 	cat "$T/pfx-init.log"
 	exit 1
