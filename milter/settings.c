@@ -23,9 +23,15 @@
 
 #include "dsnexplain.h"
 
-/* Makefile.am passes the installed paths. */
+/*
+ * Makefile.am passes the installed paths; the socket from configure's
+ * --with-socket, by default under Postfix's queue directory, where
+ * Debian's chrooted smtpd and cleanup reach it as
+ * unix:dsnexplain/milter.sock.  These fallbacks are for builds without
+ * them (the unit tests).
+ */
 #ifndef MILTER_DEFAULT_SOCKET
-#define MILTER_DEFAULT_SOCKET "unix:/run/dsnexplain/milter.sock"
+#define MILTER_DEFAULT_SOCKET "unix:/var/spool/postfix/dsnexplain/milter.sock"
 #endif
 #ifndef MILTER_DEFAULT_RULES
 #define MILTER_DEFAULT_RULES "/usr/local/share/dsnexplain/rules"

@@ -49,7 +49,8 @@ file_with(const char *text)
 
 START_TEST(defaults)
 {
-	ck_assert_str_eq(s.socket, "unix:/run/dsnexplain/milter.sock");
+	ck_assert_str_eq(s.socket,
+	    "unix:/var/spool/postfix/dsnexplain/milter.sock");
 	ck_assert_uint_eq(s.maximum_size, 32u * 1024 * 1024);
 	ck_assert_int_eq(s.inspect_non_null, 0);
 	ck_assert_int_eq(s.background, 1);
@@ -143,7 +144,8 @@ START_TEST(bad_values)
 		ck_assert(err.text[0] != '\0');
 	}
 	/* Nothing bad changed a value. */
-	ck_assert_str_eq(s.socket, "unix:/run/dsnexplain/milter.sock");
+	ck_assert_str_eq(s.socket,
+	    "unix:/var/spool/postfix/dsnexplain/milter.sock");
 	ck_assert_uint_eq(s.maximum_size, 32u * 1024 * 1024);
 }
 END_TEST
