@@ -76,9 +76,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {
 	if (a <= 0 || b <= 0) print "-"; else printf "%.2f", a / b }'; }
 
 if [ "$only" != cli ]; then
-	set -- "$corpus/sisimai/eml" "$corpus/mta-generated"
-	# corpus LABEL OPTIONS...: one bench_parse row, before and after.
-	corpus() {
+	# corpus_row LABEL OPTIONS...: one bench_parse row, before and after.
+	corpus_row() {
 		label=$1; shift
 		a=$("$build/bench/bench_parse" "$@" "$corpus/sisimai/eml" \
 		    "$corpus/mta-generated")
@@ -94,12 +93,12 @@ if [ "$only" != cli ]; then
 	python3 "$src/bench/grow-rules.py" "$rules" "$tmp/rules10" 10
 	[ -z "$bbench" ] || python3 "$src/bench/grow-rules.py" "$before_rules" \
 	    "$tmp/before10" 10 >/dev/null
-	corpus "parse" -n 40
-	shipped=$(corpus "classify, shipped rules" -n 40 -r "$rules")
+	corpus_row "parse" -n 40
+	shipped=$(corpus_row "classify, shipped rules" -n 40 -r "$rules")
 	echo "$shipped"
-	grown=$(corpus "classify, 10x rules" -n 40 -r "$tmp/rules10")
+	grown=$(corpus_row "classify, 10x rules" -n 40 -r "$tmp/rules10")
 	echo "$grown"
-	corpus "rewrite" -n 20 -r "$rules" -w
+	corpus_row "rewrite" -n 20 -r "$rules" -w
 	"$build/bench/bench_memory" "$rules" 25
 	[ -z "$bbench" ] || echo "before: $("$bbench/bench_memory" "$before_rules" 25)"
 	awk -v a="$(rate "$(echo "$shipped" | head -1)")" \

@@ -22,6 +22,58 @@ usage(void)
 	    "[FILE|-]\n", progname);
 }
 
+static int rewrite_file(const char *rules_dir, const char *site_dir,
+    const char *file, const dsnx_rewrite_options *opt);
+
+int
+cmd_rewrite(int argc, char **argv)
+{
+	const char *rules_dir = NULL, *site_dir = NULL, *file = "-";
+	const char *zone = NULL;
+	dsnx_rewrite_options opt;
+	dsnx_error_t err;
+	dsnx_tz *tz = NULL;
+	char *end;
+	int i, k, have_file = 0, status;
+
+	dsnx_rewrite_options_init(&opt);
+	for (i = 1; i < argc; i++) {
+		if ((k = cli_rule_option(argc, argv, &i, &rules_dir, &site_dir)) < 0)
+			return EXIT_TROUBLE;
+		if (k > 0)
+			continue;
+		if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc)
+			opt.render.lang = argv[++i];
+		else if (strcmp(argv[i], "--tz") == 0 && i + 1 < argc)
+			zone = argv[++i];
+		else if (strcmp(argv[i], "--subject") == 0)
+			opt.subject = 1;
+		else if (strcmp(argv[i], "--max-size") == 0 && i + 1 < argc) {
+			opt.max_size = strtoul(argv[++i], &end, 10);
+			if (*end != '\0') {
+				usage();
+				return EXIT_TROUBLE;
+			}
+		} else if ((argv[i][0] != '-' || argv[i][1] == '\0') && !have_file) {
+			file = argv[i];
+			have_file = 1;
+		} else {
+			usage();
+			return EXIT_TROUBLE;
+		}
+	}
+	/* The system's tz database; the dates shown follow its DST rules. */
+	if (zone != NULL && dsnx_tz_load(zone, NULL, &tz, &err) != DSNX_OK) {
+		fprintf(stderr, "%s: --tz %s: %s; want a zone such as "
+		    "Europe/Berlin, UTC or +HH:MM\n", progname, zone, err.text);
+		return EXIT_TROUBLE;
+	}
+	opt.render.tz = tz;
+	status = rewrite_file(rules_dir, site_dir, file, &opt);
+	dsnx_tz_free(tz);
+	return status;
+}
+
 /* Rewrites file with the rules and options given; the exit status. */
 static int
 rewrite_file(const char *rules_dir, const char *site_dir, const char *file,
@@ -70,54 +122,5 @@ rewrite_file(const char *rules_dir, const char *site_dir, const char *file,
 	free(buf);
 	dsnx_context_free(ctx);
 	dsnx_ruleset_unref(rules);
-	return status;
-}
-
-int
-cmd_rewrite(int argc, char **argv)
-{
-	const char *rules_dir = NULL, *site_dir = NULL, *file = "-";
-	const char *zone = NULL;
-	dsnx_rewrite_options opt;
-	dsnx_error_t err;
-	dsnx_tz *tz = NULL;
-	char *end;
-	int i, k, have_file = 0, status;
-
-	dsnx_rewrite_options_init(&opt);
-	for (i = 1; i < argc; i++) {
-		if ((k = cli_rule_option(argc, argv, &i, &rules_dir, &site_dir)) < 0)
-			return EXIT_TROUBLE;
-		if (k > 0)
-			continue;
-		if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc)
-			opt.render.lang = argv[++i];
-		else if (strcmp(argv[i], "--tz") == 0 && i + 1 < argc)
-			zone = argv[++i];
-		else if (strcmp(argv[i], "--subject") == 0)
-			opt.subject = 1;
-		else if (strcmp(argv[i], "--max-size") == 0 && i + 1 < argc) {
-			opt.max_size = strtoul(argv[++i], &end, 10);
-			if (*end != '\0') {
-				usage();
-				return EXIT_TROUBLE;
-			}
-		} else if ((argv[i][0] != '-' || argv[i][1] == '\0') && !have_file) {
-			file = argv[i];
-			have_file = 1;
-		} else {
-			usage();
-			return EXIT_TROUBLE;
-		}
-	}
-	/* The system's tz database; the dates shown follow its DST rules. */
-	if (zone != NULL && dsnx_tz_load(zone, NULL, &tz, &err) != DSNX_OK) {
-		fprintf(stderr, "%s: --tz %s: %s; want a zone such as "
-		    "Europe/Berlin, UTC or +HH:MM\n", progname, zone, err.text);
-		return EXIT_TROUBLE;
-	}
-	opt.render.tz = tz;
-	status = rewrite_file(rules_dir, site_dir, file, &opt);
-	dsnx_tz_free(tz);
 	return status;
 }

@@ -3,8 +3,9 @@
  *
  * The library reads one message from a byte buffer, finds out whether it is
  * a delivery status notification (a bounce, a delay warning, a relay or
- * delivery notice), and extracts what each recipient's block says.  It does
- * no I/O of its own, keeps no global state, and never calls exit().
+ * delivery notice), and extracts what each recipient's block says.  It
+ * reads no files but the rule files and time zone files it is asked to
+ * load, keeps no global state, and never calls exit().
  *
  * Ownership: every object returned through an out-parameter belongs to the
  * caller and is released with its *_free() function.  Strings reached
