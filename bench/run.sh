@@ -149,9 +149,9 @@ show() {
 	if [ $# -gt 4 ]; then
 		echo "bench: $1: classify $2 s (before $5 s, after/before" \
 		    "$(ratio "$2" "$5")), rewrite $3 s (before $6 s, after/before" \
-		    "$(ratio "$3" "$6"))"
+		    "$(ratio "$3" "$6")); start-up $4 s (before $7 s) subtracted"
 	else
-		echo "bench: $1: classify $2 s, rewrite $3 s"
+		echo "bench: $1: classify $2 s, rewrite $3 s; start-up $4 s subtracted"
 	fi
 }
 
