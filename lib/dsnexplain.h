@@ -3,8 +3,9 @@
  *
  * The library reads one message from a byte buffer, finds out whether it is
  * a delivery status notification (a bounce, a delay warning, a relay or
- * delivery notice), and extracts what each recipient's block says.  It does
- * no I/O of its own, keeps no global state, and never calls exit().
+ * delivery notice), and extracts what each recipient's block says.  It
+ * reads no files but the rule files and time zone files it is asked to
+ * load, keeps no global state, and never calls exit().
  *
  * Ownership: every object returned through an out-parameter belongs to the
  * caller and is released with its *_free() function.  Strings reached
@@ -454,17 +455,54 @@ const char *dsnx_ruleset_string(const dsnx_ruleset *rules, const char *lang,
 /* Is lang one of the set's languages (has a "strings" entry)? */
 int dsnx_ruleset_has_lang(const dsnx_ruleset *rules, const char *lang);
 
+/* ---------------------------------------------------------- time zones */
+
+/*
+ * A time zone for the dates shown to a reader: a fixed offset, or a zone
+ * of the tz database, whose offset depends on the instant (daylight
+ * saving time).  Immutable once made, so threads may share one; owned by
+ * the caller and released with dsnx_tz_free().  NULL stands for UTC
+ * wherever a zone is taken.
+ */
+typedef struct dsnx_tz dsnx_tz;
+
+/*
+ * name is a fixed offset ("UTC", "GMT", "Z", "+HH:MM", "-HHMM") or a zone
+ * name ("Europe/Berlin"), read from its TZif file (RFC 8536) under
+ * zoneinfo_dir (NULL: /usr/share/zoneinfo); an absolute path must lie in
+ * that directory, and ".." is refused.  DSNX_EINVAL for an unacceptable
+ * name, DSNX_EIO for a zone that cannot be read (unknown), DSNX_EPARSE
+ * for a file that is not valid TZif; err (may be NULL) says why.
+ */
+dsnx_status dsnx_tz_load(const char *name, const char *zoneinfo_dir,
+    dsnx_tz **out, dsnx_error_t *err);
+/* The same from TZif bytes in memory; name is what dsnx_tz_name() says. */
+dsnx_status dsnx_tz_parse(const char *name, const void *data, size_t len,
+    dsnx_tz **out, dsnx_error_t *err);
+/* A fixed offset of minutes east of UTC (at most 25:59 either way). */
+dsnx_status dsnx_tz_fixed(int minutes, dsnx_tz **out);
+void dsnx_tz_free(dsnx_tz *tz);
+/* "Europe/Berlin", or "UTC" / "+05:30" for a fixed offset (and NULL). */
+const char *dsnx_tz_name(const dsnx_tz *tz);
+/*
+ * Seconds east of UTC of local time at instant t.  When abbr is not NULL
+ * it receives the zone's alphabetic abbreviation at t ("CEST"; static or
+ * owned by tz), or NULL for a fixed offset and for numeric ones ("-03").
+ */
+long dsnx_tz_offset_at(const dsnx_tz *tz, time_t t, const char **abbr);
+
 /* -------------------------------------------------------------- render */
 
 typedef struct dsnx_render_options {
 	const char *lang;         /* NULL or unknown: English */
-	int utc_offset;           /* minutes east of UTC for the dates shown */
+	const dsnx_tz *tz;        /* zone of the dates shown (NULL: UTC);
+	                           * not owned */
 	unsigned width;           /* text rendition line width (72) */
 } dsnx_render_options;
 
 void dsnx_render_options_init(dsnx_render_options *options);
-/* "UTC", "GMT", "Z", "+HH:MM" or "-HHMM" -> minutes east of UTC for
- * utc_offset; 0, or -1 for anything else. */
+/* "UTC", "GMT", "Z", "+HH:MM" or "-HHMM" -> minutes east of UTC (for
+ * dsnx_tz_fixed()); 0, or -1 for anything else. */
 int dsnx_utc_offset_parse(const char *text, int *minutes);
 
 /* The two renditions of the explanation, UTF-8, malloc'ed, each with its

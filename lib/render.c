@@ -85,7 +85,7 @@ void
 dsnx_render_options_init(dsnx_render_options *o)
 {
 	o->lang = "en";
-	o->utc_offset = 0;
+	o->tz = NULL;
 	o->width = 72;
 }
 
@@ -237,25 +237,29 @@ fill(ctx *c, const char *key, const char *const *names,
 	return dsnx_buf_str(&c->fill);
 }
 
+/* The zone is asked per date: its offset depends on the instant. */
 static void
 format_date(ctx *c, time_t t, char *buf, size_t size)
 {
 	struct tm tm;
-	time_t local = t + (time_t)c->opt->utc_offset * 60;
-	int off = c->opt->utc_offset;
+	const char *abbr;
+	long off = dsnx_tz_offset_at(c->opt->tz, t, &abbr);
+	long m = (off < 0 ? -off : off) / 60;
+	time_t local = t + (time_t)off;
 
 	if (gmtime_r(&local, &tm) == NULL) {
 		snprintf(buf, size, "?");
 		return;
 	}
-	if (off == 0)
+	if (off == 0 && (abbr == NULL || strcmp(abbr, "UTC") == 0))
 		snprintf(buf, size, "%04d-%02d-%02d %02d:%02d UTC",
 		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		    tm.tm_min);
 	else
-		snprintf(buf, size, "%04d-%02d-%02d %02d:%02d (UTC%c%02d:%02d)",
+		snprintf(buf, size, "%04d-%02d-%02d %02d:%02d %s%s(UTC%c%02ld:%02ld)",
 		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
+		    tm.tm_min, abbr ? abbr : "", abbr ? " " : "",
+		    off < 0 ? '-' : '+', m / 60, m % 60);
 }
 
 /* "3 days", "5 hours", "40 minutes": the largest unit that fits. */

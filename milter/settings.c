@@ -8,6 +8,9 @@
  * bad values are errors with file and line: a daemon that silently
  * ignores a misspelt setting is worse than one that refuses to start.
  *
+ * TimeZone is read from the tz database (dsnx_tz_load) as it is set, so
+ * an unknown zone is an error with file and line like any other.
+ *
  * LIMITS: lines of at most 4,096 bytes; values are copied.
  */
 #include "settings.h"
@@ -108,6 +111,7 @@ milter_settings_free(milter_settings *s)
 	free(s->rules);
 	free(s->site_rules);
 	free(s->language);
+	dsnx_tz_free(s->time_zone);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -252,8 +256,22 @@ milter_settings_set(milter_settings *s, const char *key, const char *value,
 			return BAD("want a language code such as en or de");
 		STR(s->language);
 	} else if (!strcasecmp(key, "TimeZone")) {
-		if (dsnx_utc_offset_parse(value, &s->utc_offset) != 0)
-			return BAD("want UTC or +HH:MM");
+		dsnx_error_t tzerr;
+		dsnx_tz *tz;
+
+		/* Read now, so that an unknown zone fails -n and a reload. */
+		switch (dsnx_tz_load(value, NULL, &tz, &tzerr)) {
+		case DSNX_OK:
+			break;
+		case DSNX_ENOMEM:
+			return fail(err, source, line, "out of memory");
+		default:
+			return fail(err, source, line, "%s: \"%s\": %s; want a zone "
+			    "such as Europe/Berlin, UTC or +HH:MM", key, value,
+			    tzerr.text);
+		}
+		dsnx_tz_free(s->time_zone);
+		s->time_zone = tz;
 	} else if (!strcasecmp(key, "RewriteSubject")) {
 		if (parse_bool(value, &s->rewrite_subject) != 0)
 			return BAD("want yes or no");
@@ -363,12 +381,7 @@ milter_settings_print(const milter_settings *s, FILE *fp)
 	fprintf(fp, "Rules                 %s\n", s->rules);
 	fprintf(fp, "SiteRules             %s\n", s->site_rules ? s->site_rules : "none");
 	fprintf(fp, "Language              %s\n", s->language);
-	if (s->utc_offset == 0)
-		fprintf(fp, "TimeZone              UTC\n");
-	else
-		fprintf(fp, "TimeZone              %c%02d:%02d\n",
-		    s->utc_offset < 0 ? '-' : '+', abs(s->utc_offset) / 60,
-		    abs(s->utc_offset) % 60);
+	fprintf(fp, "TimeZone              %s\n", dsnx_tz_name(s->time_zone));
 	fprintf(fp, "RewriteSubject        %s\n", YN(s->rewrite_subject));
 	fprintf(fp, "MaximumSize           %zu\n", s->maximum_size);
 	fprintf(fp, "InspectNonNullSenders %s\n", YN(s->inspect_non_null));

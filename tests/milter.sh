@@ -496,6 +496,24 @@ fi
 "$M" -n -Z >"$tmp/j-usage.out" 2>&1
 rc=$?
 [ "$rc" = 2 ] && ok "usage error: exit 2" || fail "usage error: exit $rc"
+# TimeZone by name, from the tz database; a typo is a configuration error.
+printf 'Rules %s\nSiteRules none\nTimeZone Europe/Berln\n' "$RULES" >"$tmp/j-tz.conf"
+"$M" -n -c "$tmp/j-tz.conf" >"$tmp/j-tz.out" 2>&1
+rc=$?
+if [ "$rc" = 1 ] && grep -q "j-tz.conf:3: TimeZone: \"Europe/Berln\": unknown time zone" "$tmp/j-tz.out"; then
+	ok "-n, unknown TimeZone: exit 1, $(grep -m1 'TimeZone' "$tmp/j-tz.out")"
+else
+	fail "-n, unknown TimeZone: exit $rc: $(cat "$tmp/j-tz.out")"
+fi
+if [ -r /usr/share/zoneinfo/Europe/Berlin ]; then
+	"$M" -n -r "$RULES" -s none -o TimeZone=Europe/Berlin >"$tmp/j-tz2.out" 2>&1
+	rc=$?
+	if [ "$rc" = 0 ] && grep -q '^TimeZone  *Europe/Berlin$' "$tmp/j-tz2.out"; then
+		ok "-n, TimeZone Europe/Berlin: exit 0"
+	else
+		fail "-n, TimeZone Europe/Berlin: exit $rc: $(cat "$tmp/j-tz2.out")"
+	fi
+fi
 t0=$(date +%s)
 "$M" -p "unix:$tmp/bg.sock" -r "$RULES" -s none -P "$tmp/bg.pid" -o Syslog=no \
     >"$tmp/bg.log" 2>&1

@@ -81,7 +81,7 @@ START_TEST(file_is_read)
 	ck_assert_uint_eq(s.maximum_size, 100 * 1024);
 	ck_assert_int_eq(s.inspect_non_null, 1);
 	ck_assert_int_eq(s.syslog_facility, LOG_LOCAL3);
-	ck_assert_int_eq(s.utc_offset, 5 * 60 + 30);
+	ck_assert_int_eq(dsnx_tz_offset_at(s.time_zone, 0, NULL), 19800);
 	ck_assert_ptr_null(s.site_rules);
 	ck_assert_str_eq(s.user, "dsnexplain:postfix");
 }
@@ -127,7 +127,8 @@ START_TEST(bad_values)
 	static const char *const bad[] = {
 		"Socket=tcp:25", "Socket=", "SocketMode=999", "SocketMode=rw",
 		"Background=maybe", "SyslogFacility=kern", "Language=EN",
-		"Language=x", "TimeZone=CET", "TimeZone=+25:00", "TimeZone=+1",
+		"Language=x", "TimeZone=No/Such_Zone", "TimeZone=+25:00", "TimeZone=+1",
+		"TimeZone=../../etc/passwd", "TimeZone=/etc/passwd", "TimeZone=",
 		"MaximumSize=10", "MaximumSize=2G", "MaximumSize=-5",
 		"MaximumSize=5X", "BodyChunkSize=0", "BodyChunkSize=65536",
 		"MilterTimeout=0", "MilterTimeout=1e3", "ShutdownTimeout=-1",
@@ -157,7 +158,7 @@ START_TEST(good_values)
 	ck_assert_int_eq(milter_settings_assign(&s, "MaximumSize=64kb", &err), 0);
 	ck_assert_uint_eq(s.maximum_size, 64 * 1024);
 	ck_assert_int_eq(milter_settings_assign(&s, "TimeZone=-0800", &err), 0);
-	ck_assert_int_eq(s.utc_offset, -480);
+	ck_assert_int_eq(dsnx_tz_offset_at(s.time_zone, 0, NULL), -480 * 60);
 	ck_assert_int_eq(milter_settings_assign(&s, "SocketMode=0600", &err), 0);
 	ck_assert_uint_eq(s.socket_mode, 0600);
 	ck_assert_int_eq(milter_settings_assign(&s, "Socket=/var/run/m.sock",
@@ -166,6 +167,43 @@ START_TEST(good_values)
 	ck_assert_ptr_null(s.pid_file);
 	ck_assert_int_eq(milter_settings_assign(&s, "Syslog=off", &err), 0);
 	ck_assert_int_eq(s.syslog, 0);
+}
+END_TEST
+
+/* A zone by name, read from the tz database: the offset follows DST; an
+ * unknown one is an error naming the key, the value and why. */
+START_TEST(time_zone_by_name)
+{
+	const char *p;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	if (access("/usr/share/zoneinfo/Europe/Berlin", R_OK) != 0) {
+		printf("test_settings: no tzdata; skipping TimeZone Europe/Berlin\n");
+		return;
+	}
+	p = file_with("TimeZone Europe/Berlin\n");
+	ck_assert_int_eq(milter_settings_read_file(&s, p, &err), 0);
+	unlink(p);
+	/* 2026-07-01 and 2026-01-15, 12:00 UTC. */
+	ck_assert_int_eq(dsnx_tz_offset_at(s.time_zone, 1782907200, NULL), 7200);
+	ck_assert_int_eq(dsnx_tz_offset_at(s.time_zone, 1768478400, NULL), 3600);
+
+	p = file_with("# a typo\nTimeZone Europe/Berln\n");
+	ck_assert_int_eq(milter_settings_read_file(&s, p, &err), -1);
+	unlink(p);
+	ck_assert_uint_eq(err.line, 2);
+	ck_assert_ptr_nonnull(strstr(err.text, "TimeZone"));
+	ck_assert_ptr_nonnull(strstr(err.text, "Europe/Berln"));
+	ck_assert_ptr_nonnull(strstr(err.text, "unknown time zone"));
+	/* The zone read before stays, and -n shows it by name. */
+	ck_assert_str_eq(dsnx_tz_name(s.time_zone), "Europe/Berlin");
+	fp = open_memstream(&text, &len);
+	milter_settings_print(&s, fp);
+	fclose(fp);
+	ck_assert_ptr_nonnull(strstr(text, "\nTimeZone              Europe/Berlin\n"));
+	free(text);
 }
 END_TEST
 
@@ -194,6 +232,7 @@ START_TEST(print_round_trips)
 	const char *p;
 
 	ck_assert_int_eq(milter_settings_assign(&s, "TimeZone=-05:00", &err), 0);
+	ck_assert_str_eq(dsnx_tz_name(s.time_zone), "-05:00");
 	ck_assert_int_eq(milter_settings_assign(&s, "UserID=nobody", &err), 0);
 	milter_settings_print(&s, fp);
 	fclose(fp);
@@ -202,7 +241,7 @@ START_TEST(print_round_trips)
 	milter_settings_init(&t);
 	ck_assert_int_eq(milter_settings_read_file(&t, p, &err), 0);
 	unlink(p);
-	ck_assert_int_eq(t.utc_offset, -300);
+	ck_assert_int_eq(dsnx_tz_offset_at(t.time_zone, 0, NULL), -300 * 60);
 	ck_assert_str_eq(t.user, "nobody");
 	ck_assert_str_eq(t.socket, s.socket);
 	milter_settings_free(&t);
@@ -224,6 +263,7 @@ main(void)
 	tcase_add_test(tc, errors_have_a_position);
 	tcase_add_test(tc, bad_values);
 	tcase_add_test(tc, good_values);
+	tcase_add_test(tc, time_zone_by_name);
 	tcase_add_test(tc, long_line);
 	tcase_add_test(tc, print_round_trips);
 	suite_add_tcase(suite, tc);
