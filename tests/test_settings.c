@@ -14,6 +14,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "dsnexplain.h"
 #include "settings.h"
 
 static milter_settings s;
@@ -58,6 +59,8 @@ START_TEST(defaults)
 	ck_assert_str_eq(s.language, "en");
 	ck_assert_ptr_null(s.user);
 	ck_assert_ptr_null(s.pid_file);
+	ck_assert_uint_eq(s.match_budget, DSNX_MATCH_BUDGET_DEFAULT);
+	ck_assert_uint_eq(s.match_cpu_ms, DSNX_MATCH_CPU_MS_DEFAULT);
 }
 END_TEST
 
@@ -131,7 +134,9 @@ START_TEST(bad_values)
 		"MaximumSize=5X", "BodyChunkSize=0", "BodyChunkSize=65536",
 		"MilterTimeout=0", "MilterTimeout=1e3", "ShutdownTimeout=-1",
 		"PidFile=relative.pid", "Rules=", "Rules=none", "noequals",
-		"=value", NULL
+		"=value", "MatchBudget=", "MatchBudget=-1", "MatchBudget=1k",
+		"MatchBudget=99999999999999999999999", "MatchCPUTime=1.5",
+		"MatchCPUTime=4294967296", "MatchCPUTime= 5", NULL
 	};
 	size_t i;
 
@@ -145,6 +150,8 @@ START_TEST(bad_values)
 	/* Nothing bad changed a value. */
 	ck_assert_str_eq(s.socket, "unix:/run/dsnexplain/milter.sock");
 	ck_assert_uint_eq(s.maximum_size, 32u * 1024 * 1024);
+	ck_assert_uint_eq(s.match_budget, DSNX_MATCH_BUDGET_DEFAULT);
+	ck_assert_uint_eq(s.match_cpu_ms, DSNX_MATCH_CPU_MS_DEFAULT);
 }
 END_TEST
 
@@ -164,6 +171,10 @@ START_TEST(good_values)
 	ck_assert_ptr_null(s.pid_file);
 	ck_assert_int_eq(milter_settings_assign(&s, "Syslog=off", &err), 0);
 	ck_assert_int_eq(s.syslog, 0);
+	ck_assert_int_eq(milter_settings_assign(&s, "MatchBudget=1000", &err), 0);
+	ck_assert_uint_eq(s.match_budget, 1000);
+	ck_assert_int_eq(milter_settings_assign(&s, "matchcputime=0", &err), 0);
+	ck_assert_uint_eq(s.match_cpu_ms, 0);
 }
 END_TEST
 
@@ -193,6 +204,8 @@ START_TEST(print_round_trips)
 
 	ck_assert_int_eq(milter_settings_assign(&s, "TimeZone=-05:00", &err), 0);
 	ck_assert_int_eq(milter_settings_assign(&s, "UserID=nobody", &err), 0);
+	ck_assert_int_eq(milter_settings_assign(&s, "MatchBudget=12345", &err), 0);
+	ck_assert_int_eq(milter_settings_assign(&s, "MatchCPUTime=250", &err), 0);
 	milter_settings_print(&s, fp);
 	fclose(fp);
 	p = file_with(text);
@@ -203,6 +216,8 @@ START_TEST(print_round_trips)
 	ck_assert_int_eq(t.utc_offset, -300);
 	ck_assert_str_eq(t.user, "nobody");
 	ck_assert_str_eq(t.socket, s.socket);
+	ck_assert_uint_eq(t.match_budget, 12345);
+	ck_assert_uint_eq(t.match_cpu_ms, 250);
 	milter_settings_free(&t);
 }
 END_TEST
