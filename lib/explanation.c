@@ -602,6 +602,8 @@ put_field(dsnx_buf *o, const entry *e, unsigned count, unsigned k)
 	char code[16];
 	const char *val;
 
+	if (count == 0)	/* no recipients: nothing is known */
+		dsnx_buf_append(o, "none", 4);
 	for (i = 0; i < count; i++) {
 		switch (k) {
 		case 0: val = dsnx_outcome_name(e[i].outcome); break;
