@@ -46,7 +46,8 @@
  * DIAGNOSTICS
  *	DSNX_ENOMEM, DSNX_EINVAL.  Everything else is "unchanged, because".
  * SEE ALSO
- *	explanation.c, render.c, RFC 6522 (the human-readable part), RFC 2045 (QP).
+ *	explanation.c, render.c, RFC 6522 (the human-readable part),
+ *	RFC 2045 (QP).
  */
 #include "config.h"
 

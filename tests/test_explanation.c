@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dsnexplain.h"
 #include "explanation.h"
@@ -433,6 +434,108 @@ START_TEST(test_header_is_the_fields)
 }
 END_TEST
 
+/* A name of n characters: prefix, then 'x' up to n. */
+static void
+long_name(char *buf, size_t n, const char *prefix, unsigned i)
+{
+	size_t k;
+
+	snprintf(buf, n + 1, "%s%u", prefix, i);
+	for (k = strlen(buf); k < n; k++)
+		buf[k] = 'x';
+	buf[n] = '\0';
+}
+
+START_TEST(test_header_cut_to_one_line)
+{
+	/* four verdicts of site rules whose ids (128 characters, the most
+	 * a rule id may have) and causes (120) do not fit in 900 characters
+	 * together: entries go from the end until the field fits */
+	char dir[] = "/tmp/test_explanation.XXXXXX", path[512], id[129], cs[121];
+	sbuf json = { 0 }, b = { 0 };
+	dsnx_ruleset *site;
+	dsnx_report *r;
+	dsnx_classification *v;
+	dsnx_explanation *x;
+	const dsnx_field *f;
+	const char *p;
+	FILE *fp;
+	unsigned i, commas;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	sb_str(&json, "{\"causes\": {\n");
+	for (i = 0; i < 4; i++) {
+		char cause[512];
+
+		long_name(cs, 120, "site-cause-", i);
+		snprintf(cause, sizeof(cause), "%s\"%s\": {\"who\": \"sender\", "
+		    "\"text\": {\"en\": {\"title\": \"T\", \"summary\": \"S\", "
+		    "\"sender\": \"D\", \"admin\": [\"A\"]}}}\n", i ? "," : "", cs);
+		sb_str(&json, cause);
+	}
+	sb_str(&json, "},\n\"rules\": [\n");
+	for (i = 0; i < 4; i++) {
+		char rule[1024];
+
+		long_name(id, 128, "site.", i);
+		long_name(cs, 120, "site-cause-", i);
+		snprintf(rule, sizeof(rule), "%s{\"id\": \"%s\", \"priority\": 1000,"
+		    " \"when\": {\"diagnostic\": \"zork%u\"}, \"reason\": "
+		    "\"userunknown\", \"cause\": \"%s\", \"examples\": "
+		    "{\"match\": [{\"diagnostic\": \"zork%u\"}]}}\n", i ? "," : "",
+		    id, i, cs, i);
+		sb_str(&json, rule);
+	}
+	sb_str(&json, "]}\n");
+	snprintf(path, sizeof(path), "%s/site.json", dir);
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	ck_assert_uint_eq(fwrite(json.p, 1, json.len, fp), json.len);
+	fclose(fp);
+	ck_assert_int_eq(dsnx_ruleset_load(RULES_DIR, dir, NULL, NULL, &site),
+	    DSNX_OK);
+	sb_str(&b, "From: MAILER-DAEMON@mx.example.net\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; "
+	    "boundary=b\n\n--b\n\nfailed\n--b\n"
+	    "Content-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.example.net\n");
+	for (i = 0; i < 4; i++) {
+		char line[256];
+
+		snprintf(line, sizeof(line), "\nFinal-Recipient: rfc822; "
+		    "u%u@example.org\nAction: failed\nStatus: 5.1.1\n"
+		    "Diagnostic-Code: smtp; 550 zork%u\n", i, i);
+		sb_str(&b, line);
+	}
+	sb_str(&b, "--b--\n");
+	ck_assert(dsnx_report_read(ctx, b.p, b.len, &r) == DSNX_OK);
+	ck_assert(dsnx_classify_message(site, r, NULL, &v) == DSNX_OK);
+	ck_assert(dsnx_explanation_build(site, r, v, NULL, &x) == DSNX_OK);
+	ck_assert_uint_lt(strlen(dsnx_explanation_header(x))
+	    + strlen("X-DSN-Explain: "), 900);
+	/* three entries fit, the fourth (the last shown) does not */
+	for (i = 0; i < dsnx_explanation_field_count(x); i++) {
+		f = dsnx_explanation_field(x, i);
+		for (commas = 0, p = f->value; *p; p++)
+			commas += *p == ',';
+		ck_assert_uint_eq(commas, 2);
+	}
+	f = dsnx_explanation_field(x, 4);
+	ck_assert_str_eq(f->name, "rule");
+	ck_assert_ptr_nonnull(strstr(f->value, "site.0x"));
+	ck_assert_ptr_null(strstr(f->value, "site.3x"));
+	/* the explanation itself still has all four */
+	ck_assert_uint_eq(dsnx_explanation_group_count(x), 4);
+	dsnx_explanation_free(x);
+	dsnx_classification_free(v);
+	dsnx_report_free(r);
+	dsnx_ruleset_unref(site);
+	unlink(path);
+	rmdir(dir);
+	sb_free(&json);
+	sb_free(&b);
+}
+END_TEST
+
 /* ------------------------------------------------------- the budget */
 
 START_TEST(test_unclassified)
@@ -689,6 +792,7 @@ explanation_suite(void)
 	tcase_set_timeout(o, TIMEOUT);
 	tcase_add_test(o, test_mixed_outcomes);
 	tcase_add_test(o, test_header_is_the_fields);
+	tcase_add_test(o, test_header_cut_to_one_line);
 	suite_add_tcase(s, o);
 	tcase_set_timeout(f, TIMEOUT);
 	tcase_add_test(f, test_same_facts);
