@@ -563,7 +563,8 @@ describe(builder *b, xp_group *g)
 	if (!delivered) {
 		char key[40];
 
-		snprintf(key, sizeof(key), "who.%s", ct.who ? ct.who : "our-admin");
+		snprintf(key, sizeof(key), "who.%s",
+		    ct.who ? ct.who : "our-admin");
 		g->who = keep_str(b, key);
 		g->todo = keep(b, ct.sender, (size_t)-1);
 	}
@@ -729,7 +730,8 @@ dsnx_explanation_build(const dsnx_ruleset *rules, const dsnx_report *report,
 		goto nomem;
 	for (i = 0; i < XP_LABEL_COUNT; i++)
 		x->label[i] = keep_str(&b, label_keys[i]);
-	b.reporting_mta = keep(&b, dsnx_report_reporting_mta(report), DIAG_SHOWN);
+	b.reporting_mta = keep(&b, dsnx_report_reporting_mta(report),
+	    DIAG_SHOWN);
 	b.queue_id = keep(&b, queue_id(report), DIAG_SHOWN);
 	for (i = 0; i < x->group_count && !b.nomem; i++)
 		describe(&b, &x->groups[i]);

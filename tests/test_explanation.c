@@ -361,7 +361,8 @@ START_TEST(test_mixed_outcomes)
 		ck_assert_ptr_nonnull(pos[i] = strstr(e.rd.text,
 		    g->facts[0].recipient));
 		if (i > 0)
-			ck_assert_msg(pos[i] > pos[i - 1], "group %u shown before group %u", i, i - 1);
+			ck_assert_msg(pos[i] > pos[i - 1], "group %u shown before "
+			    "group %u", i, i - 1);
 	}
 	ck_assert_uint_eq(e.x->groups[0].count, 2);
 	ck_assert_uint_eq(e.x->groups[0].members[0], 2);
