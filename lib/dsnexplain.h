@@ -518,14 +518,64 @@ typedef struct dsnx_rendition {
  * Explains report: one section per group of recipients with the same
  * outcome and cause (verdicts[i] belongs to recipient i), then the facts
  * for the mail administrator (verdicts: dsnx_classify_message() of the same
- * report).  Every string taken from the message is
- * cleaned of control and bidirectional-override characters, and
- * HTML-escaped in the HTML rendition.
+ * report).  The same as dsnx_explanation_build() then
+ * dsnx_explanation_render().
  */
 dsnx_status dsnx_render(const dsnx_ruleset *rules, const dsnx_report *report,
     const dsnx_classification *verdicts, const dsnx_render_options *options,
     dsnx_rendition *out);
 void dsnx_rendition_free(dsnx_rendition *r);
+
+/* --------------------------------------------------------- explanation */
+
+/*
+ * The explanation model: everything an explanation shows and says,
+ * derived once per message and read by every writer (the text and HTML
+ * renditions, the X-DSN-Explain field, the milter's log line).
+ * Recipients are grouped by outcome and cause, the most severe group
+ * first; recipients the match budget left unclassified form groups of
+ * their own.  Each group counts its members exactly and names and
+ * details the first DSNX_EXPLAIN_SHOWN of them, saying how many more
+ * there are.  Every string taken from the message is cleaned of control
+ * and bidirectional characters (and HTML-escaped in the HTML rendition).
+ * The model holds copies: once built it needs neither the report, nor
+ * the verdicts, nor the rule set.
+ */
+#define DSNX_EXPLAIN_SHOWN 10     /* recipients named and detailed per group */
+#define DSNX_EXPLAIN_ENTRIES 4    /* distinct verdicts in the summary */
+
+typedef struct dsnx_explanation dsnx_explanation;
+
+/* verdicts: dsnx_classify_message() of report; options may be NULL. */
+dsnx_status dsnx_explanation_build(const dsnx_ruleset *rules,
+    const dsnx_report *report, const dsnx_classification *verdicts,
+    const dsnx_render_options *options, dsnx_explanation **out);
+void dsnx_explanation_free(dsnx_explanation *x);
+/* The text/plain and text/html renditions. */
+dsnx_status dsnx_explanation_render(const dsnx_explanation *x,
+    dsnx_rendition *out);
+unsigned dsnx_explanation_recipient_count(const dsnx_explanation *x);
+/* The most severe outcome of all recipients (NONE when there are none). */
+dsnx_outcome dsnx_explanation_worst(const dsnx_explanation *x);
+/* Groups of recipients explained together. */
+unsigned dsnx_explanation_group_count(const dsnx_explanation *x);
+/* As dsnx_classification_limit_hits() and _unclassified(). */
+unsigned dsnx_explanation_limit_hits(const dsnx_explanation *x);
+unsigned dsnx_explanation_unclassified(const dsnx_explanation *x);
+/*
+ * The summary X-DSN-Explain and log lines carry, as fields in this
+ * order: outcome, status, reason, cause, rule.  Each value lists the
+ * distinct verdicts (at most DSNX_EXPLAIN_ENTRIES, the most severe
+ * first), comma-separated, "none" where one has no such fact.  Only our
+ * own tokens and validated status codes: never text from the message.
+ */
+unsigned dsnx_explanation_field_count(const dsnx_explanation *x);
+const dsnx_field *dsnx_explanation_field(const dsnx_explanation *x,
+    unsigned i);
+/* The X-DSN-Explain value made of them: "v=1; outcome=...; status=...;
+ * reason=...; cause=...; rule=...", one line that stays with the field
+ * name under 900 characters (entries are dropped from the end). */
+const char *dsnx_explanation_header(const dsnx_explanation *x);
 
 /* ------------------------------------------------------------- rewrite */
 
@@ -584,6 +634,10 @@ unsigned dsnx_rewrite_recipient_count(const dsnx_rewrite *rw);
 /* The verdicts the explanation rests on, or NULL when the message was not
  * classified (not a DSN, too large, ...).  Lives as long as rw. */
 const dsnx_classification *dsnx_rewrite_verdicts(const dsnx_rewrite *rw);
+/* The explanation of the message, or NULL when it was not classified;
+ * it may exist for a message left unchanged (one whose body cannot take
+ * it).  Lives as long as rw. */
+const dsnx_explanation *dsnx_rewrite_explanation(const dsnx_rewrite *rw);
 
 #ifdef __cplusplus
 }

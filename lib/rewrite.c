@@ -9,6 +9,9 @@
  *	Builds the new message from the old one's bytes.  The header block
  *	is copied as it is; one X-DSN-Explain field is added after it (and,
  *	if asked, the Subject gets the outcome in front of its old value).
+ *	What is added, the field's value and the two renditions, comes from
+ *	the explanation model (explanation.c), built once and kept for the
+ *	caller (dsnx_rewrite_explanation()); this file only places it.
  *	The body changes in one place only, the human-readable part:
  *
  *	  multipart (report or mixed): our multipart/alternative (text/plain,
@@ -43,7 +46,8 @@
  * DIAGNOSTICS
  *	DSNX_ENOMEM, DSNX_EINVAL.  Everything else is "unchanged, because".
  * SEE ALSO
- *	render.c, RFC 6522 (the human-readable part), RFC 2045 (QP).
+ *	explanation.c, render.c, RFC 6522 (the human-readable part),
+ *	RFC 2045 (QP).
  */
 #include "config.h"
 
@@ -69,10 +73,11 @@ struct dsnx_rewrite {
 	size_t orig_len;
 	dsnx_header_edit edits[EDITS_MAX];
 	unsigned edit_count;
-	char *header_value;         /* X-DSN-Explain */
+	const char *header_value;   /* X-DSN-Explain, the model's */
 	char *subject_value;
 	unsigned recipients;        /* in the report, when it was a DSN */
 	dsnx_classification *verdicts;  /* when it was classified */
+	dsnx_explanation *explanation;  /* likewise */
 };
 
 void
@@ -90,8 +95,8 @@ dsnx_rewrite_free(dsnx_rewrite *rw)
 	if (rw == NULL)
 		return;
 	dsnx_buf_free(&rw->out);
-	free(rw->header_value);
 	free(rw->subject_value);
+	dsnx_explanation_free(rw->explanation);
 	dsnx_classification_free(rw->verdicts);
 	free(rw);
 }
@@ -100,6 +105,12 @@ const dsnx_classification *
 dsnx_rewrite_verdicts(const dsnx_rewrite *rw)
 {
 	return rw->verdicts;
+}
+
+const dsnx_explanation *
+dsnx_rewrite_explanation(const dsnx_rewrite *rw)
+{
+	return rw->explanation;
 }
 
 int
@@ -246,89 +257,6 @@ make_boundary(const char *buf, size_t len, char *out, size_t size)
 			return;
 		h = fnv1a(out, strlen(out), h);
 	}
-}
-
-/*
- * X-DSN-Explain: v=1; status=...; reason=...; cause=...; rule=...
- * One entry per distinct verdict, most severe first, as parallel
- * comma-separated lists.  Only our own tokens and validated status codes
- * go in: nothing from the message is copied into a header.  At most
- * EXPLAIN_ENTRIES_MAX entries, so the field stays one line well under
- * RFC 5322's 998 characters (rule ids are at most 128 bytes; ours are
- * far shorter, and a longer result is cut back entry by entry).
- */
-#define EXPLAIN_ENTRIES_MAX 4
-#define EXPLAIN_LINE_MAX 900
-/* The field for one recipient's verdict alone. */
-static char *
-explain_first(const dsnx_report *r, const dsnx_classification *c,
-    unsigned i)
-{
-	const dsnx_recipient *rc = dsnx_report_recipient(r, i);
-	const dsnx_verdict *v = dsnx_classification_verdict(c, i);
-	char buf[1024];
-
-	snprintf(buf, sizeof(buf), "v=1; status=%s; reason=%s; cause=%s; rule=%s",
-	    rc->status ? rc->status : "none", v->reason ? v->reason : "none",
-	    v->cause ? v->cause : "none", v->rule ? v->rule : "none");
-	return strdup(buf);
-}
-
-static char *
-explain_value(const dsnx_report *r, const dsnx_classification *c)
-{
-	const dsnx_verdict *v = dsnx_classification_verdict(c, 0);
-	unsigned n = dsnx_report_recipient_count(r), i, k, rank, count = 0;
-	unsigned order[EXPLAIN_ENTRIES_MAX];
-	static const char *const keys[4] = { "status", "reason", "cause", "rule" };
-	dsnx_buf b;
-	char *s;
-
-	for (rank = 0; rank < 4; rank++)
-		for (i = 0; i < n && count < EXPLAIN_ENTRIES_MAX; i++) {
-			int dup = 0;
-
-			if (dsnx_outcome_rank(v[i].outcome) != (int)rank)
-				continue;
-			for (k = 0; k < count; k++) {
-				const dsnx_recipient *a = dsnx_report_recipient(r, order[k]);
-				const dsnx_recipient *z = dsnx_report_recipient(r, i);
-
-				if (v[order[k]].rule == v[i].rule
-				    && v[order[k]].reason == v[i].reason
-				    && ((a->status == NULL && z->status == NULL)
-				    || (a->status != NULL && z->status != NULL
-				    && strcmp(a->status, z->status) == 0)))
-					dup = 1;
-			}
-			if (!dup)
-				order[count++] = i;
-		}
-	dsnx_buf_init(&b, 0);
-	put(&b, "v=1");
-	for (k = 0; k < 4; k++) {
-		dsnx_buf_append(&b, "; ", 2);
-		put(&b, keys[k]);
-		dsnx_buf_putc(&b, '=');
-		for (i = 0; i < count; i++) {
-			const dsnx_recipient *rc = dsnx_report_recipient(r, order[i]);
-			const char *val = k == 0 ? rc->status : k == 1
-			    ? v[order[i]].reason : k == 2 ? v[order[i]].cause
-			    : v[order[i]].rule;
-
-			if (i > 0)
-				dsnx_buf_putc(&b, ',');
-			put(&b, val != NULL ? val : "none");
-		}
-	}
-	if (b.len + sizeof("X-DSN-Explain: ") > EXPLAIN_LINE_MAX && count > 1) {
-		/* Too long (very long site rule ids): keep the most severe. */
-		dsnx_buf_free(&b);
-		return explain_first(r, c, order[0]);
-	}
-	s = b.overflow ? NULL : strdup(dsnx_buf_str(&b));
-	dsnx_buf_free(&b);
-	return s;
 }
 
 /* Is every byte ASCII? */
@@ -608,11 +536,12 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	    != DSNX_OK)
 		goto fail;
 	rw->verdicts = v;
-	worst = dsnx_classification_worst(v);
-	if ((st = dsnx_render(rules, r, v, &options->render, &rd)) != DSNX_OK)
+	if ((st = dsnx_explanation_build(rules, r, v, &options->render,
+	    &rw->explanation)) != DSNX_OK
+	    || (st = dsnx_explanation_render(rw->explanation, &rd)) != DSNX_OK)
 		goto fail;
-	if ((rw->header_value = explain_value(r, v)) == NULL)
-		goto nomem;
+	worst = dsnx_explanation_worst(rw->explanation);
+	rw->header_value = dsnx_explanation_header(rw->explanation);
 
 	eol = line_end_of(buf, len);
 	lang = options->render.lang != NULL && dsnx_ruleset_has_lang(rules,

@@ -97,6 +97,8 @@ milter_settings_init(milter_settings *s)
 	s->language = strdup("en");
 	s->maximum_size = 32u * 1024 * 1024;
 	s->body_chunk = 65535;
+	s->match_budget = DSNX_MATCH_BUDGET_DEFAULT;
+	s->match_cpu_ms = DSNX_MATCH_CPU_MS_DEFAULT;
 	s->milter_timeout = 300;
 	s->shutdown_timeout = 30;
 	s->auto_restart = 1;
@@ -173,6 +175,23 @@ parse_int(const char *v, int lo, int hi, int *out)
 	return 0;
 }
 
+/* A whole number in [0, hi]; 0 means "no limit" to the caller. */
+static int
+parse_count(const char *v, unsigned long long hi, unsigned long long *out)
+{
+	unsigned long long n;
+	char *end;
+
+	if (!isdigit((unsigned char)v[0]))
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n > hi)
+		return -1;
+	*out = n;
+	return 0;
+}
+
 static int
 valid_socket(const char *v)
 {
@@ -196,6 +215,7 @@ int
 milter_settings_set(milter_settings *s, const char *key, const char *value,
     const char *source, unsigned line, milter_config_error *err)
 {
+	unsigned long long count;
 	size_t size;
 	size_t i;
 	int n;
@@ -286,6 +306,14 @@ milter_settings_set(milter_settings *s, const char *key, const char *value,
 		if (parse_size(value, 1, 65535, &size) != 0)
 			return BAD("want 1 to 65535");
 		s->body_chunk = size;
+	} else if (!strcasecmp(key, "MatchBudget")) {
+		if (parse_count(value, ULONG_MAX, &count) != 0)
+			return BAD("want a number of steps (0: no limit)");
+		s->match_budget = (unsigned long)count;
+	} else if (!strcasecmp(key, "MatchCPUTime")) {
+		if (parse_count(value, UINT_MAX, &count) != 0)
+			return BAD("want milliseconds (0: no limit)");
+		s->match_cpu_ms = (unsigned)count;
 	} else if (!strcasecmp(key, "MilterTimeout")) {
 		if (parse_int(value, 1, 86400, &n) != 0)
 			return BAD("want seconds, 1 to 86400");
@@ -386,6 +414,8 @@ milter_settings_print(const milter_settings *s, FILE *fp)
 	fprintf(fp, "MaximumSize           %zu\n", s->maximum_size);
 	fprintf(fp, "InspectNonNullSenders %s\n", YN(s->inspect_non_null));
 	fprintf(fp, "BodyChunkSize         %zu\n", s->body_chunk);
+	fprintf(fp, "MatchBudget           %lu\n", s->match_budget);
+	fprintf(fp, "MatchCPUTime          %u\n", s->match_cpu_ms);
 	fprintf(fp, "MilterTimeout         %d\n", s->milter_timeout);
 	fprintf(fp, "ShutdownTimeout       %d\n", s->shutdown_timeout);
 	fprintf(fp, "AutoRestart           %s\n", YN(s->auto_restart));

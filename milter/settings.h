@@ -32,6 +32,8 @@ typedef struct milter_settings {
 	size_t maximum_size;
 	int inspect_non_null;
 	size_t body_chunk;        /* bytes per smfi_replacebody call */
+	unsigned long match_budget; /* regex steps per message, 0: no limit */
+	unsigned match_cpu_ms;    /* CPU ms of regex work per message, 0: none */
 	int milter_timeout;       /* seconds */
 	int shutdown_timeout;     /* seconds */
 	int auto_restart;

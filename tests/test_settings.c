@@ -14,6 +14,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "dsnexplain.h"
 #include "settings.h"
 
 static milter_settings s;
@@ -59,6 +60,8 @@ START_TEST(defaults)
 	ck_assert_str_eq(s.language, "en");
 	ck_assert_ptr_null(s.user);
 	ck_assert_ptr_null(s.pid_file);
+	ck_assert_uint_eq(s.match_budget, DSNX_MATCH_BUDGET_DEFAULT);
+	ck_assert_uint_eq(s.match_cpu_ms, DSNX_MATCH_CPU_MS_DEFAULT);
 }
 END_TEST
 
@@ -133,7 +136,9 @@ START_TEST(bad_values)
 		"MaximumSize=5X", "BodyChunkSize=0", "BodyChunkSize=65536",
 		"MilterTimeout=0", "MilterTimeout=1e3", "ShutdownTimeout=-1",
 		"PidFile=relative.pid", "Rules=", "Rules=none", "noequals",
-		"=value", NULL
+		"=value", "MatchBudget=", "MatchBudget=-1", "MatchBudget=1k",
+		"MatchBudget=99999999999999999999999", "MatchCPUTime=1.5",
+		"MatchCPUTime=4294967296", "MatchCPUTime= 5", NULL
 	};
 	size_t i;
 
@@ -148,6 +153,8 @@ START_TEST(bad_values)
 	ck_assert_str_eq(s.socket,
 	    "unix:/var/spool/postfix/dsnexplain/milter.sock");
 	ck_assert_uint_eq(s.maximum_size, 32u * 1024 * 1024);
+	ck_assert_uint_eq(s.match_budget, DSNX_MATCH_BUDGET_DEFAULT);
+	ck_assert_uint_eq(s.match_cpu_ms, DSNX_MATCH_CPU_MS_DEFAULT);
 }
 END_TEST
 
@@ -167,6 +174,10 @@ START_TEST(good_values)
 	ck_assert_ptr_null(s.pid_file);
 	ck_assert_int_eq(milter_settings_assign(&s, "Syslog=off", &err), 0);
 	ck_assert_int_eq(s.syslog, 0);
+	ck_assert_int_eq(milter_settings_assign(&s, "MatchBudget=1000", &err), 0);
+	ck_assert_uint_eq(s.match_budget, 1000);
+	ck_assert_int_eq(milter_settings_assign(&s, "matchcputime=0", &err), 0);
+	ck_assert_uint_eq(s.match_cpu_ms, 0);
 }
 END_TEST
 
@@ -234,6 +245,8 @@ START_TEST(print_round_trips)
 	ck_assert_int_eq(milter_settings_assign(&s, "TimeZone=-05:00", &err), 0);
 	ck_assert_str_eq(dsnx_tz_name(s.time_zone), "-05:00");
 	ck_assert_int_eq(milter_settings_assign(&s, "UserID=nobody", &err), 0);
+	ck_assert_int_eq(milter_settings_assign(&s, "MatchBudget=12345", &err), 0);
+	ck_assert_int_eq(milter_settings_assign(&s, "MatchCPUTime=250", &err), 0);
 	milter_settings_print(&s, fp);
 	fclose(fp);
 	p = file_with(text);
@@ -244,6 +257,8 @@ START_TEST(print_round_trips)
 	ck_assert_int_eq(dsnx_tz_offset_at(t.time_zone, 0, NULL), -300 * 60);
 	ck_assert_str_eq(t.user, "nobody");
 	ck_assert_str_eq(t.socket, s.socket);
+	ck_assert_uint_eq(t.match_budget, 12345);
+	ck_assert_uint_eq(t.match_cpu_ms, 250);
 	milter_settings_free(&t);
 }
 END_TEST

@@ -212,6 +212,11 @@ def check_dsn(msg, cause, status, action, rcpt, subject):
     if ("; cause=%s;" % cause) not in xv or ("status=%s;" % status) not in xv:
         bad.append("X-DSN-Explain: %r lacks cause=%s / status=%s"
                    % (xv, cause, status))
+    outcome = ("delayed" if action == "delayed"
+               else "expired" if status.startswith("4.") else "failed")
+    if not xv.startswith("X-DSN-Explain: v=1; outcome=%s; " % outcome):
+        bad.append("X-DSN-Explain: %r does not open with outcome=%s"
+                   % (xv, outcome))
     top = email.message_from_bytes(msg, policy=email.policy.compat32)
     if top.get_content_type() != "multipart/report":
         return bad + ["not multipart/report"]
@@ -450,7 +455,7 @@ check dsns "$scenarios" "$T/qids"
 
 # the milter's log: one enriched line per notice, with the cause
 while read -r qid cause; do
-	c=$(grep -c "^dsnexplain-milter\[[0-9]*\]: $qid: enriched: recipients=1 status=.* cause=$cause " "$T/milter.log")
+	c=$(grep -c "^dsnexplain-milter\[[0-9]*\]: $qid: enriched: recipients=1 outcome=[a-z]* status=.* cause=$cause " "$T/milter.log")
 	[ "$c" -eq 1 ] || fail "milter log: $c 'enriched ... cause=$cause' lines for $qid (want 1)"
 done <"$T/qids"
 nenr=$(grep -c ': enriched: ' "$T/milter.log")

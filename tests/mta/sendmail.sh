@@ -670,7 +670,7 @@ for dsn in $dsns; do
 	fi
 	# the milter's i-th "enriched" line names the queue id of a null-sender
 	# message in Sendmail's log
-	line=$(grep ": enriched: recipients=1 status=$expect_status reason=[a-z]* cause=$expect_cause rule=" \
+	line=$(grep ": enriched: recipients=1 outcome=[a-z]* status=$expect_status reason=[a-z]* cause=$expect_cause rule=" \
 		"$T/milter.log" | sed -n ${i}p)
 	qid=$(printf '%s\n' "$line" | sed -n 's/^[^:]*: \([A-Za-z0-9]*\): enriched: .*/\1/p')
 	if [ -z "$line" ]; then
