@@ -50,6 +50,7 @@
 #include <jansson.h>
 
 #include "jsonpos.h"
+#include "literals.h"
 #include "rules.h"
 
 #define RULE_FILE_MAX (16u << 20)

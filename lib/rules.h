@@ -215,23 +215,6 @@ const rule *dsnx_rule_first_match(const dsnx_ruleset *set,
 /* Bucket of a status (or of no status). */
 unsigned dsnx_rule_bucket(int has_status, const dsnx_code *code);
 
-/* Literals for the prefilter: any match contains at least one of them. */
-#define LITERAL_SET_MAX 16
-#define LITERAL_MAX 128
-typedef struct literal_set {
-	unsigned count;             /* 0: no prefilter possible */
-	char lit[LITERAL_SET_MAX][LITERAL_MAX];
-	size_t len[LITERAL_SET_MAX];
-} literal_set;
-
-void dsnx_pattern_literals(const char *pattern, literal_set *out);
-/*
- * The single literal every match of pattern must contain, lower-cased,
- * into buf (size bytes); returns its length, 0 when there is none of at
- * least 3 bytes (or only a set of alternatives).
- */
-size_t dsnx_pattern_literal(const char *pattern, char *buf, size_t size);
-
 /* Reason-table index (RO_*) of an outcome name or "default", or -1. */
 int dsnx_outcome_index(const char *name);
 /* Reason-table index of an outcome (NONE reads as failed). */
