@@ -46,13 +46,6 @@
 #include "report.h"
 #include "rules.h"
 
-#ifdef HAVE_VALGRIND_VALGRIND_H
-#include <valgrind/valgrind.h>
-#define UNDER_VALGRIND() RUNNING_ON_VALGRIND
-#else
-#define UNDER_VALGRIND() 0
-#endif
-
 const char *const dsnx_rule_field_names[RF_COUNT] = {
 	"status", "reply", "action", "outcome", "format", "diagnostic",
 	"remote_mta", "reporting_mta", "text", "subject", "from", "headers"
@@ -86,13 +79,6 @@ dsnx_outcome_index(const char *name)
 		if (strcmp(name, dsnx_outcome_names[i]) == 0)
 			return i;
 	return -1;
-}
-
-void
-dsnx_regex_jit(pcre2_code *re)
-{
-	if (!UNDER_VALGRIND())
-		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 }
 
 int
@@ -131,17 +117,6 @@ dsnx_rules_number_conditions(dsnx_ruleset *set)
 		}
 	}
 	set->condition_count = id;
-}
-
-unsigned
-dsnx_rule_bucket(int has_status, const dsnx_code *code)
-{
-	unsigned cls;
-
-	if (!has_status)
-		return BUCKETS - 1;
-	cls = code->cls == 2 ? 0 : code->cls == 4 ? 1 : 2;
-	return cls * 9 + (code->subject <= 7 ? code->subject : 8);
 }
 
 /* ------------------------------------------------------------ matching */

@@ -1,9 +1,11 @@
 /*
- * rules.h - the loaded rule set's layout, shared by rules.c and match.c
+ * rules.h - the loaded rule set's layout, shared by its loader and its
+ * readers
  *
- * rules.c reads and checks rule files and builds this structure; match.c
- * evaluates it against recipients.  Nothing outside lib/ includes this
- * file.
+ * ruleset.c and the files it drives (rules_*.c, catalogue.c; see
+ * rules_loader.h) read and check rule files and build this structure;
+ * match.c and classify.c evaluate it against recipients.  Nothing
+ * outside lib/ includes this file.
  */
 #ifndef DSNX_RULES_H
 #define DSNX_RULES_H
@@ -114,6 +116,9 @@ struct dsnx_ruleset {
 	unsigned string_count;
 	unsigned example_count;
 	pcre2_match_context *mctx;
+	pcre2_code **codes;         /* every compiled pattern, for freeing */
+	unsigned code_count;
+	unsigned code_cap;
 };
 
 /* Subject length the text patterns see at most (a longer value is cut). */
