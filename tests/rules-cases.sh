@@ -23,6 +23,9 @@
 #
 # Run by "make check" with top_srcdir and top_builddir in the
 # environment; by hand, names of cases as arguments run only those.
+# "make check-valgrind" runs it with DSNX_VALGRIND set: every lint then
+# runs under valgrind memcheck, and a memory error or a definite leak on
+# any of these error paths fails the case.
 # Exit status: 0 pass, 1 fail.
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -67,6 +70,23 @@ if [ -n "${rules_cases:-}" ]; then
 	done
 fi
 
+# lint DIR [SITE]: runs lint on the case, stdout and stderr to $tmp.
+lint() {
+	set -- --rules "$1" ${2:+--site-rules "$2"}
+	if [ -n "${DSNX_VALGRIND:-}" ]; then
+		rm -f "$tmp/vg.log"
+		"$top_builddir/libtool" --mode=execute valgrind -q \
+		    --error-exitcode=99 --leak-check=full \
+		    --show-leak-kinds=definite,indirect \
+		    --errors-for-leak-kinds=definite,indirect \
+		    --suppressions="$top_srcdir/tests/valgrind.supp" \
+		    --log-file="$tmp/vg.log" \
+		    "$cli" lint "$@" >"$tmp/out" 2>"$tmp/err"
+	else
+		"$cli" lint "$@" >"$tmp/out" 2>"$tmp/err"
+	fi
+}
+
 if [ $# -eq 0 ]; then
 	set -- */
 fi
@@ -78,12 +98,17 @@ for c in "$@"; do
 		continue
 	fi
 	if [ -d "$c/site" ]; then
-		"$cli" lint --rules "$c" --site-rules "$c/site" >"$tmp/out" 2>"$tmp/err"
+		lint "$c" "$c/site"
 	else
-		"$cli" lint --rules "$c" >"$tmp/out" 2>"$tmp/err"
+		lint "$c"
 	fi
 	rc=$?
 	ran=$((ran + 1))
+	if [ -s "$tmp/vg.log" ] || [ "$rc" = 99 ]; then
+		fail "$c: valgrind:"
+		cat "$tmp/vg.log"
+		continue
+	fi
 	want=0
 	grep -q '^dsnexplain: rules in .* not loaded: ' "$c/error" && want=1
 	if ! cmp -s "$c/error" "$tmp/err"; then
