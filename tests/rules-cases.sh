@@ -44,7 +44,7 @@ esac
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dsnx-cases.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' 0
-trap 'exit 1' 1 2 15
+trap 'exit 1' 1 2 13 15
 
 failures=0
 fail() {

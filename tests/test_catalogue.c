@@ -16,53 +16,31 @@
 #include "config.h"
 
 #include <check.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "dsnexplain.h"
+#include "rule_dir.h"
 
 static char tmp[512];
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void
 setup(void)
 {
-	const char *t = getenv("TMPDIR");
-
-	snprintf(tmp, sizeof(tmp), "%s/dsnx-catalogue.XXXXXX",
-	    t && *t ? t : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	rule_dir_make(tmp, sizeof(tmp), "catalogue");
 }
 
 static void
 teardown(void)
 {
-	if (tmp[0] != '\0')
-		(void)nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	tmp[0] = '\0';
+	rule_dir_remove(tmp);
 }
 
 static void
 put(const char *name, const char *text)
 {
-	char path[1024];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", tmp, name);
-	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
-	ck_assert_uint_eq(fwrite(text, 1, strlen(text), fp), strlen(text));
-	ck_assert_int_eq(fclose(fp), 0);
+	rule_dir_put(tmp, name, text);
 }
 
 static const char causes_json[] =

@@ -15,7 +15,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 
 #include "dsnexplain.h"
 #include "classify_at.h"
+#include "rule_dir.h"
 #include "rules.h"
 
 /* ------------------------------------------------------------ fixture */
@@ -33,22 +33,10 @@ static char tmp[512];
 static dsnx_context *ctx;
 static dsnx_ruleset *set;
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void
 setup(void)
 {
-	const char *t = getenv("TMPDIR");
-
-	snprintf(tmp, sizeof(tmp), "%s/dsnx-match.XXXXXX", t && *t ? t : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	rule_dir_make(tmp, sizeof(tmp), "match");
 	ck_assert_int_eq(dsnx_context_new(NULL, &ctx, NULL), DSNX_OK);
 	set = NULL;
 }
@@ -60,21 +48,13 @@ teardown(void)
 	set = NULL;
 	dsnx_context_free(ctx);
 	ctx = NULL;
-	if (tmp[0] != '\0')
-		(void)nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	tmp[0] = '\0';
+	rule_dir_remove(tmp);
 }
 
 static void
 put(const char *name, const char *text)
 {
-	char path[1024];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", tmp, name);
-	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
-	ck_assert_uint_eq(fwrite(text, 1, strlen(text), fp), strlen(text));
-	ck_assert_int_eq(fclose(fp), 0);
+	rule_dir_put(tmp, name, text);
 }
 
 static void

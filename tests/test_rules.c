@@ -29,7 +29,6 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +42,7 @@
 
 #include "dsnexplain.h"
 #include "classify_at.h"
+#include "rule_dir.h"
 
 /* ------------------------------------------------------------ fixture */
 
@@ -50,22 +50,10 @@ static char tmp[512];
 static char shipped[600];
 static char site[600];
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void
 setup(void)
 {
-	const char *t = getenv("TMPDIR");
-
-	snprintf(tmp, sizeof(tmp), "%s/dsnx-rules.XXXXXX", t && *t ? t : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	rule_dir_make(tmp, sizeof(tmp), "rules");
 	snprintf(shipped, sizeof(shipped), "%s/shipped", tmp);
 	snprintf(site, sizeof(site), "%s/site", tmp);
 	ck_assert_int_eq(mkdir(shipped, 0755), 0);
@@ -74,24 +62,7 @@ setup(void)
 static void
 teardown(void)
 {
-	if (tmp[0] != '\0')
-		(void)nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	tmp[0] = '\0';
-}
-
-/* Writes text to dir/name; returns the full path in a static buffer. */
-static const char *
-put(const char *dir, const char *name, const char *text)
-{
-	static char path[1024];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fp = fopen(path, "w");
-	ck_assert_msg(fp != NULL, "cannot create %s: %s", path, strerror(errno));
-	ck_assert_uint_eq(fwrite(text, 1, strlen(text), fp), strlen(text));
-	ck_assert_int_eq(fclose(fp), 0);
-	return path;
+	rule_dir_remove(tmp);
 }
 
 /* ----------------------------------------------------- error collector */
@@ -232,16 +203,14 @@ load(const char *site_dir, errs *e, dsnx_ruleset **out)
 }
 
 /* Writes the catalogue and one rule file, loads, expects DSNX_EPARSE. */
-static const char *
+static void
 load_bad(const char *text, errs *e)
 {
 	dsnx_ruleset *set;
-	static char path[1024];
 
-	put(shipped, "00-causes.json", causes_json);
-	snprintf(path, sizeof(path), "%s", put(shipped, "10-test.json", text));
+	rule_dir_put(shipped, "00-causes.json", causes_json);
+	rule_dir_put(shipped, "10-test.json", text);
 	ck_assert_int_eq(load(NULL, e, &set), DSNX_EPARSE);
-	return path;
 }
 
 /* A rule file with one rule; body is what goes between the braces. */
@@ -271,12 +240,12 @@ START_TEST(test_valid_minimal)
 	dsnx_cause_text t;
 	errs e;
 
-	put(shipped, "00-causes.json", causes_json);
-	put(shipped, "10-test.json", minimal_json);
+	rule_dir_put(shipped, "00-causes.json", causes_json);
+	rule_dir_put(shipped, "10-test.json", minimal_json);
 	/* Files not ending in .json, and hidden files, are not read. */
-	put(shipped, "README.md", "not json {");
-	put(shipped, ".hidden.json", "not json {");
-	put(shipped, "x.json~", "not json {");
+	rule_dir_put(shipped, "README.md", "not json {");
+	rule_dir_put(shipped, ".hidden.json", "not json {");
+	rule_dir_put(shipped, "x.json~", "not json {");
 	ck_assert_int_eq(load(NULL, &e, &set), DSNX_OK);
 	ck_assert_uint_eq(dsnx_ruleset_rule_count(set), 1);
 	ck_assert_uint_eq(dsnx_ruleset_cause_count(set), 2);
@@ -322,8 +291,8 @@ START_TEST(test_ref_unref)
 	dsnx_cause_text t;
 	errs e;
 
-	put(shipped, "00-causes.json", causes_json);
-	put(shipped, "10-test.json", minimal_json);
+	rule_dir_put(shipped, "00-causes.json", causes_json);
+	rule_dir_put(shipped, "10-test.json", minimal_json);
 	ck_assert_int_eq(load(NULL, &e, &set), DSNX_OK);
 	again = dsnx_ruleset_ref(set);
 	ck_assert_ptr_eq(again, set);
@@ -488,8 +457,8 @@ START_TEST(test_catastrophic_regex)
 	size_t big = 1u << 20;
 	unsigned k;
 
-	put(shipped, "00-causes.json", causes_json);
-	put(shipped, "10-test.json", text);
+	rule_dir_put(shipped, "00-causes.json", causes_json);
+	rule_dir_put(shipped, "10-test.json", text);
 	ck_assert_int_eq(load(NULL, &e, &set), DSNX_OK);
 	ck_assert_int_eq(dsnx_context_new(NULL, &ctx, NULL), DSNX_OK);
 	for (k = 0; k < 2; k++) {
@@ -538,7 +507,7 @@ START_TEST(test_file_too_large)
 	errs e;
 	int fd;
 
-	put(shipped, "00-causes.json", causes_json);
+	rule_dir_put(shipped, "00-causes.json", causes_json);
 	snprintf(path, sizeof(path), "%s/50-huge.json", shipped);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	ck_assert_int_ge(fd, 0);
@@ -566,7 +535,7 @@ START_TEST(test_directory_named_json)
 
 	/* We may run as root, so chmod 000 would not stop a read: use an
 	 * entry that no one can read as a file. */
-	put(shipped, "00-causes.json", causes_json);
+	rule_dir_put(shipped, "00-causes.json", causes_json);
 	snprintf(path, sizeof(path), "%s/x.json", shipped);
 	ck_assert_int_eq(mkdir(path, 0755), 0);
 	ck_assert_int_eq(load(NULL, &e, &set), DSNX_EIO);
@@ -586,8 +555,8 @@ START_TEST(test_dangling_symlink)
 	char path[1024];
 	errs e;
 
-	put(shipped, "00-causes.json", causes_json);
-	put(shipped, "10-test.json", minimal_json);
+	rule_dir_put(shipped, "00-causes.json", causes_json);
+	rule_dir_put(shipped, "10-test.json", minimal_json);
 	snprintf(path, sizeof(path), "%s/x.json", shipped);
 	ck_assert_int_eq(symlink("nowhere", path), 0);
 	ck_assert_int_eq(load(NULL, &e, &set), DSNX_EIO);
@@ -628,9 +597,9 @@ START_TEST(test_error_refuses_whole_set)
 	dsnx_ruleset *set = (dsnx_ruleset *)(uintptr_t)1;
 	errs e;
 
-	put(shipped, "00-causes.json", causes_json);
-	put(shipped, "10-test.json", minimal_json);
-	put(shipped, "20-bad.json", "{\"rules\": 3}\n");
+	rule_dir_put(shipped, "00-causes.json", causes_json);
+	rule_dir_put(shipped, "10-test.json", minimal_json);
+	rule_dir_put(shipped, "20-bad.json", "{\"rules\": 3}\n");
 	ck_assert_int_eq(dsnx_ruleset_load(shipped, NULL, NULL, NULL, &set),
 	    DSNX_EPARSE);
 	ck_assert_ptr_null(set);
@@ -679,8 +648,8 @@ START_TEST(test_site_baseline)
 	errs e;
 
 	/* A missing site directory is fine. */
-	put(shipped, "00-causes.json", causes_json);
-	put(shipped, "10-base.json", site_base_json);
+	rule_dir_put(shipped, "00-causes.json", causes_json);
+	rule_dir_put(shipped, "10-base.json", site_base_json);
 	ck_assert_int_eq(load(site, &e, &set), DSNX_OK);
 	ck_assert_uint_eq(dsnx_ruleset_rule_count(set), 2);
 	classify_511(set, &v);
@@ -703,10 +672,10 @@ START_TEST(test_site_replaces)
 	dsnx_verdict v;
 	errs e;
 
-	put(shipped, "00-causes.json", causes_json);
-	put(shipped, "10-base.json", site_base_json);
+	rule_dir_put(shipped, "00-causes.json", causes_json);
+	rule_dir_put(shipped, "10-base.json", site_base_json);
 	ck_assert_int_eq(mkdir(site, 0755), 0);
-	put(site, "local.json", local);
+	rule_dir_put(site, "local.json", local);
 	ck_assert_int_eq(load(site, &e, &set), DSNX_OK);
 	ck_assert_uint_eq(dsnx_ruleset_rule_count(set), 2);
 	classify_511(set, &v);
@@ -727,10 +696,10 @@ START_TEST(test_site_cause_replaces)
 	dsnx_cause_text t;
 	errs e;
 
-	put(shipped, "00-causes.json", causes_json);
-	put(shipped, "10-base.json", site_base_json);
+	rule_dir_put(shipped, "00-causes.json", causes_json);
+	rule_dir_put(shipped, "10-base.json", site_base_json);
 	ck_assert_int_eq(mkdir(site, 0755), 0);
-	put(site, "local.json", local);
+	rule_dir_put(site, "local.json", local);
 	ck_assert_int_eq(load(site, &e, &set), DSNX_OK);
 	ck_assert_uint_eq(dsnx_ruleset_cause_count(set), 2);
 	ck_assert_int_eq(dsnx_cause_text_get(set, "c-one", "en", &t), 0);
@@ -748,10 +717,10 @@ START_TEST(test_site_disables)
 	dsnx_verdict v;
 	errs e;
 
-	put(shipped, "00-causes.json", causes_json);
-	put(shipped, "10-base.json", site_base_json);
+	rule_dir_put(shipped, "00-causes.json", causes_json);
+	rule_dir_put(shipped, "10-base.json", site_base_json);
 	ck_assert_int_eq(mkdir(site, 0755), 0);
-	put(site, "local.json", local);
+	rule_dir_put(site, "local.json", local);
 	ck_assert_int_eq(load(site, &e, &set), DSNX_OK);
 	ck_assert_uint_eq(dsnx_ruleset_rule_count(set), 1);
 	classify_511(set, &v);
