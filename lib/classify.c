@@ -27,7 +27,7 @@
  * LIMITS
  *	At most the report's recipients (max_recipients of the context).
  * SEE ALSO
- *	match.c, outcome.c, rules.c.
+ *	match.c, outcome.c, ruleset.c, rules_examples.c.
  */
 #include "config.h"
 
