@@ -42,14 +42,10 @@
  *	quoted after the end marker, with the cut text (or the diagnostic
  *	pattern's match) as the diagnostic.
  *
- *	Status convention: a recipient without status gets the first
- *	enhanced status code (RFC 3463) in its diagnostic.  When the
- *	diagnostic holds no enhanced code but a 4xx or 5xx SMTP reply code,
- *	the status is that reply's class with subject and detail 0 ("550 No
- *	such user" gives 5.0.0, "421 try later" gives 4.0.0), the generic
- *	code RFC 3463 defines for "permanent/transient failure, no further
- *	detail".  This applies uniformly to every recipient this engine
- *	reads and never to RFC 3464 reports; nothing else is inferred.
+ *	A recipient without a status gets one from its diagnostic as every
+ *	recipient does, in report.c, under the convention for non-standard
+ *	formats described there (a reply code alone gives its class, "550"
+ *	gives 5.0.0); nothing else is inferred here.
  *
  *	Knowledge of particular MTAs belongs in formats.c, not here.
  * LIMITS
@@ -76,6 +72,7 @@
 #include <strings.h>
 
 #include "codec.h"
+#include "dsn.h"
 #include "nonstd.h"
 #include "report.h"
 #include "rules.h"
@@ -517,21 +514,17 @@ has_code(const char *s, size_t len)
 	return dsnx_code_find(s, len, &c, &ml) >= 0 || dsnx_reply_find(s, len) != 0;
 }
 
-/* A status code captured by a format's status pattern, validated. */
-static const char *
-status_in(matcher *mt, const compiled_format *cf, dsnx_report *r,
-    const char *text, size_t from, size_t to)
+/* The status code a format's status pattern captures in text[from, to),
+ * validated; 1 if found. */
+static int
+status_in(matcher *mt, const compiled_format *cf, const char *text,
+    size_t from, size_t to, dsnx_code *code)
 {
 	size_t m0, m1, g0, g1;
-	dsnx_code code;
-	char buf[16];
 
-	if (cf->re[P_STATUS] == NULL
-	    || !run(mt, cf->re[P_STATUS], text, to, from, &m0, &m1, &g0, &g1)
-	    || g0 == PCRE2_UNSET || dsnx_code_parse(text + g0, g1 - g0, &code) < 0
-	    || dsnx_code_format(&code, buf, sizeof(buf)) == NULL)
-		return NULL;
-	return dsnx_report_text(r, buf, strlen(buf));
+	return cf->re[P_STATUS] != NULL
+	    && run(mt, cf->re[P_STATUS], text, to, from, &m0, &m1, &g0, &g1)
+	    && g0 != PCRE2_UNSET && dsnx_code_parse(text + g0, g1 - g0, code) == 0;
 }
 
 /* A diagnostic captured by a format's diagnostic pattern in text[from,
@@ -584,6 +577,7 @@ read_recipients(matcher *mt, const compiled_format *cf, dsnx_report *r,
     const char *text, size_t start, size_t end)
 {
 	hit hits[MAX_HITS];
+	dsnx_code code;
 	unsigned n = 0, i, k;
 	int added = 0, whole_state = 0;	/* diagnostic in the whole text: */
 	const char *whole = NULL;	/* 0 not looked, 1 found, -1 none */
@@ -641,7 +635,9 @@ read_recipients(matcher *mt, const compiled_format *cf, dsnx_report *r,
 			return (r->flags & DSNX_REPORT_TRUNCATED) ? added : -1;
 		added++;
 		rc->recipient = hits[i].addr;
-		rc->status = status_in(mt, cf, r, text, hits[pick].line, dend);
+		if (status_in(mt, cf, text, hits[pick].line, dend, &code)
+		    && dsnx_report_set_status(r, rc, &code) < 0)
+			return -1;
 		if (diagnostic_in(mt, cf, r, text, hits[pick].line, dend,
 		    &rc->diagnostic))
 			;
@@ -735,95 +731,89 @@ field_value(const char *t, size_t b, size_t e, const char *name)
  * broken).  Each paragraph holding a Final-Recipient is one block: a
  * recipient the format did not find is added from it; one it found gets
  * the block's Action, and its Status when the diagnostic holds no code of
- * its own.  Returns -1 when memory ran out.
+ * its own.  What each field's value says is read by dsn.c, as in a real
+ * report; a Diagnostic-Code may run on over indented lines, and its
+ * white space is squeezed as every diagnostic of this engine is.
+ * Returns -1 when memory ran out.
  */
 static int
 read_embedded(dsnx_report *r, const char *t, size_t start, size_t end)
 {
-	size_t pos = start, b = 0, e = 0, v;
-	size_t fr0 = 0, fr1 = 0, st0 = 0, st1 = 0, ac0 = 0, ac1 = 0;
-	size_t dg0 = 0, dg1 = 0;
-	int more = 1, in_diag = 0;
+	static const char *const names[] = {
+		"final-recipient", "status", "action", "diagnostic-code"
+	};
+	enum { E_RECIPIENT, E_STATUS, E_ACTION, E_DIAGNOSTIC, E_COUNT };
+	size_t pos = start, b = 0, e = 0, v, f0[E_COUNT], f1[E_COUNT];
+	int more = 1, in_diag = 0, k;
 
 	if (end - start > EMBED_SCAN_MAX)
 		end = start + EMBED_SCAN_MAX;
+	memset(f0, 0, sizeof(f0));
+	memset(f1, 0, sizeof(f1));
 	while (more) {
 		more = next_line(t, end, &pos, &b, &e);
 		if (more && e > b && (t[b] == ' ' || t[b] == '\t')) {
 			if (in_diag)
-				dg1 = e;
+				f1[E_DIAGNOSTIC] = e;
 			continue;
 		}
 		in_diag = 0;
 		if (more && e > b) {
-			if ((v = field_value(t, b, e, "final-recipient")) != 0) {
-				fr0 = v;
-				fr1 = e;
-			} else if ((v = field_value(t, b, e, "status")) != 0) {
-				st0 = v;
-				st1 = v;
-				while (st1 < e && t[st1] != ' ' && t[st1] != '\t'
-				    && t[st1] != '(')
-					st1++;
-			} else if ((v = field_value(t, b, e, "action")) != 0) {
-				ac0 = v;
-				ac1 = v;
-				while (ac1 < e && ac1 - v < 16 && (t[ac1] | 0x20) >= 'a'
-				    && (t[ac1] | 0x20) <= 'z')
-					ac1++;
-			} else if ((v = field_value(t, b, e, "diagnostic-code")) != 0) {
-				dg0 = v;
-				dg1 = e;
-				in_diag = 1;
-			}
+			for (k = 0; k < E_COUNT; k++)
+				if ((v = field_value(t, b, e, names[k])) != 0) {
+					f0[k] = v;
+					f1[k] = e;
+					in_diag = k == E_DIAGNOSTIC;
+					break;
+				}
 			continue;
 		}
 		/* End of a paragraph. */
-		if (fr1 > fr0) {
-			const char *semi = memchr(t + fr0, ';', fr1 - fr0);
-			const char *a;
-			dsnx_recipient *rc;
-			dsnx_code code;
-			char buf[16];
+		if (f1[E_RECIPIENT] > f0[E_RECIPIENT]) {
+			dsnx_recipient blk, *rc;
 			int is_new = 0;
 
-			if (semi != NULL)
-				fr0 = (size_t)(semi - t) + 1;
-			a = dsnx_report_address(r, t + fr0, fr1 - fr0);
-			if (a != NULL && strchr(a, '@') != NULL) {
-				if ((rc = find_address(r, a)) == NULL) {
+			memset(&blk, 0, sizeof(blk));
+			for (k = 0; k < E_COUNT; k++) {
+				const char *val = t + f0[k];
+				size_t len = f1[k] - f0[k];
+
+				if (f1[k] <= f0[k])
+					continue;
+				if (k == E_DIAGNOSTIC) {
+					if ((val = squeeze(r, val, len)) == NULL)
+						return -1;
+					len = strlen(val);
+				}
+				if (dsnx_dsn_recipient_field(r, &blk, names[k], val,
+				    len) < 0)
+					return -1;
+			}
+			if (blk.recipient != NULL && strchr(blk.recipient, '@') != NULL) {
+				if ((rc = find_address(r, blk.recipient)) == NULL) {
 					if ((rc = dsnx_report_add(r)) == NULL)
 						return (r->flags & DSNX_REPORT_TRUNCATED)
 						    ? 0 : -1;
-					rc->recipient = a;
+					rc->recipient = blk.recipient;
 					is_new = 1;
 				}
-				if (is_new && dg1 > dg0) {
-					rc->diagnostic = squeeze(r, t + dg0, dg1 - dg0);
-					if (rc->diagnostic == NULL)
-						return -1;
+				if (is_new && blk.diagnostic != NULL
+				    && blk.diagnostic[0] != '\0') {
+					rc->diagnostic = blk.diagnostic;
+					rc->diagnostic_type = blk.diagnostic_type;
 				}
-				if (rc->status == NULL && st1 > st0
-				    && dsnx_code_parse(t + st0, st1 - st0, &code) == 0
+				if (rc->status == NULL && blk.status != NULL
 				    && (rc->diagnostic == NULL
-				    || !has_code(rc->diagnostic, strlen(rc->diagnostic)))
-				    && dsnx_code_format(&code, buf, sizeof(buf)) != NULL
-				    && (rc->status = dsnx_report_text(r, buf,
-				    strlen(buf))) == NULL)
-					return -1;
-				if (rc->action == NULL && ac1 > ac0) {
-					char low[17];
-					size_t i;
-
-					for (i = 0; i < ac1 - ac0; i++)
-						low[i] = (char)(t[ac0 + i] | 0x20);
-					if ((rc->action = dsnx_report_text(r, low,
-					    ac1 - ac0)) == NULL)
-						return -1;
+				    || !has_code(rc->diagnostic, strlen(rc->diagnostic)))) {
+					rc->status = blk.status;
+					rc->code = blk.code;
 				}
+				if (rc->action == NULL)
+					rc->action = blk.action;
 			}
 		}
-		fr0 = fr1 = st0 = st1 = ac0 = ac1 = dg0 = dg1 = 0;
+		memset(f0, 0, sizeof(f0));
+		memset(f1, 0, sizeof(f1));
 	}
 	return 0;
 }
@@ -875,36 +865,6 @@ recipients_from_inline(dsnx_report *r, const char *t, size_t from,
 		}
 	}
 	return added;
-}
-
-/*
- * The status of a recipient with none: the first enhanced code in its
- * diagnostic; else, by this engine's convention, a 4xx or 5xx reply code
- * alone becomes its class with subject and detail 0 ("550" -> 5.0.0).
- */
-static int
-complete_status(dsnx_report *r, dsnx_recipient *rc)
-{
-	dsnx_code code;
-	size_t ml, dlen;
-	char buf[16];
-	int reply;
-
-	if (rc->status != NULL || rc->diagnostic == NULL)
-		return 0;
-	dlen = strlen(rc->diagnostic);
-	if (dsnx_code_find(rc->diagnostic, dlen, &code, &ml) < 0) {
-		reply = dsnx_reply_find(rc->diagnostic, dlen);
-		if (reply < 400)
-			return 0;
-		code.cls = (unsigned char)(reply / 100);
-		code.subject = 0;
-		code.detail = 0;
-	}
-	if (dsnx_code_format(&code, buf, sizeof(buf)) == NULL)
-		return 0;
-	rc->status = dsnx_report_text(r, buf, strlen(buf));
-	return rc->status == NULL ? -1 : 0;
 }
 
 /* ------------------------------------------------------------ the reader */
@@ -1028,9 +988,6 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 		if (n == 0 && end < len)
 			n = recipients_from_inline(r, text, end, len, diag);
 	}
-	for (i = 0; i < r->rcpt_count; i++)
-		if (complete_status(r, &r->rcpts[i]) < 0)
-			goto nomem;
 	pcre2_match_data_free(mt.md);
 	if (r->rcpt_count == 0)
 		return 0;

@@ -15,8 +15,17 @@
  *	auto-replies (RFC 3834) are recognised and answered "not a DSN".
  *
  *	For every recipient, the status is the Status: field when it is a
- *	valid code, else the first code in the diagnostic text; the reply
- *	code is read from the diagnostic.  Nothing is guessed beyond that.
+ *	valid code, else the first enhanced code (RFC 3463) in the
+ *	diagnostic text; the reply code is read from the diagnostic.  This
+ *	is done here, once, for every reader.  One convention more holds for
+ *	the non-standard formats only, never for RFC 3464 reports: a
+ *	diagnostic with no enhanced code but a 4xx or 5xx reply code gives
+ *	that reply's class with subject and detail 0 ("550 No such user"
+ *	gives 5.0.0, "421 try later" 4.0.0), the generic code RFC 3463
+ *	defines for "permanent/transient failure, no further detail".
+ *	Nothing is guessed beyond that.  A status is always set as a code
+ *	(dsnx_report_set_status()), its text made from it, so the two never
+ *	disagree and nobody parses the text again.
  *
  *	The report also remembers which parts hold the human-readable text,
  *	the machine-readable status and the returned message, because a
@@ -218,27 +227,52 @@ dsnx_report_address(dsnx_report *r, const char *s, size_t len)
 	return address_copy(r, s, len);
 }
 
-void
-dsnx_report_complete(dsnx_report *r, dsnx_recipient *rc)
+int
+dsnx_report_set_status(dsnx_report *r, dsnx_recipient *rc,
+    const dsnx_code *code)
+{
+	char buf[16];
+	const char *text;
+
+	if (dsnx_code_format(code, buf, sizeof(buf)) == NULL)
+		return 0;	/* not a code: nothing to set */
+	if ((text = dsnx_report_text(r, buf, strlen(buf))) == NULL)
+		return -1;
+	rc->code = *code;
+	rc->status = text;
+	return 0;
+}
+
+/*
+ * The one status-from-text filler, for every reader: the reply code and,
+ * when no valid Status was given, the status from the diagnostic.  With
+ * reply_class (the non-standard formats, never RFC 3464) a diagnostic
+ * without an enhanced code but with a 4xx or 5xx reply gives that class
+ * with subject and detail 0.  -1 when memory ran out.
+ */
+static int
+complete_recipient(dsnx_report *r, dsnx_recipient *rc, int reply_class)
 {
 	dsnx_code code;
-	size_t mlen;
-	char buf[16];
-	size_t dlen;
+	size_t mlen, dlen;
+	int reply;
 
-	if (rc->diagnostic != NULL) {
-		dlen = strlen(rc->diagnostic);
-		if (rc->reply == 0)
-			rc->reply = dsnx_reply_find(rc->diagnostic, dlen);
-		if (rc->status == NULL
-		    && dsnx_code_find(rc->diagnostic, dlen, &code, &mlen) >= 0)
-			rc->status = dsnx_report_text(r, buf,
-			    strlen(dsnx_code_format(&code, buf, sizeof(buf))));
+	if (rc->diagnostic == NULL)
+		return 0;
+	dlen = strlen(rc->diagnostic);
+	reply = dsnx_reply_find(rc->diagnostic, dlen);
+	if (rc->reply == 0)
+		rc->reply = reply;
+	if (rc->status != NULL)
+		return 0;
+	if (dsnx_code_find(rc->diagnostic, dlen, &code, &mlen) < 0) {
+		if (!reply_class || reply < 400)
+			return 0;
+		code.cls = (unsigned char)(reply / 100);
+		code.subject = 0;
+		code.detail = 0;
 	}
-	/* The parsed code travels beside its text from here on. */
-	if (rc->status != NULL
-	    && dsnx_code_parse(rc->status, strlen(rc->status), &rc->code) != 0)
-		rc->status = NULL;
+	return dsnx_report_set_status(r, rc, &code);
 }
 
 /* --------------------------------------------------- reading a message */
@@ -415,7 +449,7 @@ dsnx_report_read(const dsnx_context *ctx, const char *buf, size_t len,
 	const dsnx_part *status;
 	dsnx_status st;
 	unsigned i;
-	int found = 0;
+	int found = 0, standard = 0;
 
 	if (ctx == NULL || out == NULL || (buf == NULL && len > 0))
 		return DSNX_EINVAL;
@@ -455,7 +489,7 @@ dsnx_report_read(const dsnx_context *ctx, const char *buf, size_t len,
 			return DSNX_ENOMEM;
 		}
 		if (n > 0) {
-			found = 1;
+			found = standard = 1;
 			r->format = strcmp(status->subtype, "global-delivery-status")
 			    == 0 ? "rfc6533" : "rfc3464";
 		}
@@ -475,7 +509,10 @@ dsnx_report_read(const dsnx_context *ctx, const char *buf, size_t len,
 	if (!found)
 		r->not_dsn_why = auto_reply(r);
 	for (i = 0; i < r->rcpt_count; i++)
-		dsnx_report_complete(r, &r->rcpts[i]);
+		if (complete_recipient(r, &r->rcpts[i], !standard) < 0) {
+			dsnx_report_free(r);
+			return DSNX_ENOMEM;
+		}
 	/* Read the human-readable text now, so that the report is complete
 	 * and nothing after this changes it. */
 	if (r->human_text == NULL && r->human_part != NULL

@@ -64,8 +64,10 @@ const char *dsnx_report_text(dsnx_report *report, const char *s, size_t len);
  * (or it is longer than an address can be, or memory ran out). */
 const char *dsnx_report_address(dsnx_report *report, const char *s,
     size_t len);
-/* Fills status (from the diagnostic when no valid Status was given) and
- * reply for a recipient whose diagnostic is set. */
-void dsnx_report_complete(dsnx_report *report, dsnx_recipient *rcpt);
+/* Sets rcpt's status: the code and its text together, so that
+ * rcpt->code is valid whenever rcpt->status is set.  The one place a
+ * code is turned into text.  -1 when memory ran out. */
+int dsnx_report_set_status(dsnx_report *report, dsnx_recipient *rcpt,
+    const dsnx_code *code);
 
 #endif

@@ -147,6 +147,84 @@ START_TEST(test_header_accessors)
 }
 END_TEST
 
+/* The code travels beside its text: both say the same. */
+static void
+assert_code(const dsnx_recipient *rc, const char *text, int cls, int subject,
+    int detail)
+{
+	ck_assert_ptr_nonnull(rc->status);
+	ck_assert_str_eq(rc->status, text);
+	ck_assert_int_eq(rc->code.cls, cls);
+	ck_assert_int_eq(rc->code.subject, subject);
+	ck_assert_int_eq(rc->code.detail, detail);
+}
+
+/*
+ * One status filler for every reader: the code in the diagnostic when
+ * Status gives none; a reply code alone gives its class only for the
+ * non-standard formats.  The same diagnostics, read from an RFC 3464
+ * report and from a qmail bounce.
+ */
+START_TEST(test_status_filler)
+{
+	dsnx_report *r = read_msg(
+	    "From: MAILER-DAEMON@mx.example.net\n"
+	    "Subject: Undelivered Mail Returned to Sender\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n"
+	    "\n--b\n\nfailed\n--b\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.example.net\n\n"
+	    "Final-Recipient: rfc822; a@example.org\nAction: failed\n"
+	    "Status: 5.1.1 (unknown user)\n"
+	    "Diagnostic-Code: smtp; 550 5.7.1 not this one\n\n"
+	    "Final-Recipient: rfc822; b@example.org\nAction: failed\n"
+	    "Status: 5.0\n"
+	    "Diagnostic-Code: smtp; 550 5.7.1 Relaying denied\n\n"
+	    "Final-Recipient: rfc822; c@example.org\nAction: failed\n"
+	    "Diagnostic-Code: smtp; 550 No such user here\n"
+	    "--b--\n");
+
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 3);
+	assert_code(dsnx_report_recipient(r, 0), "5.1.1", 5, 1, 1);
+	assert_code(dsnx_report_recipient(r, 1), "5.7.1", 5, 7, 1);
+	/* RFC 3464: no status is invented from a reply code. */
+	ck_assert_ptr_null(dsnx_report_recipient(r, 2)->status);
+	ck_assert_int_eq(dsnx_report_recipient(r, 2)->reply, 550);
+	dsnx_report_free(r);
+
+	r = read_msg(
+	    "From: MAILER-DAEMON@mx.example.net\n"
+	    "Subject: failure notice\n"
+	    "\n"
+	    "Hi. This is the qmail-send program at mx.example.net.\n"
+	    "I'm afraid I wasn't able to deliver your message to the following"
+	    " addresses.\n"
+	    "\n"
+	    "<b@example.org>:\n"
+	    "Remote host said: 550 5.7.1 Relaying denied\n"
+	    "\n"
+	    "<c@example.org>:\n"
+	    "Remote host said: 550 No such user here\n"
+	    "\n"
+	    "<d@example.org>:\n"
+	    "Remote host said: 421 try again later\n"
+	    "\n"
+	    "<e@example.org>:\n"
+	    "Connection refused\n");
+
+	ck_assert_str_eq(dsnx_report_format(r), "qmail");
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 4);
+	assert_code(dsnx_report_recipient(r, 0), "5.7.1", 5, 7, 1);
+	ck_assert_int_eq(dsnx_report_recipient(r, 0)->reply, 550);
+	assert_code(dsnx_report_recipient(r, 1), "5.0.0", 5, 0, 0);
+	ck_assert_int_eq(dsnx_report_recipient(r, 1)->reply, 550);
+	assert_code(dsnx_report_recipient(r, 2), "4.0.0", 4, 0, 0);
+	ck_assert_int_eq(dsnx_report_recipient(r, 2)->reply, 421);
+	ck_assert_ptr_null(dsnx_report_recipient(r, 3)->status);
+	ck_assert_int_eq(dsnx_report_recipient(r, 3)->reply, 0);
+	dsnx_report_free(r);
+}
+END_TEST
+
 START_TEST(test_recipient_limit)
 {
 	dsnx_limits lim;
@@ -201,6 +279,7 @@ report_suite(void)
 	tcase_add_test(tc, test_ordinary_mail);
 	tcase_add_test(tc, test_quoted_report_ignored);
 	tcase_add_test(tc, test_header_accessors);
+	tcase_add_test(tc, test_status_filler);
 	tcase_add_test(tc, test_recipient_limit);
 	tcase_add_test(tc, test_arguments);
 	suite_add_tcase(s, tc);
