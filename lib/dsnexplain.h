@@ -256,6 +256,13 @@ void dsnx_context_free(dsnx_context *ctx);
 const dsnx_limits *dsnx_context_limits(const dsnx_context *ctx);
 
 /*
+ * Is from (a decoded From field, may be NULL) the address of an automated
+ * bounce sender: MAILER-DAEMON, postmaster, "Mail Delivery System", <>,
+ * ...?  The one such test of the library, the one its readers use.
+ */
+int dsnx_bounce_sender(const dsnx_context *ctx, const char *from);
+
+/*
  * Reads the message at buf (which must outlive the report) and builds a
  * report.  A message that is not a DSN gives a report with
  * dsnx_report_is_dsn() == 0, not an error.  Fails only for ENOMEM,

@@ -99,6 +99,7 @@ typedef struct compiled_format {
 struct dsnx_formats {
 	compiled_format *v;
 	unsigned count;
+	pcre2_code *bounce_from;	/* dsnx_bounce_from_pattern */
 	pcre2_match_context *mctx;
 };
 
@@ -133,9 +134,42 @@ dsnx_formats_free(dsnx_formats *f)
 	for (i = 0; i < f->count; i++)
 		for (k = 0; k < P_COUNT; k++)
 			pcre2_code_free(f->v[i].re[k]);
+	pcre2_code_free(f->bounce_from);
 	pcre2_match_context_free(f->mctx);
 	free(f->v);
 	free(f);
+}
+
+/* Compiles one pattern, caseless and multiline; on failure fills err
+ * (may be NULL) naming what failed. */
+static pcre2_code *
+compile_one(const char *pat, pcre2_compile_context *cctx, const char *format,
+    const char *which, dsnx_error_t *err)
+{
+	pcre2_code *re;
+	PCRE2_SIZE off;
+	int code;
+
+	re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+	    PCRE2_CASELESS | PCRE2_MULTILINE | PCRE2_UTF | PCRE2_UCP, &code, &off,
+	    cctx);
+	if (re == NULL) {
+		if (err != NULL) {
+			PCRE2_UCHAR msg[120];
+
+			pcre2_get_error_message(code, msg, sizeof(msg));
+			memset(err, 0, sizeof(*err));
+			err->position = off;
+			err->column = (int)off + 1;
+			snprintf(err->source, sizeof(err->source),
+			    "format %s, %s pattern", format, which);
+			snprintf(err->text, sizeof(err->text), "%s", msg);
+		}
+		return NULL;
+	}
+	/* JIT is an optimisation; without it matching still works. */
+	dsnx_regex_jit(re);
+	return re;
 }
 
 dsnx_status
@@ -144,9 +178,9 @@ dsnx_formats_compile(const dsnx_format_def *defs, dsnx_formats **out,
 {
 	dsnx_formats *f;
 	unsigned n = 0, i;
-	int k, code;
-	PCRE2_SIZE off;
+	int k;
 	pcre2_compile_context *cctx;
+	dsnx_status st = DSNX_OK;
 
 	*out = NULL;
 	while (defs[n].name != NULL)
@@ -167,39 +201,25 @@ dsnx_formats_compile(const dsnx_format_def *defs, dsnx_formats **out,
 	pcre2_set_bsr(cctx, PCRE2_BSR_ANYCRLF);
 	pcre2_set_match_limit(f->mctx, MATCH_LIMIT);
 	pcre2_set_depth_limit(f->mctx, DEPTH_LIMIT);
-	for (i = 0; i < n; i++) {
+	if ((f->bounce_from = compile_one(dsnx_bounce_from_pattern, cctx,
+	    "(all)", "bounce sender", err)) == NULL)
+		st = DSNX_EPARSE;
+	for (i = 0; i < n && st == DSNX_OK; i++) {
 		f->v[i].def = &defs[i];
 		f->count = i + 1;
-		for (k = 0; k < P_COUNT; k++) {
+		for (k = 0; k < P_COUNT && st == DSNX_OK; k++) {
 			const char *pat = def_pattern(&defs[i], k);
 
-			if (pat == NULL)
-				continue;
-			f->v[i].re[k] = pcre2_compile((PCRE2_SPTR)pat,
-			    PCRE2_ZERO_TERMINATED, PCRE2_CASELESS | PCRE2_MULTILINE
-			    | PCRE2_UTF | PCRE2_UCP, &code, &off, cctx);
-			if (f->v[i].re[k] == NULL) {
-				if (err != NULL) {
-					PCRE2_UCHAR msg[120];
-
-					pcre2_get_error_message(code, msg, sizeof(msg));
-					memset(err, 0, sizeof(*err));
-					err->position = off;
-					err->column = (int)off + 1;
-					snprintf(err->source, sizeof(err->source),
-					    "format %s, %s pattern", defs[i].name,
-					    pattern_names[k]);
-					snprintf(err->text, sizeof(err->text), "%s", msg);
-				}
-				pcre2_compile_context_free(cctx);
-				dsnx_formats_free(f);
-				return DSNX_EPARSE;
-			}
-			/* JIT is an optimisation; without it matching still works. */
-			dsnx_regex_jit(f->v[i].re[k]);
+			if (pat != NULL && (f->v[i].re[k] = compile_one(pat, cctx,
+			    defs[i].name, pattern_names[k], err)) == NULL)
+				st = DSNX_EPARSE;
 		}
 	}
 	pcre2_compile_context_free(cctx);
+	if (st != DSNX_OK) {
+		dsnx_formats_free(f);
+		return st;
+	}
 	*out = f;
 	return DSNX_OK;
 }
@@ -248,6 +268,22 @@ match_str(matcher *mt, const pcre2_code *re, const char *s)
 	return s != NULL && run(mt, re, s, strlen(s), 0, NULL, NULL, NULL, NULL);
 }
 
+int
+dsnx_formats_bounce_sender(const dsnx_formats *formats, const char *from)
+{
+	matcher mt;
+	int hit;
+
+	if (from == NULL)
+		return 0;
+	mt.formats = formats;
+	if ((mt.md = pcre2_match_data_create(1, NULL)) == NULL)
+		return 0;
+	hit = match_str(&mt, formats->bounce_from, from);
+	pcre2_match_data_free(mt.md);
+	return hit;
+}
+
 /* Tries the header pattern against every field of the top header. */
 static int
 match_any_header(matcher *mt, const pcre2_code *re, dsnx_report *r)
@@ -278,25 +314,6 @@ match_any_header(matcher *mt, const pcre2_code *re, dsnx_report *r)
 }
 
 /* -------------------------------------------------------- picking text */
-
-static int
-is_returned(const dsnx_part *p)
-{
-	return (strcmp(p->type, "message") == 0
-	    && strcmp(p->subtype, "delivery-status") != 0
-	    && strcmp(p->subtype, "global-delivery-status") != 0)
-	    || (strcmp(p->type, "text") == 0
-	    && strcmp(p->subtype, "rfc822-headers") == 0);
-}
-
-static int
-under_returned(const dsnx_part *p)
-{
-	for (p = p->parent; p != NULL; p = p->parent)
-		if (is_returned(p))
-			return 1;
-	return 0;
-}
 
 /* Reduces HTML to text: tags dropped (block tags become line ends),
  * a few entities decoded, scripts and styles skipped. */
@@ -396,7 +413,8 @@ collect_texts(dsnx_report *r, texts *t)
 		for (i = 0; i < m->part_count && t->n < MAX_TEXTS; i++) {
 			const dsnx_part *p = m->parts[i];
 
-			if (p->child != NULL || under_returned(p) || is_returned(p))
+			if (p->child != NULL || dsnx_part_is_returned(p)
+			    || dsnx_part_returned_depth(p) > 0)
 				continue;
 			/* A multipart whose boundary could not be found is
 			 * read as the plain text it then is. */
@@ -452,7 +470,8 @@ note_returned(dsnx_report *r)
 	unsigned i;
 
 	for (i = 1; i < m->part_count && r->returned_part == NULL; i++)
-		if (is_returned(m->parts[i]) && !under_returned(m->parts[i]))
+		if (dsnx_part_is_returned(m->parts[i])
+		    && dsnx_part_returned_depth(m->parts[i]) == 0)
 			r->returned_part = m->parts[i];
 }
 

@@ -291,25 +291,40 @@ is_status_part(const dsnx_part *p)
 	    || strcmp(p->subtype, "global-delivery-status") == 0);
 }
 
-static int
-is_returned_part(const dsnx_part *p)
+/*
+ * The one "returned message" predicate, for every reader.  A part holds
+ * the returned message, or its header, when it is message/rfc822 or
+ * text/rfc822-headers (RFC 6522), message/global or message/global-headers
+ * (RFC 6533), message/partial (some MTAs return the message as one
+ * fragment), or the unregistered message/rfc822-headers seen in the
+ * wild.  A report part (delivery-status, feedback-report,
+ * disposition-notification and their global forms) or a reference
+ * (message/external-body) holds no returned message.
+ */
+int
+dsnx_part_is_returned(const dsnx_part *p)
 {
-	return (strcmp(p->type, "message") == 0
-	    && (strcmp(p->subtype, "rfc822") == 0
-	    || strcmp(p->subtype, "global") == 0
-	    || strcmp(p->subtype, "global-headers") == 0
-	    || strcmp(p->subtype, "rfc822-headers") == 0))
-	    || part_is(p, "text", "rfc822-headers");
+	static const char *const message[] = {
+		"rfc822", "global", "partial", "rfc822-headers", "global-headers"
+	};
+	size_t i;
+
+	if (strcmp(p->type, "message") == 0) {
+		for (i = 0; i < sizeof(message) / sizeof(message[0]); i++)
+			if (strcmp(p->subtype, message[i]) == 0)
+				return 1;
+		return 0;
+	}
+	return part_is(p, "text", "rfc822-headers");
 }
 
-/* How many returned messages enclose p (a bounce quoting a bounce...). */
-static int
-returned_depth(const dsnx_part *p)
+int
+dsnx_part_returned_depth(const dsnx_part *p)
 {
 	int n = 0;
 
 	for (p = p->parent; p != NULL; p = p->parent)
-		if (is_returned_part(p))
+		if (dsnx_part_is_returned(p))
 			n++;
 	return n;
 }
@@ -317,7 +332,7 @@ returned_depth(const dsnx_part *p)
 static int
 inside_returned(const dsnx_part *p)
 {
-	return returned_depth(p) > 0;
+	return dsnx_part_returned_depth(p) > 0;
 }
 
 /* Recognises what is certainly not a bounce: feedback reports, read
@@ -344,7 +359,8 @@ not_a_bounce(dsnx_report *r)
 			continue;
 		if (part_is(p, "message", "feedback-report"))
 			return "feedback-report";
-		if (part_is(p, "message", "disposition-notification"))
+		if (part_is(p, "message", "disposition-notification")
+		    || part_is(p, "message", "global-disposition-notification"))
 			return "disposition-notification";
 	}
 	return NULL;
@@ -364,21 +380,20 @@ auto_reply(dsnx_report *r)
 	return NULL;
 }
 
-/* Is the message from a mailer daemon or postmaster? */
-static int
-from_mailer_daemon(const dsnx_report *r)
+int
+dsnx_bounce_sender(const dsnx_context *ctx, const char *from)
 {
-	return r->from != NULL && (strcasestr(r->from, "mailer-daemon") != NULL
-	    || strcasestr(r->from, "postmaster") != NULL);
+	return ctx != NULL && dsnx_formats_bounce_sender(ctx->formats, from);
 }
 
 /*
  * Finds the status part outside any returned message.  Some gateways
  * forward the DSN they received as the returned message of a bounce of
  * their own, without a report of their own: when the outer message comes
- * from a mailer daemon, a report wrapped one level deep is read instead.
- * A person forwarding a bounce is not a mailer daemon, so forwarded
- * bounces stay unread.
+ * from a bounce sender (dsnx_bounce_sender(), the test the formats of
+ * nonstd.c are gated on too), a report wrapped one level deep is read
+ * instead.  A person forwarding a bounce is no bounce sender, so
+ * forwarded bounces stay unread.
  */
 static const dsnx_part *
 find_status_part(dsnx_report *r)
@@ -389,10 +404,10 @@ find_status_part(dsnx_report *r)
 	for (i = 0; i < m->part_count; i++)
 		if (is_status_part(m->parts[i]) && !inside_returned(m->parts[i]))
 			return m->parts[i];
-	if (!from_mailer_daemon(r))
+	if (!dsnx_bounce_sender(r->ctx, r->from))
 		return NULL;
 	for (i = 0; i < m->part_count; i++)
-		if (is_status_part(m->parts[i]) && returned_depth(m->parts[i]) == 1)
+		if (is_status_part(m->parts[i]) && dsnx_part_returned_depth(m->parts[i]) == 1)
 			return m->parts[i];
 	return NULL;
 }
@@ -407,7 +422,7 @@ note_siblings(dsnx_report *r, const dsnx_part *status)
 	for (p = status->parent->child; p != NULL; p = p->next) {
 		if (p == status)
 			continue;
-		if (r->returned_part == NULL && is_returned_part(p))
+		if (r->returned_part == NULL && dsnx_part_is_returned(p))
 			r->returned_part = p;
 		if (r->human_part == NULL && p->index < status->index) {
 			const dsnx_part *t = p;
@@ -430,7 +445,7 @@ note_wrapper(dsnx_report *r, const dsnx_part *status)
 	unsigned i;
 
 	for (p = status->parent; p != NULL; p = p->parent)
-		if (is_returned_part(p))
+		if (dsnx_part_is_returned(p))
 			r->returned_part = p;
 	for (i = 0; i < r->mime->part_count; i++) {
 		p = r->mime->parts[i];

@@ -64,6 +64,11 @@ const char *dsnx_report_text(dsnx_report *report, const char *s, size_t len);
  * (or it is longer than an address can be, or memory ran out). */
 const char *dsnx_report_address(dsnx_report *report, const char *s,
     size_t len);
+/* Does part hold a returned message or its header?  The one predicate
+ * every reader uses (see report.c for the types). */
+int dsnx_part_is_returned(const dsnx_part *part);
+/* How many returned messages enclose part (0: it is outside them all). */
+int dsnx_part_returned_depth(const dsnx_part *part);
 /* Sets rcpt's status: the code and its text together, so that
  * rcpt->code is valid whenever rcpt->status is set.  The one place a
  * code is turned into text.  -1 when memory ran out. */
