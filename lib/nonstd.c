@@ -284,33 +284,28 @@ dsnx_formats_bounce_sender(const dsnx_formats *formats, const char *from)
 	return hit;
 }
 
-/* Tries the header pattern against every field of the top header. */
+/* Tries the header pattern against every field of the message's own
+ * header, as "Name: value" (the value decoded, as the report holds it). */
 static int
-match_any_header(matcher *mt, const pcre2_code *re, dsnx_report *r)
+match_any_header(matcher *mt, const pcre2_code *re, const dsnx_report *r)
 {
-	const dsnx_part *root = r->mime->parts[0];
-	unsigned i;
+	unsigned i, n = dsnx_report_header_count(r);
+	dsnx_buf line;
+	int hit = 0;
 
-	for (i = 0; i < root->field_count; i++) {
-		const dsnx_hfield *f = dsnx_mime_field(r->mime, root, i);
-		size_t name_len = f->name_len;
-		dsnx_buf line;
-		int hit;
+	dsnx_buf_init(&line, r->ctx->limits.max_header_field * 3 + 256);
+	for (i = 0; i < n && !hit; i++) {
+		const dsnx_field *f = dsnx_report_header_field(r, i);
 
-		if (dsnx_mime_unfold(r->mime, f, &r->scratch) != DSNX_OK)
-			return 0;
-		dsnx_buf_init(&line, r->ctx->limits.max_header_field * 3 + 256);
-		dsnx_buf_append(&line, r->mime->buf + f->start, name_len);
+		dsnx_buf_reset(&line);
+		dsnx_buf_append(&line, f->name, strlen(f->name));
 		dsnx_buf_append(&line, ": ", 2);
-		dsnx_utf8_sanitize(dsnx_buf_str(&r->scratch), r->scratch.len, &line,
-		    NULL);
+		dsnx_buf_append(&line, f->value, strlen(f->value));
 		hit = run(mt, re, dsnx_buf_str(&line), line.len, 0, NULL, NULL,
 		    NULL, NULL);
-		dsnx_buf_free(&line);
-		if (hit)
-			return 1;
 	}
-	return 0;
+	dsnx_buf_free(&line);
+	return hit;
 }
 
 /* -------------------------------------------------------- picking text */
@@ -676,18 +671,14 @@ read_recipients(matcher *mt, const compiled_format *cf, dsnx_report *r,
 	return added;
 }
 
-/* Fallback: addresses from a header field of the top-level header or of
- * the returned message. */
+/* Fallback: the addresses of a header field's value v (may be NULL) of
+ * the top-level header or of the returned message. */
 static int
-recipients_from_header(dsnx_report *r, const dsnx_part *part,
-    const char *name, const char *diag)
+recipients_from_header(dsnx_report *r, const char *v, const char *diag)
 {
-	const char *v, *p;
+	const char *p;
 	int added = 0;
 
-	if (part == NULL)
-		return 0;
-	v = dsnx_part_header_get(r->mime, part, name, 0);
 	if (v == NULL)
 		return 0;
 	for (p = v; *p != '\0'; ) {
@@ -996,14 +987,12 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 			goto nomem;
 		if (diag[0] == '\0')
 			diag = NULL;
-		n = recipients_from_header(r, r->mime->parts[0],
-		    "x-failed-recipients", diag);
-		if (n == 0 && r->returned_part != NULL) {
-			const dsnx_part *inner = r->returned_part->child
-			    ? r->returned_part->child : NULL;
-
-			n = recipients_from_header(r, inner, "to", diag);
-		}
+		n = recipients_from_header(r, dsnx_report_header(r,
+		    "x-failed-recipients"), diag);
+		if (n == 0 && r->returned_part != NULL
+		    && r->returned_part->child != NULL)
+			n = recipients_from_header(r, dsnx_part_header_get(r->mime,
+			    r->returned_part->child, "to", 0), diag);
 		if (n == 0 && end < len)
 			n = recipients_from_inline(r, text, end, len, diag);
 	}

@@ -6,6 +6,8 @@
  *
  *	dsnx_status dsnx_context_new(limits, &ctx, &err)
  *	dsnx_status dsnx_report_read(ctx, buf, len, &report)
+ *	const char *dsnx_report_header(report, name)
+ *	int dsnx_bounce_sender(ctx, from)
  * DESCRIPTION
  *	Parses the message's MIME structure, then reads it one of two ways:
  *	when a message/delivery-status (or RFC 6533 global) part exists, its
@@ -29,10 +31,21 @@
  *
  *	The report also remembers which parts hold the human-readable text,
  *	the machine-readable status and the returned message, because a
- *	rewrite must keep the latter two byte for byte.
+ *	rewrite must keep the latter two byte for byte.  Whether a part is a
+ *	returned message (dsnx_part_is_returned()) and whether the sender
+ *	is a bounce sender (dsnx_bounce_sender()) are decided here for all
+ *	readers.
+ *
+ *	The report is complete when dsnx_report_read() returns, and nothing
+ *	changes it afterwards: the message's own header fields and the
+ *	human-readable text are decoded while it is read, so that a const
+ *	report answers every question without decoding through its MIME
+ *	tree (which callers see read-only).
  * LIMITS
  *	Those of the context (see dsnx_limits); recipients past
- *	max_recipients are dropped and DSNX_REPORT_TRUNCATED set.
+ *	max_recipients are dropped and DSNX_REPORT_TRUNCATED set.  The
+ *	message's own header fields are kept decoded up to max_decoded bytes
+ *	of values; fields past that read as absent.
  * DIAGNOSTICS
  *	Fails only for ENOMEM, EINVAL, or ELIMIT (message too large).
  * SEE ALSO
@@ -102,12 +115,17 @@ dsnx_report_add(dsnx_report *r)
 	if (r->rcpt_count == r->rcpt_cap) {
 		unsigned cap = r->rcpt_cap ? r->rcpt_cap * 2 : 4;
 		dsnx_recipient *v = realloc(r->rcpts, cap * sizeof(*v));
+		dsnx_field **x;
 
 		if (v == NULL)
 			return NULL;
 		r->rcpts = v;
+		if ((x = realloc(r->rcpt_extra, cap * sizeof(*x))) == NULL)
+			return NULL;
+		r->rcpt_extra = x;
 		r->rcpt_cap = cap;
 	}
+	r->rcpt_extra[r->rcpt_count] = NULL;
 	rc = &r->rcpts[r->rcpt_count++];
 	memset(rc, 0, sizeof(*rc));
 	return rc;
@@ -139,8 +157,9 @@ dsnx_report_add_extra(dsnx_report *r, dsnx_recipient *rcpt, const char *name,
 	unsigned count, cap;
 
 	/* Recipient extras live in per-recipient arena arrays that grow by
-	 * copying; the lists are short (a few X- fields). */
-	list = rcpt ? (dsnx_field *)rcpt->extra : r->extra;
+	 * copying; the lists are short (a few X- fields).  The report keeps
+	 * the writable pointer; the recipient shows it read-only. */
+	list = rcpt ? r->rcpt_extra[rcpt - r->rcpts] : r->extra;
 	count = rcpt ? rcpt->extra_count : r->extra_count;
 	if (count >= 64)
 		return DSNX_OK;	/* enough: more is noise or an attack */
@@ -159,6 +178,7 @@ dsnx_report_add_extra(dsnx_report *r, dsnx_recipient *rcpt, const char *name,
 	if (list[count].name == NULL || list[count].value == NULL)
 		return DSNX_ENOMEM;
 	if (rcpt != NULL) {
+		r->rcpt_extra[rcpt - r->rcpts] = list;
 		rcpt->extra = list;
 		rcpt->extra_count = count + 1;
 	} else {
@@ -277,6 +297,39 @@ complete_recipient(dsnx_report *r, dsnx_recipient *rc, int reply_class)
 
 /* --------------------------------------------------- reading a message */
 
+/*
+ * Decodes the message's own header fields, once, so that the report
+ * answers dsnx_report_header() without touching the MIME tree again.
+ * Decoded values count against max_decoded, as a part's text does;
+ * fields past that read as absent.  -1 when memory ran out.
+ */
+static int
+read_headers(dsnx_report *r)
+{
+	const dsnx_part *root = dsnx_mime_root(r->mime);
+	unsigned i, n = dsnx_part_header_count(root);
+	size_t total = 0;
+
+	if (n == 0)
+		return 0;
+	if ((r->headers = dsnx_arena_alloc(&r->arena, n * sizeof(*r->headers)))
+	    == NULL)
+		return -1;
+	for (i = 0; i < n && total < r->ctx->limits.max_decoded; i++) {
+		const dsnx_hfield *f = dsnx_mime_field(r->mime, root, i);
+		dsnx_field *h = &r->headers[r->header_count];
+
+		h->name = dsnx_report_text(r, r->mime->buf + f->start,
+		    f->name_len);
+		h->value = dsnx_mime_field_value(r->mime, f, 1);
+		if (h->name == NULL || h->value == NULL)
+			return -1;
+		total += strlen(h->value);
+		r->header_count++;
+	}
+	return 0;
+}
+
 static int
 part_is(const dsnx_part *p, const char *type, const char *subtype)
 {
@@ -372,8 +425,7 @@ not_a_bounce(dsnx_report *r)
 static const char *
 auto_reply(dsnx_report *r)
 {
-	const char *v = dsnx_part_header_get(r->mime, r->mime->parts[0],
-	    "auto-submitted", 0);
+	const char *v = dsnx_report_header(r, "auto-submitted");
 
 	if (v != NULL && strncasecmp(v, "auto-replied", 12) == 0)
 		return "auto-reply";
@@ -478,8 +530,12 @@ dsnx_report_read(const dsnx_context *ctx, const char *buf, size_t len,
 		dsnx_report_free(r);
 		return st;
 	}
-	r->subject = dsnx_part_header_get(r->mime, r->mime->parts[0], "subject", 1);
-	r->from = dsnx_part_header_get(r->mime, r->mime->parts[0], "from", 1);
+	if (read_headers(r) < 0) {
+		dsnx_report_free(r);
+		return DSNX_ENOMEM;
+	}
+	r->subject = dsnx_report_header(r, "subject");
+	r->from = dsnx_report_header(r, "from");
 
 	if ((r->not_dsn_why = not_a_bounce(r)) != NULL) {
 		*out = r;
@@ -552,6 +608,7 @@ dsnx_report_free(dsnx_report *r)
 	dsnx_arena_free(&r->arena);
 	dsnx_buf_free(&r->scratch);
 	free(r->rcpts);
+	free(r->rcpt_extra);
 	free(r);
 }
 
@@ -648,6 +705,29 @@ const char *
 dsnx_report_from(const dsnx_report *r)
 {
 	return r->from;
+}
+
+const char *
+dsnx_report_header(const dsnx_report *r, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < r->header_count; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			return r->headers[i].value;
+	return NULL;
+}
+
+unsigned
+dsnx_report_header_count(const dsnx_report *r)
+{
+	return r->header_count;
+}
+
+const dsnx_field *
+dsnx_report_header_field(const dsnx_report *r, unsigned i)
+{
+	return i < r->header_count ? &r->headers[i] : NULL;
 }
 
 unsigned

@@ -5,7 +5,8 @@
  * auto-replies and ordinary mail; a delivery-status part quoted inside a
  * returned message must not count, unless a bounce sender wrapped it;
  * which part is the returned message; the one status filler for standard
- * and non-standard formats; context errors and arguments.
+ * and non-standard formats; the message's own header as the report holds
+ * it; context errors and arguments.
  */
 #include "config.h"
 
@@ -357,6 +358,65 @@ START_TEST(test_status_filler)
 }
 END_TEST
 
+/*
+ * The message's own header, read with the report: every field says what
+ * the MIME reader says of it (unfolded, RFC 2047 decoded), the first of
+ * a name wins, and the values kept are bounded by max_decoded.
+ */
+#define HEADER_MSG \
+	"X-Mailer: =?UTF-8?B?TWFpbGVy?= 1.0\n" \
+	"Subject: =?ISO-8859-1?Q?Unzustellbar=3A_gr=FC=DFe?=\n" \
+	"Received: from a\n\tby b\n" \
+	"Received: from c\n" \
+	"From: Mail Delivery System <MAILER-DAEMON@example.net>\n" \
+	"\n" \
+	"body\n"
+
+START_TEST(test_own_header)
+{
+	dsnx_report *r = read_msg(HEADER_MSG);
+	dsnx_mime *m;
+	dsnx_limits lim;
+	dsnx_context *small;
+	unsigned i;
+
+	ck_assert_uint_eq(dsnx_report_header_count(r), 5);
+	ck_assert_str_eq(dsnx_report_header(r, "SUBJECT"), "Unzustellbar: grüße");
+	ck_assert_str_eq(dsnx_report_header(r, "x-mailer"), "Mailer 1.0");
+	/* Unfolding removes the line end only (RFC 5322 2.2.3). */
+	ck_assert_str_eq(dsnx_report_header(r, "received"), "from a\tby b");
+	ck_assert_ptr_null(dsnx_report_header(r, "to"));
+	ck_assert_str_eq(dsnx_report_header_field(r, 3)->name, "Received");
+	ck_assert_str_eq(dsnx_report_header_field(r, 3)->value, "from c");
+	ck_assert_ptr_null(dsnx_report_header_field(r, 5));
+	ck_assert_str_eq(dsnx_report_subject(r), dsnx_report_header(r, "subject"));
+	ck_assert_str_eq(dsnx_report_from(r), dsnx_report_header(r, "from"));
+	/* Each first field of a name as the MIME reader decodes it. */
+	ck_assert_int_eq(dsnx_mime_parse(HEADER_MSG, strlen(HEADER_MSG), NULL,
+	    &m), DSNX_OK);
+	for (i = 0; i < dsnx_report_header_count(r); i++) {
+		const char *name = dsnx_report_header_field(r, i)->name;
+
+		ck_assert_str_eq(dsnx_report_header(r, name),
+		    dsnx_part_header_get(m, dsnx_mime_root(m), name, 1));
+	}
+	dsnx_mime_free(m);
+	dsnx_report_free(r);
+
+	/* Values past max_decoded are not kept. */
+	dsnx_limits_init(&lim);
+	lim.max_decoded = 20;
+	ck_assert_int_eq(dsnx_context_new(&lim, &small, NULL), DSNX_OK);
+	ck_assert_int_eq(dsnx_report_read(small, HEADER_MSG, strlen(HEADER_MSG),
+	    &r), DSNX_OK);
+	ck_assert_uint_eq(dsnx_report_header_count(r), 2);
+	ck_assert_ptr_nonnull(dsnx_report_subject(r));
+	ck_assert_ptr_null(dsnx_report_from(r));
+	dsnx_report_free(r);
+	dsnx_context_free(small);
+}
+END_TEST
+
 START_TEST(test_recipient_limit)
 {
 	dsnx_limits lim;
@@ -415,6 +475,7 @@ report_suite(void)
 	tcase_add_test(tc, test_global_read_receipt);
 	tcase_add_test(tc, test_bounce_sender);
 	tcase_add_test(tc, test_status_filler);
+	tcase_add_test(tc, test_own_header);
 	tcase_add_test(tc, test_recipient_limit);
 	tcase_add_test(tc, test_arguments);
 	suite_add_tcase(s, tc);
