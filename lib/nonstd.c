@@ -735,6 +735,61 @@ field_value(const char *t, size_t b, size_t e, const char *name)
 	return b;
 }
 
+/* The RFC 3464 recipient fields read in prose, and where each stands in
+ * the paragraph being read. */
+static const char *const embedded_names[] = {
+	"final-recipient", "status", "action", "diagnostic-code"
+};
+enum { E_RECIPIENT, E_STATUS, E_ACTION, E_DIAGNOSTIC, E_COUNT };
+
+/* One paragraph's fields t[f0[k], f1[k]) into the report (see
+ * read_embedded()).  0, 1 when the report is full, -1 when memory ran
+ * out. */
+static int
+embedded_block(dsnx_report *r, const char *t, const size_t *f0,
+    const size_t *f1)
+{
+	dsnx_recipient blk, *rc;
+	int k, is_new = 0;
+
+	memset(&blk, 0, sizeof(blk));
+	for (k = 0; k < E_COUNT; k++) {
+		const char *val = t + f0[k];
+		size_t len = f1[k] - f0[k];
+
+		if (f1[k] <= f0[k])
+			continue;
+		if (k == E_DIAGNOSTIC) {
+			if ((val = squeeze(r, val, len)) == NULL)
+				return -1;
+			len = strlen(val);
+		}
+		if (dsnx_dsn_recipient_field(r, &blk, embedded_names[k], val, len)
+		    < 0)
+			return -1;
+	}
+	if (blk.recipient == NULL || strchr(blk.recipient, '@') == NULL)
+		return 0;
+	if ((rc = find_address(r, blk.recipient)) == NULL) {
+		if ((rc = dsnx_report_add(r)) == NULL)
+			return (r->flags & DSNX_REPORT_TRUNCATED) ? 1 : -1;
+		rc->recipient = blk.recipient;
+		is_new = 1;
+	}
+	if (is_new && blk.diagnostic != NULL && blk.diagnostic[0] != '\0') {
+		rc->diagnostic = blk.diagnostic;
+		rc->diagnostic_type = blk.diagnostic_type;
+	}
+	if (rc->status == NULL && blk.status != NULL && (rc->diagnostic == NULL
+	    || !has_code(rc->diagnostic, strlen(rc->diagnostic)))) {
+		rc->status = blk.status;
+		rc->code = blk.code;
+	}
+	if (rc->action == NULL)
+		rc->action = blk.action;
+	return 0;
+}
+
 /*
  * Fields of RFC 3464 recipient blocks written into the text itself (MTAs
  * that print their report as prose, or a report whose MIME structure is
@@ -749,10 +804,6 @@ field_value(const char *t, size_t b, size_t e, const char *name)
 static int
 read_embedded(dsnx_report *r, const char *t, size_t start, size_t end)
 {
-	static const char *const names[] = {
-		"final-recipient", "status", "action", "diagnostic-code"
-	};
-	enum { E_RECIPIENT, E_STATUS, E_ACTION, E_DIAGNOSTIC, E_COUNT };
 	size_t pos = start, b = 0, e = 0, v, f0[E_COUNT], f1[E_COUNT];
 	int more = 1, in_diag = 0, k;
 
@@ -770,7 +821,7 @@ read_embedded(dsnx_report *r, const char *t, size_t start, size_t end)
 		in_diag = 0;
 		if (more && e > b) {
 			for (k = 0; k < E_COUNT; k++)
-				if ((v = field_value(t, b, e, names[k])) != 0) {
+				if ((v = field_value(t, b, e, embedded_names[k])) != 0) {
 					f0[k] = v;
 					f1[k] = e;
 					in_diag = k == E_DIAGNOSTIC;
@@ -779,49 +830,9 @@ read_embedded(dsnx_report *r, const char *t, size_t start, size_t end)
 			continue;
 		}
 		/* End of a paragraph. */
-		if (f1[E_RECIPIENT] > f0[E_RECIPIENT]) {
-			dsnx_recipient blk, *rc;
-			int is_new = 0;
-
-			memset(&blk, 0, sizeof(blk));
-			for (k = 0; k < E_COUNT; k++) {
-				const char *val = t + f0[k];
-				size_t len = f1[k] - f0[k];
-
-				if (f1[k] <= f0[k])
-					continue;
-				if (k == E_DIAGNOSTIC) {
-					if ((val = squeeze(r, val, len)) == NULL)
-						return -1;
-					len = strlen(val);
-				}
-				if (dsnx_dsn_recipient_field(r, &blk, names[k], val,
-				    len) < 0)
-					return -1;
-			}
-			if (blk.recipient != NULL && strchr(blk.recipient, '@') != NULL) {
-				if ((rc = find_address(r, blk.recipient)) == NULL) {
-					if ((rc = dsnx_report_add(r)) == NULL)
-						return (r->flags & DSNX_REPORT_TRUNCATED)
-						    ? 0 : -1;
-					rc->recipient = blk.recipient;
-					is_new = 1;
-				}
-				if (is_new && blk.diagnostic != NULL
-				    && blk.diagnostic[0] != '\0') {
-					rc->diagnostic = blk.diagnostic;
-					rc->diagnostic_type = blk.diagnostic_type;
-				}
-				if (rc->status == NULL && blk.status != NULL
-				    && (rc->diagnostic == NULL
-				    || !has_code(rc->diagnostic, strlen(rc->diagnostic)))) {
-					rc->status = blk.status;
-					rc->code = blk.code;
-				}
-				if (rc->action == NULL)
-					rc->action = blk.action;
-			}
-		}
+		if (f1[E_RECIPIENT] > f0[E_RECIPIENT]
+		    && (k = embedded_block(r, t, f0, f1)) != 0)
+			return k < 0 ? -1 : 0;
 		memset(f0, 0, sizeof(f0));
 		memset(f1, 0, sizeof(f1));
 	}

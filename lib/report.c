@@ -459,7 +459,8 @@ find_status_part(dsnx_report *r)
 	if (!dsnx_bounce_sender(r->ctx, r->from))
 		return NULL;
 	for (i = 0; i < m->part_count; i++)
-		if (is_status_part(m->parts[i]) && dsnx_part_returned_depth(m->parts[i]) == 1)
+		if (is_status_part(m->parts[i])
+		    && dsnx_part_returned_depth(m->parts[i]) == 1)
 			return m->parts[i];
 	return NULL;
 }
