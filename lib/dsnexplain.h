@@ -257,6 +257,13 @@ void dsnx_context_free(dsnx_context *ctx);
 const dsnx_limits *dsnx_context_limits(const dsnx_context *ctx);
 
 /*
+ * Is from (a decoded From field, may be NULL) the address of an automated
+ * bounce sender: MAILER-DAEMON, postmaster, "Mail Delivery System", <>,
+ * ...?  The one such test of the library, the one its readers use.
+ */
+int dsnx_bounce_sender(const dsnx_context *ctx, const char *from);
+
+/*
  * Reads the message at buf (which must outlive the report) and builds a
  * report.  A message that is not a DSN gives a report with
  * dsnx_report_is_dsn() == 0, not an error.  Fails only for ENOMEM,
@@ -273,6 +280,8 @@ const char *dsnx_report_format(const dsnx_report *report);
 /* Why it is not a DSN when known ("feedback-report", "auto-reply"), else NULL. */
 const char *dsnx_report_not_dsn_why(const dsnx_report *report);
 unsigned dsnx_report_flags(const dsnx_report *report);
+/* The message's MIME tree, read-only: the report decoded what it needs
+ * while it was read (see dsnx_report_header()). */
 const dsnx_mime *dsnx_report_mime(const dsnx_report *report);
 
 /* Per-message fields (NULL when absent). */
@@ -288,6 +297,17 @@ const dsnx_field *dsnx_report_extra(const dsnx_report *report, unsigned i);
 /* The message's own Subject and From, decoded; NULL when absent. */
 const char *dsnx_report_subject(const dsnx_report *report);
 const char *dsnx_report_from(const dsnx_report *report);
+/*
+ * The message's own header fields, read with the report: unfolded,
+ * RFC 2047 decoded, in UTF-8; the name as written.  At most max_decoded
+ * bytes of values are kept; fields after that are absent.
+ * dsnx_report_header() gives the first field called name (any case), or
+ * NULL.
+ */
+const char *dsnx_report_header(const dsnx_report *report, const char *name);
+unsigned dsnx_report_header_count(const dsnx_report *report);
+const dsnx_field *dsnx_report_header_field(const dsnx_report *report,
+    unsigned i);
 
 unsigned dsnx_report_recipient_count(const dsnx_report *report);
 const dsnx_recipient *dsnx_report_recipient(const dsnx_report *report,

@@ -160,6 +160,7 @@ typedef struct rule_message {
 	const char *text;               /* the human-readable part, or NULL */
 	size_t text_len;
 	int is_dsn;
+	const dsnx_report *report;      /* a real message's, or NULL */
 	const char *(*header)(void *arg, const char *name);
 	void *header_arg;
 } rule_message;
