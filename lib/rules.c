@@ -590,7 +590,7 @@ parse_conditions(loader *ld, unsigned file, const char *path, json_t *obj,
 
 static const char *const rule_members[] = {
 	"id", "kind", "priority", "description", "when", "unless", "reason",
-	"cause", "outcome", "examples", "disabled", NULL
+	"cause", "outcome", "examples", "disabled", "sources", NULL
 };
 
 static void
