@@ -70,7 +70,7 @@ static const char *const outcome_words[] = {
 
 static const char *const rule_members[] = {
 	"id", "kind", "priority", "description", "when", "unless", "reason",
-	"cause", "outcome", "examples", "disabled", NULL
+	"cause", "outcome", "examples", "disabled", "sources", NULL
 };
 
 static const char *const example_lists[] = { "match", "no_match", NULL };
