@@ -213,6 +213,7 @@ def check_dsn(msg, cause, status, action, rcpt, subject):
         bad.append("X-DSN-Explain: %r lacks cause=%s / status=%s"
                    % (xv, cause, status))
     outcome = ("delayed" if action == "delayed"
+               else "delivered" if action in ("delivered", "relayed", "expanded")
                else "expired" if status.startswith("4.") else "failed")
     if not xv.startswith("X-DSN-Explain: v=1; outcome=%s; " % outcome):
         bad.append("X-DSN-Explain: %r does not open with outcome=%s"
