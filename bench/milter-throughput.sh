@@ -4,6 +4,30 @@
 #
 # usage: sh bench/milter-throughput.sh BUILD_DIR SRC_DIR
 #
+# Two parts, in one run.
+#
+# THE RECOMMENDED SETUP (contrib/postfix/master.cf.snippet).  Three more
+# private Postfix instances, the same in every way but one: "alone"
+# (smtpd 127.0.0.1:11031) and "twin" (11033), no milter anywhere, and
+# "recipe" (11032), with every entry of master.cf.snippet applied as it
+# is and dsnexplain-milter listening on its queue directory's
+# dsnexplain/milter.sock, the socket the recipe names.  All deliver to
+# discard.  PAIR_RUNS (12) rounds; in each, one cell per instance back to
+# back, the order running through all six permutations so that no
+# instance is always first.  twin vs alone compares two identical
+# Postfixes: its spread is the noise of the machine.  Traffic:
+#   ordinary  N_ORD generated 5 KB messages over SESSIONS sessions, as
+#             below; under the recipe they never reach the milter
+#   bounce    N_BOUNCE (500) of them to a local user that does not exist
+#             (mydestination bounce.test), so that local(8) bounces each
+#             at once: Postfix's own bounces, which under
+#             the recipe pass dsnexplain-milter (each is checked in its
+#             log: "enriched:"); the rate counts until the queue is empty
+# The table gives each round's ratios recipe / alone and twin / alone and
+# their medians.  Target: ordinary >= 0.97 of Postfix alone.  bounce has
+# none: it shows what explaining Postfix's own notices costs.
+#
+# THE smtpd_milters PATH (the option for relays, main.cf.snippet).
 # ONE private Postfix (tests/mta/pfx.sh, no chroot, everything delivered to
 # the discard transport) with five smtpd services on 127.0.0.1:
 #   11025 no milter          11026 nullmilter unix   11027 nullmilter TCP
@@ -32,8 +56,10 @@
 # milter; dsn >= 0.90 of the do-nothing milter.  Exit 0 when the runs
 # completed (whether or not targets were met), 1 on any error.
 #
+# SMTPD_ROWS=no skips this part.
+#
 # It does not test correctness beyond the enrichment count, and it is not
-# part of make check (about 4 minutes, needs root).  nullmilter is taken from
+# part of make check (about 7 minutes, needs root).  nullmilter is taken from
 # BUILD_DIR/bench/nullmilter (make bench) or compiled into the temp dir.
 set -u
 [ $# -eq 2 ] || {
@@ -45,13 +71,17 @@ top_srcdir=$(cd "$2" && pwd) || exit 2
 me=milter-throughput
 . "$top_srcdir/tests/mta/lib.sh"
 RUNS=${RUNS:-3}
+PAIR_RUNS=${PAIR_RUNS:-12}
 N_ORD=${N_ORD:-2000}
 N_DSN=${N_DSN:-1000}
 N_DSN1=${N_DSN1:-200}
+N_BOUNCE=${N_BOUNCE:-500}
 SESSIONS=${SESSIONS:-20}
+SMTPD_ROWS=${SMTPD_ROWS:-yes}
+RECIPE=$top_srcdir/contrib/postfix/master.cf.snippet
 DSN_FILE=${DSN_FILE:-$top_srcdir/../shared/corpus/mta-generated/postfix-expired-greylisted-450.eml}
 P_NONE=11025 P_NULL_U=11026 P_NULL_T=11027 P_DSNX_U=11028 P_DSNX_T=11029
-P_ACC_U=11030
+P_ACC_U=11030 P_ALONE=11031 P_RECIPE=11032 P_TWIN=11033
 M_NULL_T=11040 M_DSNX_T=11041 PEERS=11050
 
 die() {
@@ -65,7 +95,9 @@ for c in postfix postqueue smtp-source; do
 done
 [ -x "$MILTER_BIN" ] || die "$MILTER_BIN is not built"
 [ -r "$DSN_FILE" ] || die "no DSN file $DSN_FILE"
-for p in $P_NONE $P_NULL_U $P_NULL_T $P_DSNX_U $P_DSNX_T $P_ACC_U $M_NULL_T $M_DSNX_T; do
+[ -r "$RECIPE" ] || die "no $RECIPE"
+for p in $P_NONE $P_NULL_U $P_NULL_T $P_DSNX_U $P_DSNX_T $P_ACC_U $P_ALONE \
+	$P_RECIPE $P_TWIN $M_NULL_T $M_DSNX_T; do
 	port_free $p || die "127.0.0.1:$p is in use"
 done
 
@@ -74,6 +106,9 @@ cleanup() {
 	rc=$?
 	trap - EXIT
 	[ $rc -eq 0 ] || dump_logs >&2
+	for i in alone twin recipe; do
+		[ -d "$T/$i/etc" ] && sh "$MTA_DIR/pfx.sh" stop "$T/$i" >/dev/null 2>&1
+	done
 	for p in $PIDS; do stop_pid "$p" 20; done
 	mta_cleanup
 	exit $rc
@@ -132,12 +167,46 @@ for p in $P_NULL_U $P_NULL_T $P_DSNX_U $P_DSNX_T $P_ACC_U; do
 	wait_port tcp $p 10 || die "smtpd on $p does not listen"
 done
 
-queue_empty() {
-	postqueue -c "$T/pfx/etc" -p 2>/dev/null | grep -q '^Mail queue is empty'
+# --- Postfix alone (twice) and Postfix with the recipe --------------------------
+port_of() {
+	case $1 in alone) echo $P_ALONE ;; twin) echo $P_TWIN ;; recipe) echo $P_RECIPE ;; esac
 }
-wait_drained() {
+for i in alone twin recipe; do
+	p=$(port_of $i)
+	SMTPD_PORT=$p PFX_PEER_BASE=$PEERS PFX_MAIN_EXTRA='virtual_transport = discard
+mydestination = bounce.test
+mailbox_size_limit = 0' \
+		sh "$MTA_DIR/pfx.sh" init "$T/$i" >>"$T/pfx-init.log" 2>&1 ||
+		die "pfx.sh init $i failed: $(tail -5 "$T/pfx-init.log")"
+done
+pfx_master_snippet "$T/recipe" "$RECIPE" || die "$RECIPE does not apply"
+mkdir -p "$T/recipe/spool/dsnexplain" && chmod 755 "$T/recipe/spool/dsnexplain" ||
+	die "cannot make the recipe's socket directory"
+bg milter-recipe.log "$MILTER_BIN" -f -o Syslog=no -o SocketMode=0666 \
+	-o LogUnchanged=no -p "unix:$T/recipe/spool/dsnexplain/milter.sock" \
+	-r "$top_srcdir/rules" -s none -P "$T/milter-recipe.pid"
+wait_port unix "$T/recipe/spool/dsnexplain/milter.sock" 15 ||
+	die "the recipe's milter did not come up"
+for i in alone twin recipe; do
+	sh "$MTA_DIR/pfx.sh" start "$T/$i" >>"$T/pfx-init.log" 2>&1 ||
+		die "pfx.sh start $i failed"
+done
+
+# the instance that PORT belongs to
+inst() {
+	case $1 in
+	$P_ALONE) echo "$T/alone" ;;
+	$P_TWIN) echo "$T/twin" ;;
+	$P_RECIPE) echo "$T/recipe" ;;
+	*) echo "$T/pfx" ;;
+	esac
+}
+queue_empty() {
+	postqueue -c "$1/etc" -p 2>/dev/null | grep -q '^Mail queue is empty'
+}
+wait_drained() { # INSTANCE_DIR
 	_w=0
-	until queue_empty; do
+	until queue_empty "$1"; do
 		_w=$((_w + 1))
 		[ $_w -lt 1200 ] || die "the queue did not drain in 120 s"
 		sleep 0.1
@@ -152,8 +221,12 @@ milter_pid() {
 	case $1 in
 	$P_NULL_U) echo "$NULL_U_PID" ;;
 	$P_NULL_T) echo "$NULL_T_PID" ;;
-	$P_DSNX_U | $P_DSNX_T)
-		[ "$1" = $P_DSNX_U ] && _f=$T/milter-unix.pid || _f=$T/milter-tcp.pid
+	$P_DSNX_U | $P_DSNX_T | $P_RECIPE)
+		case $1 in
+		$P_DSNX_U) _f=$T/milter-unix.pid ;;
+		$P_DSNX_T) _f=$T/milter-tcp.pid ;;
+		*) _f=$T/milter-recipe.pid ;;
+		esac
 		_sup=$(tr -dc 0-9 <"$_f")
 		grep -l "^PPid:[[:space:]]*$_sup\$" /proc/[0-9]*/status 2>/dev/null |
 			head -1 | tr -dc 0-9 ;;
@@ -174,9 +247,10 @@ HZ=$(getconf CLK_TCK)
 # cell TRAFFIC PORT N -> prints "RATE CPUMS MILTERCPUMS"; checks the outcome
 cell() {
 	_t=$1 _p=$2 _n=$3
-	wait_drained
+	_i=$(inst "$_p")
+	wait_drained "$_i"
 	_e0=$(enriched)
-	_r0=$(grep -c 'reject' "$T/pfx/log/maillog")
+	_r0=$(grep -c 'reject' "$_i/log/maillog")
 	_mp=$(milter_pid "$_p")
 	_m0=$(proc_jiffies "$_mp")
 	_c0=$(busy_jiffies)
@@ -187,6 +261,11 @@ cell() {
 	elif [ "$_t" = dsn-1 ]; then
 		smtp-source -s 1 -m "$_n" -F "$DSN_FILE" -f '' \
 			-t "rcpt@sink.test" "127.0.0.1:$_p" >"$T/source.out" 2>&1
+	elif [ "$_t" = bounce ]; then
+		# local(8) has no such user (local_recipient_maps is empty, so
+		# smtpd accepts it) and bounces it at once
+		smtp-source -s "$SESSIONS" -m "$_n" -l 5120 -f bench@sink.test \
+			-t "no-such-user@bounce.test" "127.0.0.1:$_p" >"$T/source.out" 2>&1
 	else
 		smtp-source -s "$SESSIONS" -m "$_n" -l 5120 -f bench@sink.test \
 			-t "rcpt@sink.test" "127.0.0.1:$_p" >"$T/source.out" 2>&1
@@ -195,16 +274,21 @@ cell() {
 	_d=$(now)
 	[ $_rc -eq 0 ] && [ ! -s "$T/source.out" ] ||
 		die "smtp-source to $_p failed ($_rc): $(head -5 "$T/source.out")"
-	wait_drained
+	wait_drained "$_i"
+	# a bounce cell's work is done once the bounces have left the queue
+	[ "$_t" = bounce ] && _d=$(now)
 	_c1=$(busy_jiffies)
 	_m1=$(proc_jiffies "$_mp")
-	[ "$(grep -c 'reject' "$T/pfx/log/maillog")" -eq "$_r0" ] ||
-		die "rejects in the maillog: $(grep reject "$T/pfx/log/maillog" | tail -3)"
-	if [ "$_t" != ordinary ] && { [ "$_p" = $P_DSNX_U ] || [ "$_p" = $P_DSNX_T ]; }; then
-		_e1=$(enriched)
-		[ $((_e1 - _e0)) -eq "$_n" ] ||
-			die "port $_p: $((_e1 - _e0)) of $_n DSNs enriched"
-	fi
+	[ "$(grep -c 'reject' "$_i/log/maillog")" -eq "$_r0" ] ||
+		die "rejects in the maillog: $(grep reject "$_i/log/maillog" | tail -3)"
+	_e1=$(enriched)
+	case $_t:$_p in
+	ordinary:* | bounce:$P_ALONE | bounce:$P_TWIN) _want=0 ;;
+	*:$P_DSNX_U | *:$P_DSNX_T | bounce:$P_RECIPE) _want=$_n ;;
+	*) _want=$((_e1 - _e0)) ;;
+	esac
+	[ $((_e1 - _e0)) -eq "$_want" ] ||
+		die "$_t to port $_p: $((_e1 - _e0)) messages enriched, want $_want"
 	awk -v n="$_n" -v s="$_s" -v d="$_d" -v c="$((_c1 - _c0))" -v hz="$HZ" \
 		-v m="$((_m1 - _m0))" 'BEGIN {
 		printf "%.0f %.2f %.2f\n", n / (d - s), c * 1000 / hz / n,
@@ -220,8 +304,93 @@ dsn-1:dsnx-tcp:$P_DSNX_T"
 
 echo "$me: Postfix $(postconf -h -c "$T/pfx/etc" mail_version 2>/dev/null)," \
 	"$(nproc) CPUs, $SESSIONS sessions, $N_ORD ordinary 5 KB messages /" \
-	"$N_DSN DSNs ($(basename "$DSN_FILE"), $(wc -c <"$DSN_FILE") bytes) per" \
-	"cell, $RUNS rounds; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+	"$N_BOUNCE bounces / $N_DSN DSNs ($(basename "$DSN_FILE"), $(wc -c <"$DSN_FILE")" \
+	"bytes) per cell, $PAIR_RUNS pairs, $RUNS rounds; load average before:" \
+	"$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- the recommended setup: Postfix alone vs Postfix with the recipe ----------
+for c in ordinary:$P_ALONE ordinary:$P_TWIN ordinary:$P_RECIPE \
+	bounce:$P_ALONE bounce:$P_TWIN bounce:$P_RECIPE; do
+	cell "${c%%:*}" "${c##*:}" 100 >/dev/null # warm-up
+done
+: >"$T/pairs"
+for t in ordinary bounce; do
+	[ $t = ordinary ] && n=$N_ORD || n=$N_BOUNCE
+	r=1
+	while [ $r -le "$PAIR_RUNS" ]; do
+		case $((r % 6)) in
+		1) order="alone twin recipe" ;;
+		2) order="recipe alone twin" ;;
+		3) order="twin recipe alone" ;;
+		4) order="alone recipe twin" ;;
+		5) order="twin alone recipe" ;;
+		0) order="recipe twin alone" ;;
+		esac
+		for w in $order; do
+			res=$(cell $t "$(port_of $w)" $n) || exit 1
+			echo "$t $w $r $res" >>"$T/pairs"
+			printf '  round %d %-8s %-6s %s msg/s, %s ms CPU/msg (machine), %s (milter)\n' \
+				"$r" "$t" "$w" $res
+		done
+		r=$((r + 1))
+	done
+done
+awk '
+function median(a, n,    i, j, t) {
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function minmax(a, n,    i, lo, hi) {
+	lo = hi = a[1]
+	for (i = 2; i <= n; i++) { if (a[i] < lo) lo = a[i]; if (a[i] > hi) hi = a[i] }
+	return sprintf("%.2f-%.2f", lo, hi)
+}
+{ rate[$1, $2, $3] = $4; cpu[$1, $2, $3] = $5; np[$1] = $3 > np[$1] ? $3 : np[$1] }
+END {
+	printf "\nrecommended setup (master.cf.snippet) vs Postfix alone: %d rounds, alone, twin and recipe back to back\n", np["ordinary"]
+	printf "%-8s %-7s %7s %7s  %-11s %-27s %s\n", "traffic", "", "msg/s", "CPU ms", "ratio", "range of the rounds", "target"
+	split("ordinary bounce", ts, " ")
+	for (k = 1; k <= 2; k++) {
+		t = ts[k]
+		if (!(t in np)) continue
+		split("alone twin recipe", ws, " ")
+		for (i = 1; i <= 3; i++) {
+			w = ws[i]
+			delete a; delete c; delete q
+			for (r = 1; r <= np[t]; r++) {
+				a[r] = rate[t, w, r]; c[r] = cpu[t, w, r]
+				q[r] = rate[t, w, r] / rate[t, "alone", r]
+			}
+			if (w == "alone") {
+				ratio = "-"; range = ""; target = ""
+			} else {
+				m = median(q, np[t])
+				ratio = sprintf("%.3f", m)
+				range = minmax(q, np[t])
+				target = ""
+				if (w == "recipe" && t == "ordinary")
+					target = sprintf(">= 0.97 %s", m >= 0.97 ? "met" : "MISSED")
+				if (w == "twin")
+					target = "(identical: the noise)"
+			}
+			printf "%-8s %-7s %7d %7.2f  %-11s %-27s %s\n", t, w, median(a, np[t]),
+			    median(c, np[t]), ratio, range, target
+		}
+	}
+	printf "(msg/s and CPU: medians of the rounds, CPU per message for the whole machine; ratio: median of\n"
+	printf " the rounds'"'"' rate / alone'"'"'s rate in the same round; bounce: accepted and bounced, until the queue is empty)\n"
+}' "$T/pairs"
+
+[ "$SMTPD_ROWS" = no ] && {
+	echo "$me: SMTPD_ROWS=no: the smtpd_milters rows are skipped"
+	echo "$me: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+	exit 0
+}
+
+# --- the smtpd_milters path ------------------------------------------------------
 # warm-up: start the smtpd processes and the milters' threads
 for c in $CELLS; do
 	case $c in dsn-1:*) n=20 ;; *) n=200 ;; esac

@@ -32,6 +32,10 @@ int cli_read_file(const char *path, size_t limit, char **buf, size_t *len,
  */
 dsnx_ruleset *cli_load_rules(const char *rules_dir, const char *site_dir,
     unsigned *problems);
+/* The same, returning why it failed (DSNX_EIO: a file or directory could
+ * not be read; DSNX_EPARSE: the rules have mistakes) and the set in *out. */
+dsnx_status cli_load_ruleset(const char *rules_dir, const char *site_dir,
+    unsigned *problems, dsnx_ruleset **out);
 
 /* Consumes --rules DIR / --site-rules DIR (and the --x=DIR forms) at
  * argv[*i]; returns 1 if it did, 0 if argv[*i] is something else, -1 for

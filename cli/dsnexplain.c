@@ -26,7 +26,7 @@ usage(FILE *fp)
 	    "usage: %s classify [RULE OPTIONS] [--json] [--strict] FILE...\n"
 	    "       %s explain [RULE OPTIONS] FILE\n"
 	    "       %s lint [RULE OPTIONS]\n"
-	    "       %s rewrite [RULE OPTIONS] [--lang LL] [--tz +HH:MM] "
+	    "       %s rewrite [RULE OPTIONS] [--lang LL] [--tz ZONE] "
 	    "[--subject]\n"
 	    "               [--max-size BYTES] [FILE|-]\n"
 	    "       %s --version | --help\n"
@@ -154,24 +154,32 @@ dsnx_ruleset *
 cli_load_rules(const char *rules_dir, const char *site_dir, unsigned *problems)
 {
 	dsnx_ruleset *set = NULL;
+
+	cli_load_ruleset(rules_dir, site_dir, problems, &set);
+	return set;
+}
+
+dsnx_status
+cli_load_ruleset(const char *rules_dir, const char *site_dir,
+    unsigned *problems, dsnx_ruleset **out)
+{
 	unsigned count = 0;
 	dsnx_status st;
 
+	*out = NULL;
 	if (rules_dir == NULL) {
 		rules_dir = DSNX_RULES_DIR;
 		if (site_dir == NULL)
 			site_dir = DSNX_SITE_RULES_DIR;
 	}
-	st = dsnx_ruleset_load(rules_dir, site_dir, print_problem, &count, &set);
+	st = dsnx_ruleset_load(rules_dir, site_dir, print_problem, &count, out);
 	if (problems != NULL)
 		*problems = count;
-	if (st != DSNX_OK) {
+	if (st != DSNX_OK)
 		fprintf(stderr, "%s: rules in %s%s%s not loaded: %u problem%s (%s)\n",
 		    progname, rules_dir, site_dir ? " and " : "", site_dir ? site_dir
 		    : "", count, count == 1 ? "" : "s", dsnx_strstatus(st));
-		return NULL;
-	}
-	return set;
+	return st;
 }
 
 int

@@ -31,13 +31,11 @@ cmd_lint(int argc, char **argv)
 			return EXIT_TROUBLE;
 		}
 	}
-	if ((set = cli_load_rules(rules_dir, site_dir, &problems)) == NULL) {
-		/* Tell an unreadable directory from a set with mistakes. */
-		st = dsnx_ruleset_load(rules_dir ? rules_dir : DSNX_RULES_DIR,
-		    site_dir, NULL, NULL, &set);
-		dsnx_ruleset_unref(set);
-		return st == DSNX_EIO ? EXIT_TROUBLE : EXIT_FINDING;
-	}
+	/* One load: its status tells an unreadable directory from a set
+	 * with mistakes. */
+	if ((st = cli_load_ruleset(rules_dir, site_dir, &problems, &set))
+	    != DSNX_OK)
+		return st == DSNX_EPARSE ? EXIT_FINDING : EXIT_TROUBLE;
 	printf("lint: %u rules, %u causes, %u examples: all good\n",
 	    dsnx_ruleset_rule_count(set), dsnx_ruleset_cause_count(set),
 	    dsnx_ruleset_example_count(set));

@@ -3,8 +3,8 @@
  *
  * Calls dsnx_rewrite_message(), the function the milter calls, and
  * writes the result: the new message, or the original bytes unchanged
- * with the reason on stderr.  Exit 0 either way; 2 for usage, unreadable
- * input or rules that do not load.
+ * with the reason on stderr.  Exit 0 either way; 2 for usage, an
+ * unknown --tz zone, unreadable input or rules that do not load.
  */
 #include "config.h"
 
@@ -18,22 +18,23 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: %s rewrite [--rules DIR] [--site-rules DIR] "
-	    "[--lang LL] [--tz +HH:MM] [--subject] [--max-size BYTES] "
+	    "[--lang LL] [--tz ZONE] [--subject] [--max-size BYTES] "
 	    "[--match-budget N] [--match-cpu MS] [FILE|-]\n", progname);
 }
+
+static int rewrite_file(const char *rules_dir, const char *site_dir,
+    const char *file, const dsnx_rewrite_options *opt);
 
 int
 cmd_rewrite(int argc, char **argv)
 {
 	const char *rules_dir = NULL, *site_dir = NULL, *file = "-";
+	const char *zone = NULL;
 	dsnx_rewrite_options opt;
-	dsnx_ruleset *rules;
-	dsnx_context *ctx;
-	dsnx_rewrite *rw;
-	char why[256], *buf, *end;
-	const char *outp;
-	size_t len, outlen;
-	int i, k, have_file = 0, status = 0;
+	dsnx_error_t err;
+	dsnx_tz *tz = NULL;
+	char *end;
+	int i, k, have_file = 0, status;
 
 	dsnx_rewrite_options_init(&opt);
 	for (i = 1; i < argc; i++) {
@@ -47,12 +48,9 @@ cmd_rewrite(int argc, char **argv)
 			continue;
 		if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc)
 			opt.render.lang = argv[++i];
-		else if (strcmp(argv[i], "--tz") == 0 && i + 1 < argc) {
-			if (dsnx_utc_offset_parse(argv[++i], &opt.render.utc_offset) != 0) {
-				fprintf(stderr, "%s: --tz wants UTC or +HH:MM\n", progname);
-				return EXIT_TROUBLE;
-			}
-		} else if (strcmp(argv[i], "--subject") == 0)
+		else if (strcmp(argv[i], "--tz") == 0 && i + 1 < argc)
+			zone = argv[++i];
+		else if (strcmp(argv[i], "--subject") == 0)
 			opt.subject = 1;
 		else if (strcmp(argv[i], "--max-size") == 0 && i + 1 < argc) {
 			opt.max_size = strtoul(argv[++i], &end, 10);
@@ -68,12 +66,37 @@ cmd_rewrite(int argc, char **argv)
 			return EXIT_TROUBLE;
 		}
 	}
+	/* The system's tz database; the dates shown follow its DST rules. */
+	if (zone != NULL && dsnx_tz_load(zone, NULL, &tz, &err) != DSNX_OK) {
+		fprintf(stderr, "%s: --tz %s: %s; want a zone such as "
+		    "Europe/Berlin, UTC or +HH:MM\n", progname, zone, err.text);
+		return EXIT_TROUBLE;
+	}
+	opt.render.tz = tz;
+	status = rewrite_file(rules_dir, site_dir, file, &opt);
+	dsnx_tz_free(tz);
+	return status;
+}
+
+/* Rewrites file with the rules and options given; the exit status. */
+static int
+rewrite_file(const char *rules_dir, const char *site_dir, const char *file,
+    const dsnx_rewrite_options *opt)
+{
+	dsnx_ruleset *rules;
+	dsnx_context *ctx;
+	dsnx_rewrite *rw;
+	char why[256], *buf;
+	const char *outp;
+	size_t len, outlen;
+	int status = 0;
+
 	if ((rules = cli_load_rules(rules_dir, site_dir, NULL)) == NULL)
 		return EXIT_TROUBLE;
-	if (opt.render.lang != NULL && !dsnx_ruleset_has_lang(rules,
-	    opt.render.lang))
+	if (opt->render.lang != NULL && !dsnx_ruleset_has_lang(rules,
+	    opt->render.lang))
 		fprintf(stderr, "%s: no texts in language \"%s\"; using English\n",
-		    progname, opt.render.lang);
+		    progname, opt->render.lang);
 	if (dsnx_context_new(NULL, &ctx, NULL) != DSNX_OK) {
 		dsnx_ruleset_unref(rules);
 		return EXIT_TROUBLE;
@@ -85,7 +108,7 @@ cmd_rewrite(int argc, char **argv)
 		dsnx_ruleset_unref(rules);
 		return EXIT_TROUBLE;
 	}
-	if (dsnx_rewrite_message(ctx, rules, buf, len, &opt, &rw) != DSNX_OK) {
+	if (dsnx_rewrite_message(ctx, rules, buf, len, opt, &rw) != DSNX_OK) {
 		/* Never lose the message: out of memory passes it unchanged. */
 		fprintf(stderr, "%s: %s: unchanged: out of memory\n", progname, file);
 		fwrite(buf, 1, len, stdout);

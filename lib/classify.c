@@ -27,14 +27,13 @@
  * LIMITS
  *	At most the report's recipients (max_recipients of the context).
  * SEE ALSO
- *	match.c, outcome.c, rules.c.
+ *	match.c, outcome.c, ruleset.c, rules_examples.c.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "mime.h"
 #include "report.h"
 #include "rules.h"
 
@@ -55,12 +54,14 @@ dsnx_classify_options_init(dsnx_classify_options *o)
 	o->cpu_ms = DSNX_MATCH_CPU_MS_DEFAULT;
 }
 
+/* The header lookup of a real message: arg is the rule_message, which
+ * names its report; the report decoded its fields when it was read. */
 static const char *
 report_header(void *arg, const char *name)
 {
-	const dsnx_report *r = arg;
+	const rule_message *m = arg;
 
-	return dsnx_part_header_get(r->mime, r->mime->parts[0], name, 1);
+	return dsnx_report_header(m->report, name);
 }
 
 void
@@ -74,8 +75,9 @@ dsnx_rule_message_of(const dsnx_report *r, rule_message *m)
 	m->text = r->human_text;
 	m->text_len = r->human_text != NULL ? r->human_len : 0;
 	m->is_dsn = dsnx_report_is_dsn(r);
+	m->report = r;
 	m->header = report_header;
-	m->header_arg = (void *)r;
+	m->header_arg = m;
 }
 
 static void

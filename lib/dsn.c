@@ -5,6 +5,7 @@
  *	#include "dsn.h"
  *
  *	int dsnx_dsn_parse(report, text, len)
+ *	int dsnx_dsn_recipient_field(report, rcpt, name, value, len)
  * DESCRIPTION
  *	A delivery-status body is a group of per-message fields followed by
  *	one group per recipient, groups separated by blank lines, fields in
@@ -16,6 +17,12 @@
  *	recipient field the current recipient already has starts a new
  *	recipient even without a blank line.  Other fields
  *	(X-Postfix-Queue-ID, X-Actual-Recipient, ...) are kept as written.
+ *
+ *	What each recipient field's value holds (the address of
+ *	Final-Recipient, the word of Action, the code of Status, the type
+ *	and text of Diagnostic-Code, dates) is read in one place,
+ *	read_recipient_field(), also for the fields nonstd.c finds printed
+ *	in a bounce's prose (dsnx_dsn_recipient_field()).
  *
  *	It does not decide what the fields mean; report.c and later the
  *	classifier do.
@@ -120,13 +127,88 @@ read_date(dsnx_report *r, const char *v, size_t len, const char **raw,
 	*has = dsnx_date_parse(v, len, t) == 0;
 }
 
+/*
+ * Reads the value of one recipient field into rcpt: the one reader of
+ * what Final-Recipient, Original-Recipient, Action, Status, Remote-MTA,
+ * Diagnostic-Code, the dates and Final-Log-ID say, for the report's
+ * recipient groups and for the fields nonstd.c finds printed in prose.
+ * 0 when read, 1 when kind is no recipient field, -1 when memory ran out.
+ */
+static int
+read_recipient_field(dsnx_report *r, dsnx_recipient *rcpt,
+    enum field_kind kind, const char *v, size_t len)
+{
+	const char *rest, *type;
+	size_t rest_len, type_len, n;
+
+	switch (kind) {
+	case F_FINAL_RECIPIENT:
+		rcpt->final_recipient = dsnx_report_text(r, v, len);
+		rest = after_type(v, len, &rest_len, NULL, NULL);
+		rcpt->recipient = dsnx_report_address(r, rest, rest_len);
+		break;
+	case F_ORIGINAL_RECIPIENT:
+		rest = after_type(v, len, &rest_len, NULL, NULL);
+		rcpt->original_recipient = dsnx_report_address(r, rest, rest_len);
+		break;
+	case F_ACTION: {
+		char word[16];
+
+		for (n = 0; n < len && n < sizeof(word) - 1 && !is_wsp(v[n])
+		    && v[n] != '(' && v[n] != ';'; n++)
+			word[n] = (char)((v[n] >= 'A' && v[n] <= 'Z')
+			    ? v[n] + 32 : v[n]);
+		word[n] = '\0';
+		rcpt->action = n > 0 ? dsnx_report_text(r, word, n) : NULL;
+		break;
+	}
+	case F_STATUS: {
+		dsnx_code code;
+
+		rcpt->status_raw = dsnx_report_text(r, v, len);
+		for (n = 0; n < len && !is_wsp(v[n]) && v[n] != '(' && v[n] != ';'; n++)
+			;
+		if ((dsnx_code_parse(v, n, &code) == 0
+		    || dsnx_code_find(v, len, &code, &n) >= 0)
+		    && dsnx_report_set_status(r, rcpt, &code) < 0)
+			return -1;
+		break;
+	}
+	case F_REMOTE_MTA:
+		rest = after_type(v, len, &rest_len, NULL, NULL);
+		rcpt->remote_mta = dsnx_report_text(r, rest, rest_len);
+		break;
+	case F_DIAGNOSTIC_CODE:
+		rest = after_type(v, len, &rest_len, &type, &type_len);
+		if (type != NULL && type_len > 0 && type_len < 40)
+			rcpt->diagnostic_type = dsnx_report_text(r, type, type_len);
+		rcpt->diagnostic = dsnx_report_text(r, rest, rest_len);
+		break;
+	case F_LAST_ATTEMPT_DATE:
+		read_date(r, v, len, &rcpt->last_attempt_raw, &rcpt->last_attempt,
+		    &rcpt->has_last_attempt);
+		break;
+	case F_WILL_RETRY_UNTIL:
+		read_date(r, v, len, &rcpt->will_retry_until_raw,
+		    &rcpt->will_retry_until, &rcpt->has_will_retry_until);
+		break;
+	case F_FINAL_LOG_ID:
+		rcpt->final_log_id = dsnx_report_text(r, v, len);
+		break;
+	default:
+		return 1;
+	}
+	return 0;
+}
+
 /* Applies one unfolded field to the message or to rcpt. */
 static int
 apply_field(dsnx_report *r, dsnx_recipient *rcpt, enum field_kind kind,
     const char *name, size_t name_len, const char *v, size_t len)
 {
-	const char *rest, *type;
-	size_t rest_len, type_len, n;
+	const char *rest;
+	size_t rest_len;
+	int rc;
 
 	switch (kind) {
 	case F_REPORTING_MTA:
@@ -162,72 +244,27 @@ apply_field(dsnx_report *r, dsnx_recipient *rcpt, enum field_kind kind,
 	if (rcpt == NULL)	/* an extension field in the per-message group */
 		return dsnx_report_add_extra(r, NULL, name, name_len, v, len)
 		    == DSNX_ENOMEM ? -1 : 0;
-	switch (kind) {
-	case F_FINAL_RECIPIENT:
-		rcpt->final_recipient = dsnx_report_text(r, v, len);
-		rest = after_type(v, len, &rest_len, NULL, NULL);
-		rcpt->recipient = dsnx_report_address(r, rest, rest_len);
-		break;
-	case F_ORIGINAL_RECIPIENT:
-		rest = after_type(v, len, &rest_len, NULL, NULL);
-		rcpt->original_recipient = dsnx_report_address(r, rest, rest_len);
-		break;
-	case F_ACTION: {
-		char word[16];
-
-		for (n = 0; n < len && n < sizeof(word) - 1 && !is_wsp(v[n])
-		    && v[n] != '(' && v[n] != ';'; n++)
-			word[n] = (char)((v[n] >= 'A' && v[n] <= 'Z')
-			    ? v[n] + 32 : v[n]);
-		word[n] = '\0';
-		rcpt->action = n > 0 ? dsnx_report_text(r, word, n) : NULL;
-		break;
-	}
-	case F_STATUS: {
-		dsnx_code code;
-		char buf[16];
-
-		rcpt->status_raw = dsnx_report_text(r, v, len);
-		for (n = 0; n < len && !is_wsp(v[n]) && v[n] != '(' && v[n] != ';'; n++)
-			;
-		if (dsnx_code_parse(v, n, &code) == 0
-		    || dsnx_code_find(v, len, &code, &n) >= 0)
-			rcpt->status = dsnx_report_text(r, buf,
-			    strlen(dsnx_code_format(&code, buf, sizeof(buf))));
-		break;
-	}
-	case F_REMOTE_MTA:
-		rest = after_type(v, len, &rest_len, NULL, NULL);
-		rcpt->remote_mta = dsnx_report_text(r, rest, rest_len);
-		break;
-	case F_DIAGNOSTIC_CODE:
-		rest = after_type(v, len, &rest_len, &type, &type_len);
-		if (type != NULL && type_len > 0 && type_len < 40)
-			rcpt->diagnostic_type = dsnx_report_text(r, type, type_len);
-		rcpt->diagnostic = dsnx_report_text(r, rest, rest_len);
-		break;
-	case F_LAST_ATTEMPT_DATE:
-		read_date(r, v, len, &rcpt->last_attempt_raw, &rcpt->last_attempt,
-		    &rcpt->has_last_attempt);
-		break;
-	case F_WILL_RETRY_UNTIL:
-		read_date(r, v, len, &rcpt->will_retry_until_raw,
-		    &rcpt->will_retry_until, &rcpt->has_will_retry_until);
-		break;
-	case F_FINAL_LOG_ID:
-		rcpt->final_log_id = dsnx_report_text(r, v, len);
-		break;
-	default:
-		return dsnx_report_add_extra(r, rcpt, name, name_len, v, len)
-		    == DSNX_ENOMEM ? -1 : 0;
-	}
-	return 0;
+	if ((rc = read_recipient_field(r, rcpt, kind, v, len)) != 1)
+		return rc;
+	return dsnx_report_add_extra(r, rcpt, name, name_len, v, len)
+	    == DSNX_ENOMEM ? -1 : 0;
 }
 
 static int
 is_recipient_field(enum field_kind kind)
 {
 	return kind >= F_FINAL_RECIPIENT;
+}
+
+int
+dsnx_dsn_recipient_field(dsnx_report *r, dsnx_recipient *rcpt,
+    const char *name, const char *v, size_t len)
+{
+	enum field_kind kind = classify_name(name, strlen(name));
+
+	if (!is_recipient_field(kind))
+		return 1;
+	return read_recipient_field(r, rcpt, kind, v, len);
 }
 
 /* A recipient field seen twice in one group means the blank line between

@@ -3,7 +3,9 @@
  *
  * Reads the text of a message/delivery-status or
  * message/global-delivery-status part into per-message fields and one
- * recipient record per recipient block.  Knows nothing of MIME.
+ * recipient record per recipient block, and reads single recipient
+ * fields for nonstd.c, which finds them printed in prose.  Knows nothing
+ * of MIME.
  */
 #ifndef DSNX_DSN_H
 #define DSNX_DSN_H
@@ -15,5 +17,15 @@
  * UTF-8) into report.  Returns the number of recipient blocks read, or -1
  * when memory ran out. */
 int dsnx_dsn_parse(dsnx_report *report, const char *text, size_t len);
+
+/*
+ * Reads one recipient field called name (value unfolded, UTF-8) into
+ * rcpt, as the recipient groups of a report are read: the one reader of
+ * each RFC 3464 recipient field.  Extension fields are not kept.
+ * Returns 0, 1 when name is no RFC 3464 recipient field, -1 when memory
+ * ran out.
+ */
+int dsnx_dsn_recipient_field(dsnx_report *report, dsnx_recipient *rcpt,
+    const char *name, const char *value, size_t len);
 
 #endif

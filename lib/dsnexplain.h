@@ -3,8 +3,9 @@
  *
  * The library reads one message from a byte buffer, finds out whether it is
  * a delivery status notification (a bounce, a delay warning, a relay or
- * delivery notice), and extracts what each recipient's block says.  It does
- * no I/O of its own, keeps no global state, and never calls exit().
+ * delivery notice), and extracts what each recipient's block says.  It
+ * reads no files but the rule files and time zone files it is asked to
+ * load, keeps no global state, and never calls exit().
  *
  * Ownership: every object returned through an out-parameter belongs to the
  * caller and is released with its *_free() function.  Strings reached
@@ -256,6 +257,13 @@ void dsnx_context_free(dsnx_context *ctx);
 const dsnx_limits *dsnx_context_limits(const dsnx_context *ctx);
 
 /*
+ * Is from (a decoded From field, may be NULL) the address of an automated
+ * bounce sender: MAILER-DAEMON, postmaster, "Mail Delivery System", <>,
+ * ...?  The one such test of the library, the one its readers use.
+ */
+int dsnx_bounce_sender(const dsnx_context *ctx, const char *from);
+
+/*
  * Reads the message at buf (which must outlive the report) and builds a
  * report.  A message that is not a DSN gives a report with
  * dsnx_report_is_dsn() == 0, not an error.  Fails only for ENOMEM,
@@ -272,6 +280,8 @@ const char *dsnx_report_format(const dsnx_report *report);
 /* Why it is not a DSN when known ("feedback-report", "auto-reply"), else NULL. */
 const char *dsnx_report_not_dsn_why(const dsnx_report *report);
 unsigned dsnx_report_flags(const dsnx_report *report);
+/* The message's MIME tree, read-only: the report decoded what it needs
+ * while it was read (see dsnx_report_header()). */
 const dsnx_mime *dsnx_report_mime(const dsnx_report *report);
 
 /* Per-message fields (NULL when absent). */
@@ -287,6 +297,17 @@ const dsnx_field *dsnx_report_extra(const dsnx_report *report, unsigned i);
 /* The message's own Subject and From, decoded; NULL when absent. */
 const char *dsnx_report_subject(const dsnx_report *report);
 const char *dsnx_report_from(const dsnx_report *report);
+/*
+ * The message's own header fields, read with the report: unfolded,
+ * RFC 2047 decoded, in UTF-8; the name as written.  At most max_decoded
+ * bytes of values are kept; fields after that are absent.
+ * dsnx_report_header() gives the first field called name (any case), or
+ * NULL.
+ */
+const char *dsnx_report_header(const dsnx_report *report, const char *name);
+unsigned dsnx_report_header_count(const dsnx_report *report);
+const dsnx_field *dsnx_report_header_field(const dsnx_report *report,
+    unsigned i);
 
 unsigned dsnx_report_recipient_count(const dsnx_report *report);
 const dsnx_recipient *dsnx_report_recipient(const dsnx_report *report,
@@ -454,17 +475,54 @@ const char *dsnx_ruleset_string(const dsnx_ruleset *rules, const char *lang,
 /* Is lang one of the set's languages (has a "strings" entry)? */
 int dsnx_ruleset_has_lang(const dsnx_ruleset *rules, const char *lang);
 
+/* ---------------------------------------------------------- time zones */
+
+/*
+ * A time zone for the dates shown to a reader: a fixed offset, or a zone
+ * of the tz database, whose offset depends on the instant (daylight
+ * saving time).  Immutable once made, so threads may share one; owned by
+ * the caller and released with dsnx_tz_free().  NULL stands for UTC
+ * wherever a zone is taken.
+ */
+typedef struct dsnx_tz dsnx_tz;
+
+/*
+ * name is a fixed offset ("UTC", "GMT", "Z", "+HH:MM", "-HHMM") or a zone
+ * name ("Europe/Berlin"), read from its TZif file (RFC 8536) under
+ * zoneinfo_dir (NULL: /usr/share/zoneinfo); an absolute path must lie in
+ * that directory, and ".." is refused.  DSNX_EINVAL for an unacceptable
+ * name, DSNX_EIO for a zone that cannot be read (unknown), DSNX_EPARSE
+ * for a file that is not valid TZif; err (may be NULL) says why.
+ */
+dsnx_status dsnx_tz_load(const char *name, const char *zoneinfo_dir,
+    dsnx_tz **out, dsnx_error_t *err);
+/* The same from TZif bytes in memory; name is what dsnx_tz_name() says. */
+dsnx_status dsnx_tz_parse(const char *name, const void *data, size_t len,
+    dsnx_tz **out, dsnx_error_t *err);
+/* A fixed offset of minutes east of UTC (at most 25:59 either way). */
+dsnx_status dsnx_tz_fixed(int minutes, dsnx_tz **out);
+void dsnx_tz_free(dsnx_tz *tz);
+/* "Europe/Berlin", or "UTC" / "+05:30" for a fixed offset (and NULL). */
+const char *dsnx_tz_name(const dsnx_tz *tz);
+/*
+ * Seconds east of UTC of local time at instant t.  When abbr is not NULL
+ * it receives the zone's alphabetic abbreviation at t ("CEST"; static or
+ * owned by tz), or NULL for a fixed offset and for numeric ones ("-03").
+ */
+long dsnx_tz_offset_at(const dsnx_tz *tz, time_t t, const char **abbr);
+
 /* -------------------------------------------------------------- render */
 
 typedef struct dsnx_render_options {
 	const char *lang;         /* NULL or unknown: English */
-	int utc_offset;           /* minutes east of UTC for the dates shown */
+	const dsnx_tz *tz;        /* zone of the dates shown (NULL: UTC);
+	                           * not owned */
 	unsigned width;           /* text rendition line width (72) */
 } dsnx_render_options;
 
 void dsnx_render_options_init(dsnx_render_options *options);
-/* "UTC", "GMT", "Z", "+HH:MM" or "-HHMM" -> minutes east of UTC for
- * utc_offset; 0, or -1 for anything else. */
+/* "UTC", "GMT", "Z", "+HH:MM" or "-HHMM" -> minutes east of UTC (for
+ * dsnx_tz_fixed()); 0, or -1 for anything else. */
 int dsnx_utc_offset_parse(const char *text, int *minutes);
 
 /* The two renditions of the explanation, UTF-8, malloc'ed, each with its
@@ -480,14 +538,64 @@ typedef struct dsnx_rendition {
  * Explains report: one section per group of recipients with the same
  * outcome and cause (verdicts[i] belongs to recipient i), then the facts
  * for the mail administrator (verdicts: dsnx_classify_message() of the same
- * report).  Every string taken from the message is
- * cleaned of control and bidirectional-override characters, and
- * HTML-escaped in the HTML rendition.
+ * report).  The same as dsnx_explanation_build() then
+ * dsnx_explanation_render().
  */
 dsnx_status dsnx_render(const dsnx_ruleset *rules, const dsnx_report *report,
     const dsnx_classification *verdicts, const dsnx_render_options *options,
     dsnx_rendition *out);
 void dsnx_rendition_free(dsnx_rendition *r);
+
+/* --------------------------------------------------------- explanation */
+
+/*
+ * The explanation model: everything an explanation shows and says,
+ * derived once per message and read by every writer (the text and HTML
+ * renditions, the X-DSN-Explain field, the milter's log line).
+ * Recipients are grouped by outcome and cause, the most severe group
+ * first; recipients the match budget left unclassified form groups of
+ * their own.  Each group counts its members exactly and names and
+ * details the first DSNX_EXPLAIN_SHOWN of them, saying how many more
+ * there are.  Every string taken from the message is cleaned of control
+ * and bidirectional characters (and HTML-escaped in the HTML rendition).
+ * The model holds copies: once built it needs neither the report, nor
+ * the verdicts, nor the rule set.
+ */
+#define DSNX_EXPLAIN_SHOWN 10     /* recipients named and detailed per group */
+#define DSNX_EXPLAIN_ENTRIES 4    /* distinct verdicts in the summary */
+
+typedef struct dsnx_explanation dsnx_explanation;
+
+/* verdicts: dsnx_classify_message() of report; options may be NULL. */
+dsnx_status dsnx_explanation_build(const dsnx_ruleset *rules,
+    const dsnx_report *report, const dsnx_classification *verdicts,
+    const dsnx_render_options *options, dsnx_explanation **out);
+void dsnx_explanation_free(dsnx_explanation *x);
+/* The text/plain and text/html renditions. */
+dsnx_status dsnx_explanation_render(const dsnx_explanation *x,
+    dsnx_rendition *out);
+unsigned dsnx_explanation_recipient_count(const dsnx_explanation *x);
+/* The most severe outcome of all recipients (NONE when there are none). */
+dsnx_outcome dsnx_explanation_worst(const dsnx_explanation *x);
+/* Groups of recipients explained together. */
+unsigned dsnx_explanation_group_count(const dsnx_explanation *x);
+/* As dsnx_classification_limit_hits() and _unclassified(). */
+unsigned dsnx_explanation_limit_hits(const dsnx_explanation *x);
+unsigned dsnx_explanation_unclassified(const dsnx_explanation *x);
+/*
+ * The summary X-DSN-Explain and log lines carry, as fields in this
+ * order: outcome, status, reason, cause, rule.  Each value lists the
+ * distinct verdicts (at most DSNX_EXPLAIN_ENTRIES, the most severe
+ * first), comma-separated, "none" where one has no such fact.  Only our
+ * own tokens and validated status codes: never text from the message.
+ */
+unsigned dsnx_explanation_field_count(const dsnx_explanation *x);
+const dsnx_field *dsnx_explanation_field(const dsnx_explanation *x,
+    unsigned i);
+/* The X-DSN-Explain value made of them: "v=1; outcome=...; status=...;
+ * reason=...; cause=...; rule=...", one line that stays with the field
+ * name under 900 characters (entries are dropped from the end). */
+const char *dsnx_explanation_header(const dsnx_explanation *x);
 
 /* ------------------------------------------------------------- rewrite */
 
@@ -546,6 +654,10 @@ unsigned dsnx_rewrite_recipient_count(const dsnx_rewrite *rw);
 /* The verdicts the explanation rests on, or NULL when the message was not
  * classified (not a DSN, too large, ...).  Lives as long as rw. */
 const dsnx_classification *dsnx_rewrite_verdicts(const dsnx_rewrite *rw);
+/* The explanation of the message, or NULL when it was not classified;
+ * it may exist for a message left unchanged (one whose body cannot take
+ * it).  Lives as long as rw. */
+const dsnx_explanation *dsnx_rewrite_explanation(const dsnx_rewrite *rw);
 
 #ifdef __cplusplus
 }

@@ -59,6 +59,8 @@
 	"|error sending|message delayed|failed delivery|rejected:|bounce" \
 	"|mail system error|undelivered mail)"
 
+const char dsnx_bounce_from_pattern[] = BOUNCE_FROM;
+
 /* Formats that carry no header of their own are gated on these. */
 #define BOUNCE_GATE .from = BOUNCE_FROM, .subject = BOUNCE_SUBJECT
 

@@ -692,18 +692,14 @@ dsnx_part_header_field(const dsnx_mime *mime, const dsnx_part *part,
 }
 
 const char *
-dsnx_part_header_get(dsnx_mime *mime, const dsnx_part *part,
-    const char *name, int decode)
+dsnx_mime_field_value(dsnx_mime *mime, const dsnx_hfield *field, int decode)
 {
 	dsnx_buf out;
 	const char *result = NULL;
-	int i, bad = 0;
+	int bad = 0;
 	dsnx_status st;
 
-	if ((i = dsnx_mime_find_field(mime, part, name)) < 0)
-		return NULL;
-	if (dsnx_mime_unfold(mime, dsnx_mime_field(mime, part, (unsigned)i),
-	    &mime->scratch) != DSNX_OK)
+	if (dsnx_mime_unfold(mime, field, &mime->scratch) != DSNX_OK)
 		return NULL;
 	dsnx_buf_init(&out, mime->limits.max_header_field * 3 + 16);
 	if (decode)
@@ -716,6 +712,18 @@ dsnx_part_header_get(dsnx_mime *mime, const dsnx_part *part,
 		result = dsnx_arena_strndup(&mime->arena, dsnx_buf_str(&out), out.len);
 	dsnx_buf_free(&out);
 	return result;
+}
+
+const char *
+dsnx_part_header_get(dsnx_mime *mime, const dsnx_part *part,
+    const char *name, int decode)
+{
+	int i;
+
+	if ((i = dsnx_mime_find_field(mime, part, name)) < 0)
+		return NULL;
+	return dsnx_mime_field_value(mime, dsnx_mime_field(mime, part,
+	    (unsigned)i), decode);
 }
 
 const char *

@@ -71,6 +71,11 @@ int dsnx_mime_find_field(const dsnx_mime *mime, const dsnx_part *part,
  * trailing white space dropped; capped at limits.max_header_field. */
 dsnx_status dsnx_mime_unfold(const dsnx_mime *mime, const dsnx_hfield *field,
     dsnx_buf *out);
+/* The value of a raw field, unfolded, RFC 2047 decoded when decode is
+ * nonzero, in UTF-8: an arena string of mime, or NULL when memory ran
+ * out.  The one decoder of header values (dsnx_part_header_get() too). */
+const char *dsnx_mime_field_value(dsnx_mime *mime, const dsnx_hfield *field,
+    int decode);
 /* Nonzero for the case-insensitive name of field. */
 int dsnx_mime_field_is(const dsnx_mime *mime, const dsnx_hfield *field,
     const char *name);

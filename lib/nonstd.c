@@ -42,14 +42,10 @@
  *	quoted after the end marker, with the cut text (or the diagnostic
  *	pattern's match) as the diagnostic.
  *
- *	Status convention: a recipient without status gets the first
- *	enhanced status code (RFC 3463) in its diagnostic.  When the
- *	diagnostic holds no enhanced code but a 4xx or 5xx SMTP reply code,
- *	the status is that reply's class with subject and detail 0 ("550 No
- *	such user" gives 5.0.0, "421 try later" gives 4.0.0), the generic
- *	code RFC 3463 defines for "permanent/transient failure, no further
- *	detail".  This applies uniformly to every recipient this engine
- *	reads and never to RFC 3464 reports; nothing else is inferred.
+ *	A recipient without a status gets one from its diagnostic as every
+ *	recipient does, in report.c, under the convention for non-standard
+ *	formats described there (a reply code alone gives its class, "550"
+ *	gives 5.0.0); nothing else is inferred here.
  *
  *	Knowledge of particular MTAs belongs in formats.c, not here.
  * LIMITS
@@ -76,6 +72,7 @@
 #include <strings.h>
 
 #include "codec.h"
+#include "dsn.h"
 #include "nonstd.h"
 #include "report.h"
 #include "rules.h"
@@ -102,6 +99,7 @@ typedef struct compiled_format {
 struct dsnx_formats {
 	compiled_format *v;
 	unsigned count;
+	pcre2_code *bounce_from;	/* dsnx_bounce_from_pattern */
 	pcre2_match_context *mctx;
 };
 
@@ -136,9 +134,42 @@ dsnx_formats_free(dsnx_formats *f)
 	for (i = 0; i < f->count; i++)
 		for (k = 0; k < P_COUNT; k++)
 			pcre2_code_free(f->v[i].re[k]);
+	pcre2_code_free(f->bounce_from);
 	pcre2_match_context_free(f->mctx);
 	free(f->v);
 	free(f);
+}
+
+/* Compiles one pattern, caseless and multiline; on failure fills err
+ * (may be NULL) naming what failed. */
+static pcre2_code *
+compile_one(const char *pat, pcre2_compile_context *cctx, const char *format,
+    const char *which, dsnx_error_t *err)
+{
+	pcre2_code *re;
+	PCRE2_SIZE off;
+	int code;
+
+	re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+	    PCRE2_CASELESS | PCRE2_MULTILINE | PCRE2_UTF | PCRE2_UCP, &code, &off,
+	    cctx);
+	if (re == NULL) {
+		if (err != NULL) {
+			PCRE2_UCHAR msg[120];
+
+			pcre2_get_error_message(code, msg, sizeof(msg));
+			memset(err, 0, sizeof(*err));
+			err->position = off;
+			err->column = (int)off + 1;
+			snprintf(err->source, sizeof(err->source),
+			    "format %s, %s pattern", format, which);
+			snprintf(err->text, sizeof(err->text), "%s", msg);
+		}
+		return NULL;
+	}
+	/* JIT is an optimisation; without it matching still works. */
+	dsnx_regex_jit(re);
+	return re;
 }
 
 dsnx_status
@@ -147,9 +178,9 @@ dsnx_formats_compile(const dsnx_format_def *defs, dsnx_formats **out,
 {
 	dsnx_formats *f;
 	unsigned n = 0, i;
-	int k, code;
-	PCRE2_SIZE off;
+	int k;
 	pcre2_compile_context *cctx;
+	dsnx_status st = DSNX_OK;
 
 	*out = NULL;
 	while (defs[n].name != NULL)
@@ -170,39 +201,25 @@ dsnx_formats_compile(const dsnx_format_def *defs, dsnx_formats **out,
 	pcre2_set_bsr(cctx, PCRE2_BSR_ANYCRLF);
 	pcre2_set_match_limit(f->mctx, MATCH_LIMIT);
 	pcre2_set_depth_limit(f->mctx, DEPTH_LIMIT);
-	for (i = 0; i < n; i++) {
+	if ((f->bounce_from = compile_one(dsnx_bounce_from_pattern, cctx,
+	    "(all)", "bounce sender", err)) == NULL)
+		st = DSNX_EPARSE;
+	for (i = 0; i < n && st == DSNX_OK; i++) {
 		f->v[i].def = &defs[i];
 		f->count = i + 1;
-		for (k = 0; k < P_COUNT; k++) {
+		for (k = 0; k < P_COUNT && st == DSNX_OK; k++) {
 			const char *pat = def_pattern(&defs[i], k);
 
-			if (pat == NULL)
-				continue;
-			f->v[i].re[k] = pcre2_compile((PCRE2_SPTR)pat,
-			    PCRE2_ZERO_TERMINATED, PCRE2_CASELESS | PCRE2_MULTILINE
-			    | PCRE2_UTF | PCRE2_UCP, &code, &off, cctx);
-			if (f->v[i].re[k] == NULL) {
-				if (err != NULL) {
-					PCRE2_UCHAR msg[120];
-
-					pcre2_get_error_message(code, msg, sizeof(msg));
-					memset(err, 0, sizeof(*err));
-					err->position = off;
-					err->column = (int)off + 1;
-					snprintf(err->source, sizeof(err->source),
-					    "format %s, %s pattern", defs[i].name,
-					    pattern_names[k]);
-					snprintf(err->text, sizeof(err->text), "%s", msg);
-				}
-				pcre2_compile_context_free(cctx);
-				dsnx_formats_free(f);
-				return DSNX_EPARSE;
-			}
-			/* JIT is an optimisation; without it matching still works. */
-			dsnx_regex_jit(f->v[i].re[k]);
+			if (pat != NULL && (f->v[i].re[k] = compile_one(pat, cctx,
+			    defs[i].name, pattern_names[k], err)) == NULL)
+				st = DSNX_EPARSE;
 		}
 	}
 	pcre2_compile_context_free(cctx);
+	if (st != DSNX_OK) {
+		dsnx_formats_free(f);
+		return st;
+	}
 	*out = f;
 	return DSNX_OK;
 }
@@ -251,55 +268,47 @@ match_str(matcher *mt, const pcre2_code *re, const char *s)
 	return s != NULL && run(mt, re, s, strlen(s), 0, NULL, NULL, NULL, NULL);
 }
 
-/* Tries the header pattern against every field of the top header. */
-static int
-match_any_header(matcher *mt, const pcre2_code *re, dsnx_report *r)
+int
+dsnx_formats_bounce_sender(const dsnx_formats *formats, const char *from)
 {
-	const dsnx_part *root = r->mime->parts[0];
-	unsigned i;
+	matcher mt;
+	int hit;
 
-	for (i = 0; i < root->field_count; i++) {
-		const dsnx_hfield *f = dsnx_mime_field(r->mime, root, i);
-		size_t name_len = f->name_len;
-		dsnx_buf line;
-		int hit;
+	if (from == NULL)
+		return 0;
+	mt.formats = formats;
+	if ((mt.md = pcre2_match_data_create(1, NULL)) == NULL)
+		return 0;
+	hit = match_str(&mt, formats->bounce_from, from);
+	pcre2_match_data_free(mt.md);
+	return hit;
+}
 
-		if (dsnx_mime_unfold(r->mime, f, &r->scratch) != DSNX_OK)
-			return 0;
-		dsnx_buf_init(&line, r->ctx->limits.max_header_field * 3 + 256);
-		dsnx_buf_append(&line, r->mime->buf + f->start, name_len);
+/* Tries the header pattern against every field of the message's own
+ * header, as "Name: value" (the value decoded, as the report holds it). */
+static int
+match_any_header(matcher *mt, const pcre2_code *re, const dsnx_report *r)
+{
+	unsigned i, n = dsnx_report_header_count(r);
+	dsnx_buf line;
+	int hit = 0;
+
+	dsnx_buf_init(&line, r->ctx->limits.max_header_field * 3 + 256);
+	for (i = 0; i < n && !hit; i++) {
+		const dsnx_field *f = dsnx_report_header_field(r, i);
+
+		dsnx_buf_reset(&line);
+		dsnx_buf_append(&line, f->name, strlen(f->name));
 		dsnx_buf_append(&line, ": ", 2);
-		dsnx_utf8_sanitize(dsnx_buf_str(&r->scratch), r->scratch.len, &line,
-		    NULL);
+		dsnx_buf_append(&line, f->value, strlen(f->value));
 		hit = run(mt, re, dsnx_buf_str(&line), line.len, 0, NULL, NULL,
 		    NULL, NULL);
-		dsnx_buf_free(&line);
-		if (hit)
-			return 1;
 	}
-	return 0;
+	dsnx_buf_free(&line);
+	return hit;
 }
 
 /* -------------------------------------------------------- picking text */
-
-static int
-is_returned(const dsnx_part *p)
-{
-	return (strcmp(p->type, "message") == 0
-	    && strcmp(p->subtype, "delivery-status") != 0
-	    && strcmp(p->subtype, "global-delivery-status") != 0)
-	    || (strcmp(p->type, "text") == 0
-	    && strcmp(p->subtype, "rfc822-headers") == 0);
-}
-
-static int
-under_returned(const dsnx_part *p)
-{
-	for (p = p->parent; p != NULL; p = p->parent)
-		if (is_returned(p))
-			return 1;
-	return 0;
-}
 
 /* Reduces HTML to text: tags dropped (block tags become line ends),
  * a few entities decoded, scripts and styles skipped. */
@@ -399,7 +408,8 @@ collect_texts(dsnx_report *r, texts *t)
 		for (i = 0; i < m->part_count && t->n < MAX_TEXTS; i++) {
 			const dsnx_part *p = m->parts[i];
 
-			if (p->child != NULL || under_returned(p) || is_returned(p))
+			if (p->child != NULL || dsnx_part_is_returned(p)
+			    || dsnx_part_returned_depth(p) > 0)
 				continue;
 			/* A multipart whose boundary could not be found is
 			 * read as the plain text it then is. */
@@ -455,7 +465,8 @@ note_returned(dsnx_report *r)
 	unsigned i;
 
 	for (i = 1; i < m->part_count && r->returned_part == NULL; i++)
-		if (is_returned(m->parts[i]) && !under_returned(m->parts[i]))
+		if (dsnx_part_is_returned(m->parts[i])
+		    && dsnx_part_returned_depth(m->parts[i]) == 0)
 			r->returned_part = m->parts[i];
 }
 
@@ -517,21 +528,17 @@ has_code(const char *s, size_t len)
 	return dsnx_code_find(s, len, &c, &ml) >= 0 || dsnx_reply_find(s, len) != 0;
 }
 
-/* A status code captured by a format's status pattern, validated. */
-static const char *
-status_in(matcher *mt, const compiled_format *cf, dsnx_report *r,
-    const char *text, size_t from, size_t to)
+/* The status code a format's status pattern captures in text[from, to),
+ * validated; 1 if found. */
+static int
+status_in(matcher *mt, const compiled_format *cf, const char *text,
+    size_t from, size_t to, dsnx_code *code)
 {
 	size_t m0, m1, g0, g1;
-	dsnx_code code;
-	char buf[16];
 
-	if (cf->re[P_STATUS] == NULL
-	    || !run(mt, cf->re[P_STATUS], text, to, from, &m0, &m1, &g0, &g1)
-	    || g0 == PCRE2_UNSET || dsnx_code_parse(text + g0, g1 - g0, &code) < 0
-	    || dsnx_code_format(&code, buf, sizeof(buf)) == NULL)
-		return NULL;
-	return dsnx_report_text(r, buf, strlen(buf));
+	return cf->re[P_STATUS] != NULL
+	    && run(mt, cf->re[P_STATUS], text, to, from, &m0, &m1, &g0, &g1)
+	    && g0 != PCRE2_UNSET && dsnx_code_parse(text + g0, g1 - g0, code) == 0;
 }
 
 /* A diagnostic captured by a format's diagnostic pattern in text[from,
@@ -584,6 +591,7 @@ read_recipients(matcher *mt, const compiled_format *cf, dsnx_report *r,
     const char *text, size_t start, size_t end)
 {
 	hit hits[MAX_HITS];
+	dsnx_code code;
 	unsigned n = 0, i, k;
 	int added = 0, whole_state = 0;	/* diagnostic in the whole text: */
 	const char *whole = NULL;	/* 0 not looked, 1 found, -1 none */
@@ -641,7 +649,9 @@ read_recipients(matcher *mt, const compiled_format *cf, dsnx_report *r,
 			return (r->flags & DSNX_REPORT_TRUNCATED) ? added : -1;
 		added++;
 		rc->recipient = hits[i].addr;
-		rc->status = status_in(mt, cf, r, text, hits[pick].line, dend);
+		if (status_in(mt, cf, text, hits[pick].line, dend, &code)
+		    && dsnx_report_set_status(r, rc, &code) < 0)
+			return -1;
 		if (diagnostic_in(mt, cf, r, text, hits[pick].line, dend,
 		    &rc->diagnostic))
 			;
@@ -661,18 +671,14 @@ read_recipients(matcher *mt, const compiled_format *cf, dsnx_report *r,
 	return added;
 }
 
-/* Fallback: addresses from a header field of the top-level header or of
- * the returned message. */
+/* Fallback: the addresses of a header field's value v (may be NULL) of
+ * the top-level header or of the returned message. */
 static int
-recipients_from_header(dsnx_report *r, const dsnx_part *part,
-    const char *name, const char *diag)
+recipients_from_header(dsnx_report *r, const char *v, const char *diag)
 {
-	const char *v, *p;
+	const char *p;
 	int added = 0;
 
-	if (part == NULL)
-		return 0;
-	v = dsnx_part_header_get(r->mime, part, name, 0);
 	if (v == NULL)
 		return 0;
 	for (p = v; *p != '\0'; ) {
@@ -729,101 +735,106 @@ field_value(const char *t, size_t b, size_t e, const char *name)
 	return b;
 }
 
+/* The RFC 3464 recipient fields read in prose, and where each stands in
+ * the paragraph being read. */
+static const char *const embedded_names[] = {
+	"final-recipient", "status", "action", "diagnostic-code"
+};
+enum { E_RECIPIENT, E_STATUS, E_ACTION, E_DIAGNOSTIC, E_COUNT };
+
+/* One paragraph's fields t[f0[k], f1[k]) into the report (see
+ * read_embedded()).  0, 1 when the report is full, -1 when memory ran
+ * out. */
+static int
+embedded_block(dsnx_report *r, const char *t, const size_t *f0,
+    const size_t *f1)
+{
+	dsnx_recipient blk, *rc;
+	int k, is_new = 0;
+
+	memset(&blk, 0, sizeof(blk));
+	for (k = 0; k < E_COUNT; k++) {
+		const char *val = t + f0[k];
+		size_t len = f1[k] - f0[k];
+
+		if (f1[k] <= f0[k])
+			continue;
+		if (k == E_DIAGNOSTIC) {
+			if ((val = squeeze(r, val, len)) == NULL)
+				return -1;
+			len = strlen(val);
+		}
+		if (dsnx_dsn_recipient_field(r, &blk, embedded_names[k], val, len)
+		    < 0)
+			return -1;
+	}
+	if (blk.recipient == NULL || strchr(blk.recipient, '@') == NULL)
+		return 0;
+	if ((rc = find_address(r, blk.recipient)) == NULL) {
+		if ((rc = dsnx_report_add(r)) == NULL)
+			return (r->flags & DSNX_REPORT_TRUNCATED) ? 1 : -1;
+		rc->recipient = blk.recipient;
+		is_new = 1;
+	}
+	if (is_new && blk.diagnostic != NULL && blk.diagnostic[0] != '\0') {
+		rc->diagnostic = blk.diagnostic;
+		rc->diagnostic_type = blk.diagnostic_type;
+	}
+	if (rc->status == NULL && blk.status != NULL && (rc->diagnostic == NULL
+	    || !has_code(rc->diagnostic, strlen(rc->diagnostic)))) {
+		rc->status = blk.status;
+		rc->code = blk.code;
+	}
+	if (rc->action == NULL)
+		rc->action = blk.action;
+	return 0;
+}
+
 /*
  * Fields of RFC 3464 recipient blocks written into the text itself (MTAs
  * that print their report as prose, or a report whose MIME structure is
  * broken).  Each paragraph holding a Final-Recipient is one block: a
  * recipient the format did not find is added from it; one it found gets
  * the block's Action, and its Status when the diagnostic holds no code of
- * its own.  Returns -1 when memory ran out.
+ * its own.  What each field's value says is read by dsn.c, as in a real
+ * report; a Diagnostic-Code may run on over indented lines, and its
+ * white space is squeezed as every diagnostic of this engine is.
+ * Returns -1 when memory ran out.
  */
 static int
 read_embedded(dsnx_report *r, const char *t, size_t start, size_t end)
 {
-	size_t pos = start, b = 0, e = 0, v;
-	size_t fr0 = 0, fr1 = 0, st0 = 0, st1 = 0, ac0 = 0, ac1 = 0;
-	size_t dg0 = 0, dg1 = 0;
-	int more = 1, in_diag = 0;
+	size_t pos = start, b = 0, e = 0, v, f0[E_COUNT], f1[E_COUNT];
+	int more = 1, in_diag = 0, k;
 
 	if (end - start > EMBED_SCAN_MAX)
 		end = start + EMBED_SCAN_MAX;
+	memset(f0, 0, sizeof(f0));
+	memset(f1, 0, sizeof(f1));
 	while (more) {
 		more = next_line(t, end, &pos, &b, &e);
 		if (more && e > b && (t[b] == ' ' || t[b] == '\t')) {
 			if (in_diag)
-				dg1 = e;
+				f1[E_DIAGNOSTIC] = e;
 			continue;
 		}
 		in_diag = 0;
 		if (more && e > b) {
-			if ((v = field_value(t, b, e, "final-recipient")) != 0) {
-				fr0 = v;
-				fr1 = e;
-			} else if ((v = field_value(t, b, e, "status")) != 0) {
-				st0 = v;
-				st1 = v;
-				while (st1 < e && t[st1] != ' ' && t[st1] != '\t'
-				    && t[st1] != '(')
-					st1++;
-			} else if ((v = field_value(t, b, e, "action")) != 0) {
-				ac0 = v;
-				ac1 = v;
-				while (ac1 < e && ac1 - v < 16 && (t[ac1] | 0x20) >= 'a'
-				    && (t[ac1] | 0x20) <= 'z')
-					ac1++;
-			} else if ((v = field_value(t, b, e, "diagnostic-code")) != 0) {
-				dg0 = v;
-				dg1 = e;
-				in_diag = 1;
-			}
+			for (k = 0; k < E_COUNT; k++)
+				if ((v = field_value(t, b, e, embedded_names[k])) != 0) {
+					f0[k] = v;
+					f1[k] = e;
+					in_diag = k == E_DIAGNOSTIC;
+					break;
+				}
 			continue;
 		}
 		/* End of a paragraph. */
-		if (fr1 > fr0) {
-			const char *semi = memchr(t + fr0, ';', fr1 - fr0);
-			const char *a;
-			dsnx_recipient *rc;
-			dsnx_code code;
-			char buf[16];
-			int is_new = 0;
-
-			if (semi != NULL)
-				fr0 = (size_t)(semi - t) + 1;
-			a = dsnx_report_address(r, t + fr0, fr1 - fr0);
-			if (a != NULL && strchr(a, '@') != NULL) {
-				if ((rc = find_address(r, a)) == NULL) {
-					if ((rc = dsnx_report_add(r)) == NULL)
-						return (r->flags & DSNX_REPORT_TRUNCATED)
-						    ? 0 : -1;
-					rc->recipient = a;
-					is_new = 1;
-				}
-				if (is_new && dg1 > dg0) {
-					rc->diagnostic = squeeze(r, t + dg0, dg1 - dg0);
-					if (rc->diagnostic == NULL)
-						return -1;
-				}
-				if (rc->status == NULL && st1 > st0
-				    && dsnx_code_parse(t + st0, st1 - st0, &code) == 0
-				    && (rc->diagnostic == NULL
-				    || !has_code(rc->diagnostic, strlen(rc->diagnostic)))
-				    && dsnx_code_format(&code, buf, sizeof(buf)) != NULL
-				    && (rc->status = dsnx_report_text(r, buf,
-				    strlen(buf))) == NULL)
-					return -1;
-				if (rc->action == NULL && ac1 > ac0) {
-					char low[17];
-					size_t i;
-
-					for (i = 0; i < ac1 - ac0; i++)
-						low[i] = (char)(t[ac0 + i] | 0x20);
-					if ((rc->action = dsnx_report_text(r, low,
-					    ac1 - ac0)) == NULL)
-						return -1;
-				}
-			}
-		}
-		fr0 = fr1 = st0 = st1 = ac0 = ac1 = dg0 = dg1 = 0;
+		if (f1[E_RECIPIENT] > f0[E_RECIPIENT]
+		    && (k = embedded_block(r, t, f0, f1)) != 0)
+			return k < 0 ? -1 : 0;
+		memset(f0, 0, sizeof(f0));
+		memset(f1, 0, sizeof(f1));
 	}
 	return 0;
 }
@@ -875,36 +886,6 @@ recipients_from_inline(dsnx_report *r, const char *t, size_t from,
 		}
 	}
 	return added;
-}
-
-/*
- * The status of a recipient with none: the first enhanced code in its
- * diagnostic; else, by this engine's convention, a 4xx or 5xx reply code
- * alone becomes its class with subject and detail 0 ("550" -> 5.0.0).
- */
-static int
-complete_status(dsnx_report *r, dsnx_recipient *rc)
-{
-	dsnx_code code;
-	size_t ml, dlen;
-	char buf[16];
-	int reply;
-
-	if (rc->status != NULL || rc->diagnostic == NULL)
-		return 0;
-	dlen = strlen(rc->diagnostic);
-	if (dsnx_code_find(rc->diagnostic, dlen, &code, &ml) < 0) {
-		reply = dsnx_reply_find(rc->diagnostic, dlen);
-		if (reply < 400)
-			return 0;
-		code.cls = (unsigned char)(reply / 100);
-		code.subject = 0;
-		code.detail = 0;
-	}
-	if (dsnx_code_format(&code, buf, sizeof(buf)) == NULL)
-		return 0;
-	rc->status = dsnx_report_text(r, buf, strlen(buf));
-	return rc->status == NULL ? -1 : 0;
 }
 
 /* ------------------------------------------------------------ the reader */
@@ -1017,20 +998,15 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 			goto nomem;
 		if (diag[0] == '\0')
 			diag = NULL;
-		n = recipients_from_header(r, r->mime->parts[0],
-		    "x-failed-recipients", diag);
-		if (n == 0 && r->returned_part != NULL) {
-			const dsnx_part *inner = r->returned_part->child
-			    ? r->returned_part->child : NULL;
-
-			n = recipients_from_header(r, inner, "to", diag);
-		}
+		n = recipients_from_header(r, dsnx_report_header(r,
+		    "x-failed-recipients"), diag);
+		if (n == 0 && r->returned_part != NULL
+		    && r->returned_part->child != NULL)
+			n = recipients_from_header(r, dsnx_part_header_get(r->mime,
+			    r->returned_part->child, "to", 0), diag);
 		if (n == 0 && end < len)
 			n = recipients_from_inline(r, text, end, len, diag);
 	}
-	for (i = 0; i < r->rcpt_count; i++)
-		if (complete_status(r, &r->rcpts[i]) < 0)
-			goto nomem;
 	pcre2_match_data_free(mt.md);
 	if (r->rcpt_count == 0)
 		return 0;

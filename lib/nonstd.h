@@ -44,10 +44,18 @@ typedef struct dsnx_format_def {
 
 /* The shipped table, ended by an entry whose name is NULL. */
 extern const dsnx_format_def dsnx_format_table[];
+/* The From field of an automated bounce sender (mailer-daemon,
+ * postmaster, "Mail Delivery System", <>, ...): the one bounce-sender
+ * heuristic, used by the formats' gates and by report.c. */
+extern const char dsnx_bounce_from_pattern[];
 
 dsnx_status dsnx_formats_compile(const dsnx_format_def *defs,
     dsnx_formats **out, dsnx_error_t *err);
 void dsnx_formats_free(dsnx_formats *formats);
+/* Does from (a decoded From field; may be NULL) match
+ * dsnx_bounce_from_pattern?  0 also when memory ran out. */
+int dsnx_formats_bounce_sender(const dsnx_formats *formats,
+    const char *from);
 
 /*
  * Tries every format on a message that has no delivery-status part.

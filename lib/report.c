@@ -6,6 +6,8 @@
  *
  *	dsnx_status dsnx_context_new(limits, &ctx, &err)
  *	dsnx_status dsnx_report_read(ctx, buf, len, &report)
+ *	const char *dsnx_report_header(report, name)
+ *	int dsnx_bounce_sender(ctx, from)
  * DESCRIPTION
  *	Parses the message's MIME structure, then reads it one of two ways:
  *	when a message/delivery-status (or RFC 6533 global) part exists, its
@@ -15,15 +17,35 @@
  *	auto-replies (RFC 3834) are recognised and answered "not a DSN".
  *
  *	For every recipient, the status is the Status: field when it is a
- *	valid code, else the first code in the diagnostic text; the reply
- *	code is read from the diagnostic.  Nothing is guessed beyond that.
+ *	valid code, else the first enhanced code (RFC 3463) in the
+ *	diagnostic text; the reply code is read from the diagnostic.  This
+ *	is done here, once, for every reader.  One convention more holds for
+ *	the non-standard formats only, never for RFC 3464 reports: a
+ *	diagnostic with no enhanced code but a 4xx or 5xx reply code gives
+ *	that reply's class with subject and detail 0 ("550 No such user"
+ *	gives 5.0.0, "421 try later" 4.0.0), the generic code RFC 3463
+ *	defines for "permanent/transient failure, no further detail".
+ *	Nothing is guessed beyond that.  A status is always set as a code
+ *	(dsnx_report_set_status()), its text made from it, so the two never
+ *	disagree and nobody parses the text again.
  *
  *	The report also remembers which parts hold the human-readable text,
  *	the machine-readable status and the returned message, because a
- *	rewrite must keep the latter two byte for byte.
+ *	rewrite must keep the latter two byte for byte.  Whether a part is a
+ *	returned message (dsnx_part_is_returned()) and whether the sender
+ *	is a bounce sender (dsnx_bounce_sender()) are decided here for all
+ *	readers.
+ *
+ *	The report is complete when dsnx_report_read() returns, and nothing
+ *	changes it afterwards: the message's own header fields and the
+ *	human-readable text are decoded while it is read, so that a const
+ *	report answers every question without decoding through its MIME
+ *	tree (which callers see read-only).
  * LIMITS
  *	Those of the context (see dsnx_limits); recipients past
- *	max_recipients are dropped and DSNX_REPORT_TRUNCATED set.
+ *	max_recipients are dropped and DSNX_REPORT_TRUNCATED set.  The
+ *	message's own header fields are kept decoded up to max_decoded bytes
+ *	of values; fields past that read as absent.
  * DIAGNOSTICS
  *	Fails only for ENOMEM, EINVAL, or ELIMIT (message too large).
  * SEE ALSO
@@ -93,12 +115,17 @@ dsnx_report_add(dsnx_report *r)
 	if (r->rcpt_count == r->rcpt_cap) {
 		unsigned cap = r->rcpt_cap ? r->rcpt_cap * 2 : 4;
 		dsnx_recipient *v = realloc(r->rcpts, cap * sizeof(*v));
+		dsnx_field **x;
 
 		if (v == NULL)
 			return NULL;
 		r->rcpts = v;
+		if ((x = realloc(r->rcpt_extra, cap * sizeof(*x))) == NULL)
+			return NULL;
+		r->rcpt_extra = x;
 		r->rcpt_cap = cap;
 	}
+	r->rcpt_extra[r->rcpt_count] = NULL;
 	rc = &r->rcpts[r->rcpt_count++];
 	memset(rc, 0, sizeof(*rc));
 	return rc;
@@ -130,8 +157,9 @@ dsnx_report_add_extra(dsnx_report *r, dsnx_recipient *rcpt, const char *name,
 	unsigned count, cap;
 
 	/* Recipient extras live in per-recipient arena arrays that grow by
-	 * copying; the lists are short (a few X- fields). */
-	list = rcpt ? (dsnx_field *)rcpt->extra : r->extra;
+	 * copying; the lists are short (a few X- fields).  The report keeps
+	 * the writable pointer; the recipient shows it read-only. */
+	list = rcpt ? r->rcpt_extra[rcpt - r->rcpts] : r->extra;
 	count = rcpt ? rcpt->extra_count : r->extra_count;
 	if (count >= 64)
 		return DSNX_OK;	/* enough: more is noise or an attack */
@@ -150,6 +178,7 @@ dsnx_report_add_extra(dsnx_report *r, dsnx_recipient *rcpt, const char *name,
 	if (list[count].name == NULL || list[count].value == NULL)
 		return DSNX_ENOMEM;
 	if (rcpt != NULL) {
+		r->rcpt_extra[rcpt - r->rcpts] = list;
 		rcpt->extra = list;
 		rcpt->extra_count = count + 1;
 	} else {
@@ -218,30 +247,88 @@ dsnx_report_address(dsnx_report *r, const char *s, size_t len)
 	return address_copy(r, s, len);
 }
 
-void
-dsnx_report_complete(dsnx_report *r, dsnx_recipient *rc)
+int
+dsnx_report_set_status(dsnx_report *r, dsnx_recipient *rc,
+    const dsnx_code *code)
+{
+	char buf[16];
+	const char *text;
+
+	if (dsnx_code_format(code, buf, sizeof(buf)) == NULL)
+		return 0;	/* not a code: nothing to set */
+	if ((text = dsnx_report_text(r, buf, strlen(buf))) == NULL)
+		return -1;
+	rc->code = *code;
+	rc->status = text;
+	return 0;
+}
+
+/*
+ * The one status-from-text filler, for every reader: the reply code and,
+ * when no valid Status was given, the status from the diagnostic.  With
+ * reply_class (the non-standard formats, never RFC 3464) a diagnostic
+ * without an enhanced code but with a 4xx or 5xx reply gives that class
+ * with subject and detail 0.  -1 when memory ran out.
+ */
+static int
+complete_recipient(dsnx_report *r, dsnx_recipient *rc, int reply_class)
 {
 	dsnx_code code;
-	size_t mlen;
-	char buf[16];
-	size_t dlen;
+	size_t mlen, dlen;
+	int reply;
 
-	if (rc->diagnostic != NULL) {
-		dlen = strlen(rc->diagnostic);
-		if (rc->reply == 0)
-			rc->reply = dsnx_reply_find(rc->diagnostic, dlen);
-		if (rc->status == NULL
-		    && dsnx_code_find(rc->diagnostic, dlen, &code, &mlen) >= 0)
-			rc->status = dsnx_report_text(r, buf,
-			    strlen(dsnx_code_format(&code, buf, sizeof(buf))));
+	if (rc->diagnostic == NULL)
+		return 0;
+	dlen = strlen(rc->diagnostic);
+	reply = dsnx_reply_find(rc->diagnostic, dlen);
+	if (rc->reply == 0)
+		rc->reply = reply;
+	if (rc->status != NULL)
+		return 0;
+	if (dsnx_code_find(rc->diagnostic, dlen, &code, &mlen) < 0) {
+		if (!reply_class || reply < 400)
+			return 0;
+		code.cls = (unsigned char)(reply / 100);
+		code.subject = 0;
+		code.detail = 0;
 	}
-	/* The parsed code travels beside its text from here on. */
-	if (rc->status != NULL
-	    && dsnx_code_parse(rc->status, strlen(rc->status), &rc->code) != 0)
-		rc->status = NULL;
+	return dsnx_report_set_status(r, rc, &code);
 }
 
 /* --------------------------------------------------- reading a message */
+
+/*
+ * Decodes the message's own header fields, once, so that the report
+ * answers dsnx_report_header() without touching the MIME tree again.
+ * Decoded values count against max_decoded, as a part's text does;
+ * fields past that read as absent.  -1 when memory ran out.
+ */
+static int
+read_headers(dsnx_report *r)
+{
+	const dsnx_part *root = dsnx_mime_root(r->mime);
+	unsigned i, n = dsnx_part_header_count(root);
+	size_t total = 0;
+
+	if (n == 0)
+		return 0;
+	if ((r->headers = dsnx_arena_alloc(&r->arena, n * sizeof(*r->headers)))
+	    == NULL)
+		return -1;
+	for (i = 0; i < n && total < r->ctx->limits.max_decoded; i++) {
+		const dsnx_hfield *f = dsnx_mime_field(r->mime, root, i);
+		dsnx_field *h = &r->headers[r->header_count];
+
+		h->name = dsnx_report_text(r, r->mime->buf + f->start,
+		    f->name_len);
+		h->value = dsnx_mime_field_value(r->mime, f, 1);
+		if (h->name == NULL || h->value == NULL)
+			return -1;
+		total += strlen(h->value);
+		r->header_count++;
+	}
+	return 0;
+}
 
 static int
 part_is(const dsnx_part *p, const char *type, const char *subtype)
@@ -257,25 +344,40 @@ is_status_part(const dsnx_part *p)
 	    || strcmp(p->subtype, "global-delivery-status") == 0);
 }
 
-static int
-is_returned_part(const dsnx_part *p)
+/*
+ * The one "returned message" predicate, for every reader.  A part holds
+ * the returned message, or its header, when it is message/rfc822 or
+ * text/rfc822-headers (RFC 6522), message/global or message/global-headers
+ * (RFC 6533), message/partial (some MTAs return the message as one
+ * fragment), or the unregistered message/rfc822-headers seen in the
+ * wild.  A report part (delivery-status, feedback-report,
+ * disposition-notification and their global forms) or a reference
+ * (message/external-body) holds no returned message.
+ */
+int
+dsnx_part_is_returned(const dsnx_part *p)
 {
-	return (strcmp(p->type, "message") == 0
-	    && (strcmp(p->subtype, "rfc822") == 0
-	    || strcmp(p->subtype, "global") == 0
-	    || strcmp(p->subtype, "global-headers") == 0
-	    || strcmp(p->subtype, "rfc822-headers") == 0))
-	    || part_is(p, "text", "rfc822-headers");
+	static const char *const message[] = {
+		"rfc822", "global", "partial", "rfc822-headers", "global-headers"
+	};
+	size_t i;
+
+	if (strcmp(p->type, "message") == 0) {
+		for (i = 0; i < sizeof(message) / sizeof(message[0]); i++)
+			if (strcmp(p->subtype, message[i]) == 0)
+				return 1;
+		return 0;
+	}
+	return part_is(p, "text", "rfc822-headers");
 }
 
-/* How many returned messages enclose p (a bounce quoting a bounce...). */
-static int
-returned_depth(const dsnx_part *p)
+int
+dsnx_part_returned_depth(const dsnx_part *p)
 {
 	int n = 0;
 
 	for (p = p->parent; p != NULL; p = p->parent)
-		if (is_returned_part(p))
+		if (dsnx_part_is_returned(p))
 			n++;
 	return n;
 }
@@ -283,7 +385,7 @@ returned_depth(const dsnx_part *p)
 static int
 inside_returned(const dsnx_part *p)
 {
-	return returned_depth(p) > 0;
+	return dsnx_part_returned_depth(p) > 0;
 }
 
 /* Recognises what is certainly not a bounce: feedback reports, read
@@ -310,7 +412,8 @@ not_a_bounce(dsnx_report *r)
 			continue;
 		if (part_is(p, "message", "feedback-report"))
 			return "feedback-report";
-		if (part_is(p, "message", "disposition-notification"))
+		if (part_is(p, "message", "disposition-notification")
+		    || part_is(p, "message", "global-disposition-notification"))
 			return "disposition-notification";
 	}
 	return NULL;
@@ -322,29 +425,27 @@ not_a_bounce(dsnx_report *r)
 static const char *
 auto_reply(dsnx_report *r)
 {
-	const char *v = dsnx_part_header_get(r->mime, r->mime->parts[0],
-	    "auto-submitted", 0);
+	const char *v = dsnx_report_header(r, "auto-submitted");
 
 	if (v != NULL && strncasecmp(v, "auto-replied", 12) == 0)
 		return "auto-reply";
 	return NULL;
 }
 
-/* Is the message from a mailer daemon or postmaster? */
-static int
-from_mailer_daemon(const dsnx_report *r)
+int
+dsnx_bounce_sender(const dsnx_context *ctx, const char *from)
 {
-	return r->from != NULL && (strcasestr(r->from, "mailer-daemon") != NULL
-	    || strcasestr(r->from, "postmaster") != NULL);
+	return ctx != NULL && dsnx_formats_bounce_sender(ctx->formats, from);
 }
 
 /*
  * Finds the status part outside any returned message.  Some gateways
  * forward the DSN they received as the returned message of a bounce of
  * their own, without a report of their own: when the outer message comes
- * from a mailer daemon, a report wrapped one level deep is read instead.
- * A person forwarding a bounce is not a mailer daemon, so forwarded
- * bounces stay unread.
+ * from a bounce sender (dsnx_bounce_sender(), the test the formats of
+ * nonstd.c are gated on too), a report wrapped one level deep is read
+ * instead.  A person forwarding a bounce is no bounce sender, so
+ * forwarded bounces stay unread.
  */
 static const dsnx_part *
 find_status_part(dsnx_report *r)
@@ -355,10 +456,11 @@ find_status_part(dsnx_report *r)
 	for (i = 0; i < m->part_count; i++)
 		if (is_status_part(m->parts[i]) && !inside_returned(m->parts[i]))
 			return m->parts[i];
-	if (!from_mailer_daemon(r))
+	if (!dsnx_bounce_sender(r->ctx, r->from))
 		return NULL;
 	for (i = 0; i < m->part_count; i++)
-		if (is_status_part(m->parts[i]) && returned_depth(m->parts[i]) == 1)
+		if (is_status_part(m->parts[i])
+		    && dsnx_part_returned_depth(m->parts[i]) == 1)
 			return m->parts[i];
 	return NULL;
 }
@@ -373,7 +475,7 @@ note_siblings(dsnx_report *r, const dsnx_part *status)
 	for (p = status->parent->child; p != NULL; p = p->next) {
 		if (p == status)
 			continue;
-		if (r->returned_part == NULL && is_returned_part(p))
+		if (r->returned_part == NULL && dsnx_part_is_returned(p))
 			r->returned_part = p;
 		if (r->human_part == NULL && p->index < status->index) {
 			const dsnx_part *t = p;
@@ -396,7 +498,7 @@ note_wrapper(dsnx_report *r, const dsnx_part *status)
 	unsigned i;
 
 	for (p = status->parent; p != NULL; p = p->parent)
-		if (is_returned_part(p))
+		if (dsnx_part_is_returned(p))
 			r->returned_part = p;
 	for (i = 0; i < r->mime->part_count; i++) {
 		p = r->mime->parts[i];
@@ -415,7 +517,7 @@ dsnx_report_read(const dsnx_context *ctx, const char *buf, size_t len,
 	const dsnx_part *status;
 	dsnx_status st;
 	unsigned i;
-	int found = 0;
+	int found = 0, standard = 0;
 
 	if (ctx == NULL || out == NULL || (buf == NULL && len > 0))
 		return DSNX_EINVAL;
@@ -429,8 +531,12 @@ dsnx_report_read(const dsnx_context *ctx, const char *buf, size_t len,
 		dsnx_report_free(r);
 		return st;
 	}
-	r->subject = dsnx_part_header_get(r->mime, r->mime->parts[0], "subject", 1);
-	r->from = dsnx_part_header_get(r->mime, r->mime->parts[0], "from", 1);
+	if (read_headers(r) < 0) {
+		dsnx_report_free(r);
+		return DSNX_ENOMEM;
+	}
+	r->subject = dsnx_report_header(r, "subject");
+	r->from = dsnx_report_header(r, "from");
 
 	if ((r->not_dsn_why = not_a_bounce(r)) != NULL) {
 		*out = r;
@@ -455,7 +561,7 @@ dsnx_report_read(const dsnx_context *ctx, const char *buf, size_t len,
 			return DSNX_ENOMEM;
 		}
 		if (n > 0) {
-			found = 1;
+			found = standard = 1;
 			r->format = strcmp(status->subtype, "global-delivery-status")
 			    == 0 ? "rfc6533" : "rfc3464";
 		}
@@ -475,7 +581,10 @@ dsnx_report_read(const dsnx_context *ctx, const char *buf, size_t len,
 	if (!found)
 		r->not_dsn_why = auto_reply(r);
 	for (i = 0; i < r->rcpt_count; i++)
-		dsnx_report_complete(r, &r->rcpts[i]);
+		if (complete_recipient(r, &r->rcpts[i], !standard) < 0) {
+			dsnx_report_free(r);
+			return DSNX_ENOMEM;
+		}
 	/* Read the human-readable text now, so that the report is complete
 	 * and nothing after this changes it. */
 	if (r->human_text == NULL && r->human_part != NULL
@@ -500,6 +609,7 @@ dsnx_report_free(dsnx_report *r)
 	dsnx_arena_free(&r->arena);
 	dsnx_buf_free(&r->scratch);
 	free(r->rcpts);
+	free(r->rcpt_extra);
 	free(r);
 }
 
@@ -596,6 +706,29 @@ const char *
 dsnx_report_from(const dsnx_report *r)
 {
 	return r->from;
+}
+
+const char *
+dsnx_report_header(const dsnx_report *r, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < r->header_count; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			return r->headers[i].value;
+	return NULL;
+}
+
+unsigned
+dsnx_report_header_count(const dsnx_report *r)
+{
+	return r->header_count;
+}
+
+const dsnx_field *
+dsnx_report_header_field(const dsnx_report *r, unsigned i)
+{
+	return i < r->header_count ? &r->headers[i] : NULL;
 }
 
 unsigned

@@ -38,9 +38,12 @@ struct dsnx_report {
 	dsnx_field *extra;
 	unsigned extra_count;
 	unsigned extra_cap;
+	dsnx_field *headers;        /* the message's own fields, decoded */
+	unsigned header_count;
 	const char *subject;
 	const char *from;
 	dsnx_recipient *rcpts;
+	dsnx_field **rcpt_extra;    /* rcpts[i].extra, writable while reading */
 	unsigned rcpt_count;
 	unsigned rcpt_cap;
 	const dsnx_part *status_part;
@@ -54,7 +57,8 @@ struct dsnx_report {
 /* A new, zeroed recipient at the end of the list; NULL when out of memory
  * or past max_recipients (then DSNX_REPORT_TRUNCATED is set). */
 dsnx_recipient *dsnx_report_add(dsnx_report *report);
-/* Appends an extension field to the per-message list or to rcpt's. */
+/* Appends an extension field to the per-message list or to rcpt's
+ * (rcpt: NULL, or one of the report's recipients). */
 dsnx_status dsnx_report_add_extra(dsnx_report *report, dsnx_recipient *rcpt,
     const char *name, size_t name_len, const char *value, size_t value_len);
 /* Arena copy of len bytes, made valid UTF-8 (U+FFFD for bad bytes). */
@@ -64,8 +68,15 @@ const char *dsnx_report_text(dsnx_report *report, const char *s, size_t len);
  * (or it is longer than an address can be, or memory ran out). */
 const char *dsnx_report_address(dsnx_report *report, const char *s,
     size_t len);
-/* Fills status (from the diagnostic when no valid Status was given) and
- * reply for a recipient whose diagnostic is set. */
-void dsnx_report_complete(dsnx_report *report, dsnx_recipient *rcpt);
+/* Does part hold a returned message or its header?  The one predicate
+ * every reader uses (see report.c for the types). */
+int dsnx_part_is_returned(const dsnx_part *part);
+/* How many returned messages enclose part (0: it is outside them all). */
+int dsnx_part_returned_depth(const dsnx_part *part);
+/* Sets rcpt's status: the code and its text together, so that
+ * rcpt->code is valid whenever rcpt->status is set.  The one place a
+ * code is turned into text.  -1 when memory ran out. */
+int dsnx_report_set_status(dsnx_report *report, dsnx_recipient *rcpt,
+    const dsnx_code *code);
 
 #endif

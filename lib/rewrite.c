@@ -9,6 +9,9 @@
  *	Builds the new message from the old one's bytes.  The header block
  *	is copied as it is; one X-DSN-Explain field is added after it (and,
  *	if asked, the Subject gets the outcome in front of its old value).
+ *	What is added, the field's value and the two renditions, comes from
+ *	the explanation model (explanation.c), built once and kept for the
+ *	caller (dsnx_rewrite_explanation()); this file only places it.
  *	The body changes in one place only, the human-readable part:
  *
  *	  multipart (report or mixed): our multipart/alternative (text/plain,
@@ -43,7 +46,8 @@
  * DIAGNOSTICS
  *	DSNX_ENOMEM, DSNX_EINVAL.  Everything else is "unchanged, because".
  * SEE ALSO
- *	render.c, RFC 6522 (the human-readable part), RFC 2045 (QP).
+ *	explanation.c, render.c, RFC 6522 (the human-readable part),
+ *	RFC 2045 (QP).
  */
 #include "config.h"
 
@@ -55,7 +59,6 @@
 
 #include "buf.h"
 #include "mime.h"
-#include "report.h"
 #include "rules.h"
 
 #define EDITS_MAX 4
@@ -69,10 +72,11 @@ struct dsnx_rewrite {
 	size_t orig_len;
 	dsnx_header_edit edits[EDITS_MAX];
 	unsigned edit_count;
-	char *header_value;         /* X-DSN-Explain */
+	const char *header_value;   /* X-DSN-Explain, the model's */
 	char *subject_value;
 	unsigned recipients;        /* in the report, when it was a DSN */
 	dsnx_classification *verdicts;  /* when it was classified */
+	dsnx_explanation *explanation;  /* likewise */
 };
 
 void
@@ -90,8 +94,8 @@ dsnx_rewrite_free(dsnx_rewrite *rw)
 	if (rw == NULL)
 		return;
 	dsnx_buf_free(&rw->out);
-	free(rw->header_value);
 	free(rw->subject_value);
+	dsnx_explanation_free(rw->explanation);
 	dsnx_classification_free(rw->verdicts);
 	free(rw);
 }
@@ -100,6 +104,12 @@ const dsnx_classification *
 dsnx_rewrite_verdicts(const dsnx_rewrite *rw)
 {
 	return rw->verdicts;
+}
+
+const dsnx_explanation *
+dsnx_rewrite_explanation(const dsnx_rewrite *rw)
+{
+	return rw->explanation;
 }
 
 int
@@ -248,89 +258,6 @@ make_boundary(const char *buf, size_t len, char *out, size_t size)
 	}
 }
 
-/*
- * X-DSN-Explain: v=1; status=...; reason=...; cause=...; rule=...
- * One entry per distinct verdict, most severe first, as parallel
- * comma-separated lists.  Only our own tokens and validated status codes
- * go in: nothing from the message is copied into a header.  At most
- * EXPLAIN_ENTRIES_MAX entries, so the field stays one line well under
- * RFC 5322's 998 characters (rule ids are at most 128 bytes; ours are
- * far shorter, and a longer result is cut back entry by entry).
- */
-#define EXPLAIN_ENTRIES_MAX 4
-#define EXPLAIN_LINE_MAX 900
-/* The field for one recipient's verdict alone. */
-static char *
-explain_first(const dsnx_report *r, const dsnx_classification *c,
-    unsigned i)
-{
-	const dsnx_recipient *rc = dsnx_report_recipient(r, i);
-	const dsnx_verdict *v = dsnx_classification_verdict(c, i);
-	char buf[1024];
-
-	snprintf(buf, sizeof(buf), "v=1; status=%s; reason=%s; cause=%s; rule=%s",
-	    rc->status ? rc->status : "none", v->reason ? v->reason : "none",
-	    v->cause ? v->cause : "none", v->rule ? v->rule : "none");
-	return strdup(buf);
-}
-
-static char *
-explain_value(const dsnx_report *r, const dsnx_classification *c)
-{
-	const dsnx_verdict *v = dsnx_classification_verdict(c, 0);
-	unsigned n = dsnx_report_recipient_count(r), i, k, rank, count = 0;
-	unsigned order[EXPLAIN_ENTRIES_MAX];
-	static const char *const keys[4] = { "status", "reason", "cause", "rule" };
-	dsnx_buf b;
-	char *s;
-
-	for (rank = 0; rank < 4; rank++)
-		for (i = 0; i < n && count < EXPLAIN_ENTRIES_MAX; i++) {
-			int dup = 0;
-
-			if (dsnx_outcome_rank(v[i].outcome) != (int)rank)
-				continue;
-			for (k = 0; k < count; k++) {
-				const dsnx_recipient *a = dsnx_report_recipient(r, order[k]);
-				const dsnx_recipient *z = dsnx_report_recipient(r, i);
-
-				if (v[order[k]].rule == v[i].rule
-				    && v[order[k]].reason == v[i].reason
-				    && ((a->status == NULL && z->status == NULL)
-				    || (a->status != NULL && z->status != NULL
-				    && strcmp(a->status, z->status) == 0)))
-					dup = 1;
-			}
-			if (!dup)
-				order[count++] = i;
-		}
-	dsnx_buf_init(&b, 0);
-	put(&b, "v=1");
-	for (k = 0; k < 4; k++) {
-		dsnx_buf_append(&b, "; ", 2);
-		put(&b, keys[k]);
-		dsnx_buf_putc(&b, '=');
-		for (i = 0; i < count; i++) {
-			const dsnx_recipient *rc = dsnx_report_recipient(r, order[i]);
-			const char *val = k == 0 ? rc->status : k == 1
-			    ? v[order[i]].reason : k == 2 ? v[order[i]].cause
-			    : v[order[i]].rule;
-
-			if (i > 0)
-				dsnx_buf_putc(&b, ',');
-			put(&b, val != NULL ? val : "none");
-		}
-	}
-	if (b.len + sizeof("X-DSN-Explain: ") > EXPLAIN_LINE_MAX && count > 1) {
-		/* Too long (very long site rule ids): keep the most severe. */
-		dsnx_buf_free(&b);
-		return explain_first(r, c, order[0]);
-	}
-	s = b.overflow ? NULL : strdup(dsnx_buf_str(&b));
-	dsnx_buf_free(&b);
-	return s;
-}
-
 /* Is every byte ASCII? */
 static int
 ascii_only(const char *s, size_t len)
@@ -446,22 +373,24 @@ put_alternative(dsnx_buf *b, const dsnx_rendition *rd, const char *bnd,
  * any header: the bounce would read differently.)
  */
 static int
-body_multipart(dsnx_buf *o, const char *buf, const dsnx_part *root,
-    const dsnx_rendition *rd, const char *bnd, const char *lang,
-    const char *eol)
+body_multipart(dsnx_buf *o, const char *buf, const dsnx_mime *mime,
+    const dsnx_part *root, const dsnx_rendition *rd, const char *bnd,
+    const char *lang, const char *eol)
 {
-	const dsnx_part *first = root->child;
-	const char *outer = dsnx_param_get(root->params, "boundary");
+	const dsnx_part *first = dsnx_part_child(root);
+	const char *outer = dsnx_part_param(mime, root, "boundary");
+	dsnx_span body = dsnx_part_body(root), old;
 
 	if (first == NULL || outer == NULL)
 		return -1;
-	dsnx_buf_append(o, buf + root->body_start, first->start - root->body_start);
+	old = dsnx_part_whole(first);
+	dsnx_buf_append(o, buf + body.start, old.start - body.start);
 	put_alternative(o, rd, bnd, lang, eol);
 	put(o, eol);
 	put(o, "--");
 	put(o, outer);
 	put(o, eol);
-	dsnx_buf_append(o, buf + first->start, root->end - first->start);
+	dsnx_buf_append(o, buf + old.start, body.end - old.start);
 	return 0;
 }
 
@@ -474,32 +403,35 @@ body_multipart(dsnx_buf *o, const char *buf, const dsnx_part *root,
  * is a JSON document (a provider's machine notification) is left alone.
  */
 static int
-body_append(dsnx_buf *o, const char *buf, const dsnx_part *root,
-    const dsnx_rendition *rd, const char *eol)
+body_append(dsnx_buf *o, const char *buf, const dsnx_mime *mime,
+    const dsnx_part *root, const dsnx_rendition *rd, const char *eol)
 {
-	const char *cs = dsnx_param_get(root->params, "charset");
+	const char *cs = dsnx_part_param(mime, root, "charset");
 	int utf8 = cs != NULL && (strcasecmp(cs, "utf-8") == 0
 	    || strcasecmp(cs, "utf8") == 0);
 	int ascii = cs == NULL || strcasecmp(cs, "us-ascii") == 0;
-	size_t i = root->body_start;
+	dsnx_cte cte = dsnx_part_cte(root);
+	dsnx_span body = dsnx_part_body(root);
+	size_t i = body.start;
 
-	if (strcmp(root->type, "text") != 0 || strcmp(root->subtype, "plain") != 0)
+	if (strcmp(dsnx_part_type(root), "text") != 0
+	    || strcmp(dsnx_part_subtype(root), "plain") != 0)
 		return -1;
-	if (root->cte != DSNX_CTE_7BIT && root->cte != DSNX_CTE_8BIT)
+	if (cte != DSNX_CTE_7BIT && cte != DSNX_CTE_8BIT)
 		return -1;
 	if (!utf8 && !(ascii && ascii_only(rd->text, rd->text_len)))
 		return -1;
 	/* Non-ASCII text needs an 8bit part; a 7bit one stays ASCII. */
-	if (root->cte == DSNX_CTE_7BIT && !ascii_only(rd->text, rd->text_len))
+	if (cte == DSNX_CTE_7BIT && !ascii_only(rd->text, rd->text_len))
 		return -1;
-	while (i < root->end && (buf[i] == ' ' || buf[i] == '\t'
+	while (i < body.end && (buf[i] == ' ' || buf[i] == '\t'
 	    || buf[i] == '\r' || buf[i] == '\n'))
 		i++;
-	if (i < root->end && buf[i] == '{')
+	if (i < body.end && buf[i] == '{')
 		return -1;
-	dsnx_buf_append(o, buf + root->body_start, root->end - root->body_start);
-	if (root->end > root->body_start && buf[root->end - 1] != '\n'
-	    && buf[root->end - 1] != '\r')
+	dsnx_buf_append(o, buf + body.start, body.end - body.start);
+	if (body.end > body.start && buf[body.end - 1] != '\n'
+	    && buf[body.end - 1] != '\r')
 		put(o, eol);
 	put(o, eol);
 	for (i = 0; i < rd->text_len; i++) {
@@ -554,11 +486,12 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	dsnx_report *r = NULL;
 	dsnx_classification *v = NULL;
 	dsnx_rendition rd = { NULL, 0, NULL, 0 };
+	const dsnx_mime *mime;
 	const dsnx_part *root;
 	const char *eol, *lang;
 	dsnx_outcome worst;
 	char bnd[48];
-	unsigned n, i;
+	unsigned n, i, fields;
 	int subject_at = -1;
 	dsnx_status st;
 
@@ -576,7 +509,7 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	dsnx_buf_init(&rw->out, 0);
 	*out = rw;
 	if ((options->max_size > 0 && len > options->max_size)
-	    || len > ctx->limits.max_message) {
+	    || len > dsnx_context_limits(ctx)->max_message) {
 		unchanged(rw, "larger than the size limit");
 		return DSNX_OK;
 	}
@@ -589,8 +522,9 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 		unchanged(rw, "the message could not be read");
 		return DSNX_OK;
 	}
-	root = r->mime->parts[0];
-	if (dsnx_mime_find_field(r->mime, root, "x-dsn-explain") >= 0) {
+	mime = dsnx_report_mime(r);
+	root = dsnx_mime_root(mime);
+	if (dsnx_mime_find_field(mime, root, "x-dsn-explain") >= 0) {
 		unchanged(rw, "already explained (X-DSN-Explain present)");
 		goto done;
 	}
@@ -598,7 +532,7 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 		unchanged(rw, "not a delivery status notification");
 		goto done;
 	}
-	if (r->mime->errors & UNSAFE_MIME) {
+	if (dsnx_mime_errors(mime) & UNSAFE_MIME) {
 		unchanged(rw, "the MIME structure is damaged or over a limit");
 		goto done;
 	}
@@ -608,11 +542,12 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	    != DSNX_OK)
 		goto fail;
 	rw->verdicts = v;
-	worst = dsnx_classification_worst(v);
-	if ((st = dsnx_render(rules, r, v, &options->render, &rd)) != DSNX_OK)
+	if ((st = dsnx_explanation_build(rules, r, v, &options->render,
+	    &rw->explanation)) != DSNX_OK
+	    || (st = dsnx_explanation_render(rw->explanation, &rd)) != DSNX_OK)
 		goto fail;
-	if ((rw->header_value = explain_value(r, v)) == NULL)
-		goto nomem;
+	worst = dsnx_explanation_worst(rw->explanation);
+	rw->header_value = dsnx_explanation_header(rw->explanation);
 
 	eol = line_end_of(buf, len);
 	lang = options->render.lang != NULL && dsnx_ruleset_has_lang(rules,
@@ -624,32 +559,35 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 
 	/* Header block: the old fields, the Subject perhaps changed. */
 	if (options->subject
-	    && (subject_at = dsnx_mime_find_field(r->mime, root, "subject")) >= 0) {
-		const dsnx_hfield *f = dsnx_mime_field(r->mime, root,
-		    (unsigned)subject_at);
+	    && (subject_at = dsnx_mime_find_field(mime, root, "subject")) >= 0) {
+		/* The old value as written (encoded words stay encoded). */
+		dsnx_buf old;
 
-		if (dsnx_mime_unfold(r->mime, f, &r->scratch) != DSNX_OK
-		    || r->scratch.len > 900
+		dsnx_buf_init(&old, dsnx_context_limits(ctx)->max_header_field + 1);
+		if (dsnx_mime_unfold(mime, dsnx_mime_field(mime, root,
+		    (unsigned)subject_at), &old) != DSNX_OK || old.len > 900
 		    || (rw->subject_value = subject_value(rules,
-		    options->render.lang, worst, dsnx_buf_str(&r->scratch))) == NULL)
+		    options->render.lang, worst, dsnx_buf_str(&old))) == NULL)
 			subject_at = -1;
+		dsnx_buf_free(&old);
 	}
-	for (i = 0; i < root->field_count; i++) {
-		const dsnx_hfield *f = dsnx_mime_field(r->mime, root, i);
-		size_t next = i + 1 < root->field_count
-		    ? dsnx_mime_field(r->mime, root, i + 1)->start : root->header_end;
+	fields = dsnx_part_header_count(root);
+	for (i = 0; i < fields; i++) {
+		dsnx_span f = dsnx_part_header_field(mime, root, i);
+		size_t next = i + 1 < fields ? dsnx_part_header_field(mime, root,
+		    i + 1).start : dsnx_part_header(root).end;
 
 		if (i == 0)	/* an mbox "From " line before the first field */
-			dsnx_buf_append(&rw->out, buf, f->start);
+			dsnx_buf_append(&rw->out, buf, f.start);
 		if ((int)i == subject_at) {
 			put(&rw->out, "Subject: ");
 			put(&rw->out, rw->subject_value);
 			put(&rw->out, eol);
 		} else
-			dsnx_buf_append(&rw->out, buf + f->start, next - f->start);
+			dsnx_buf_append(&rw->out, buf + f.start, next - f.start);
 	}
-	if (root->field_count == 0)
-		dsnx_buf_append(&rw->out, buf, root->header_end);
+	if (fields == 0)
+		dsnx_buf_append(&rw->out, buf, dsnx_part_header(root).end);
 	/* A header that did not end its last line gets one. */
 	if (rw->out.len > 0 && rw->out.data[rw->out.len - 1] != '\n'
 	    && rw->out.data[rw->out.len - 1] != '\r')
@@ -664,12 +602,13 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	put(&rw->out, eol);
 	rw->body_offset = rw->out.len;
 
-	if (strcmp(root->type, "multipart") == 0) {
-		if (body_multipart(&rw->out, buf, root, &rd, bnd, lang, eol) != 0) {
+	if (strcmp(dsnx_part_type(root), "multipart") == 0) {
+		if (body_multipart(&rw->out, buf, mime, root, &rd, bnd, lang,
+		    eol) != 0) {
 			unchanged(rw, "no body part to explain");
 			goto done;
 		}
-	} else if (body_append(&rw->out, buf, root, &rd, eol) != 0) {
+	} else if (body_append(&rw->out, buf, mime, root, &rd, eol) != 0) {
 		unchanged(rw, "a single-part bounce whose type, charset or "
 		    "encoding cannot take the explanation");
 		goto done;

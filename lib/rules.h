@@ -1,9 +1,11 @@
 /*
- * rules.h - the loaded rule set's layout, shared by rules.c and match.c
+ * rules.h - the loaded rule set's layout, shared by its loader and its
+ * readers
  *
- * rules.c reads and checks rule files and builds this structure; match.c
- * evaluates it against recipients.  Nothing outside lib/ includes this
- * file.
+ * ruleset.c and the files it drives (rules_*.c, catalogue.c; see
+ * rules_loader.h) read and check rule files and build this structure;
+ * match.c and classify.c evaluate it against recipients.  Nothing
+ * outside lib/ includes this file.
  */
 #ifndef DSNX_RULES_H
 #define DSNX_RULES_H
@@ -114,6 +116,9 @@ struct dsnx_ruleset {
 	unsigned string_count;
 	unsigned example_count;
 	pcre2_match_context *mctx;
+	pcre2_code **codes;         /* every compiled pattern, for freeing */
+	unsigned code_count;
+	unsigned code_cap;
 };
 
 /* Subject length the text patterns see at most (a longer value is cut). */
@@ -155,6 +160,7 @@ typedef struct rule_message {
 	const char *text;               /* the human-readable part, or NULL */
 	size_t text_len;
 	int is_dsn;
+	const dsnx_report *report;      /* a real message's, or NULL */
 	const char *(*header)(void *arg, const char *name);
 	void *header_arg;
 } rule_message;
@@ -214,23 +220,6 @@ const rule *dsnx_rule_first_match(const dsnx_ruleset *set,
 
 /* Bucket of a status (or of no status). */
 unsigned dsnx_rule_bucket(int has_status, const dsnx_code *code);
-
-/* Literals for the prefilter: any match contains at least one of them. */
-#define LITERAL_SET_MAX 16
-#define LITERAL_MAX 128
-typedef struct literal_set {
-	unsigned count;             /* 0: no prefilter possible */
-	char lit[LITERAL_SET_MAX][LITERAL_MAX];
-	size_t len[LITERAL_SET_MAX];
-} literal_set;
-
-void dsnx_pattern_literals(const char *pattern, literal_set *out);
-/*
- * The single literal every match of pattern must contain, lower-cased,
- * into buf (size bytes); returns its length, 0 when there is none of at
- * least 3 bytes (or only a set of alternatives).
- */
-size_t dsnx_pattern_literal(const char *pattern, char *buf, size_t size);
 
 /* Reason-table index (RO_*) of an outcome name or "default", or -1. */
 int dsnx_outcome_index(const char *name);

@@ -15,6 +15,10 @@
  * BodyChunkSize pieces back to back (Postfix refuses body replacement
  * mixed with other requests).
  *
+ * Each message gets one log line, written from the explanation model
+ * the rewrite built (dsnx_rewrite_explanation()): the outcome and the
+ * other X-DSN-Explain tokens, and whether the match budget ran out.
+ *
  * LIMITS: MaximumSize bytes per message; over it the rest is skipped
  * (SMFIS_SKIP where offered) and the message passes unchanged.
  */
@@ -22,6 +26,7 @@
 
 #include <ctype.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -355,21 +360,38 @@ mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	return SMFIS_CONTINUE;
 }
 
-/* The verdicts of the X-DSN-Explain value, for the log:
- * "v=1; status=a; reason=b" -> "status=a reason=b". */
+/*
+ * What the explanation model says of the message, for its log line:
+ * "recipients=N outcome=... status=... reason=... cause=... rule=...",
+ * then "limit_hits=N" and "budget=exhausted unclassified=K" when they
+ * apply; "" when the message was never classified.  The words are the
+ * model's own tokens, the same that X-DSN-Explain carries.
+ */
 static void
-verdict_words(const char *value, char *out, size_t size)
+log_facts(const dsnx_rewrite *rw, char *out, size_t size)
 {
-	size_t n = 0;
+	const dsnx_explanation *x = rw != NULL ? dsnx_rewrite_explanation(rw)
+	    : NULL;
+	size_t n;
+	unsigned i;
 
-	if (strncmp(value, "v=1; ", 5) == 0)
-		value += 5;
-	for (; *value != '\0' && n + 1 < size; value++) {
-		if (value[0] == ';' && value[1] == ' ')
-			continue;
-		out[n++] = *value;
+	out[0] = '\0';
+	if (x == NULL)
+		return;
+	n = (size_t)snprintf(out, size, "recipients=%u",
+	    dsnx_explanation_recipient_count(x));
+	for (i = 0; i < dsnx_explanation_field_count(x) && n < size; i++) {
+		const dsnx_field *f = dsnx_explanation_field(x, i);
+
+		n += (size_t)snprintf(out + n, size - n, " %s=%s", f->name,
+		    f->value);
 	}
-	out[n] = '\0';
+	if (n < size && dsnx_explanation_limit_hits(x) > 0)
+		n += (size_t)snprintf(out + n, size - n, " limit_hits=%u",
+		    dsnx_explanation_limit_hits(x));
+	if (n < size && dsnx_explanation_unclassified(x) > 0)
+		snprintf(out + n, size - n, " budget=exhausted unclassified=%u",
+		    dsnx_explanation_unclassified(x));
 }
 
 static int
@@ -419,7 +441,7 @@ mlfi_eom(SMFICTX *ctx)
 	const milter_settings *set;
 	dsnx_rewrite_options options;
 	dsnx_rewrite *rw = NULL;
-	char words[1024];
+	char facts[1536];
 
 	if (m == NULL)
 		return SMFIS_CONTINUE;
@@ -442,17 +464,18 @@ mlfi_eom(SMFICTX *ctx)
 	    != DSNX_OK) {
 		milter_log(LOG_ERR, "%s: error, passed unchanged: out of memory "
 		    "while rewriting", qid);
-	} else if (!dsnx_rewrite_changed(rw)) {
-		if (set->log_unchanged)
-			milter_log(LOG_INFO, "%s: unchanged: %s", qid,
-			    dsnx_rewrite_why(rw));
-	} else if (apply_edits(ctx, cc, m->mctx_state, rw, &failed) != 0) {
-		milter_log(LOG_ERR, "%s: error, passed unchanged: %s failed "
-		    "(the MTA may have kept part of the edits)", qid, failed);
 	} else {
-		verdict_words(dsnx_rewrite_header_value(rw), words, sizeof(words));
-		milter_log(LOG_INFO, "%s: enriched: recipients=%u %s", qid,
-		    dsnx_rewrite_recipient_count(rw), words);
+		log_facts(rw, facts, sizeof(facts));
+		if (!dsnx_rewrite_changed(rw)) {
+			if (set->log_unchanged)
+				milter_log(LOG_INFO, "%s: unchanged: %s%s%s", qid,
+				    dsnx_rewrite_why(rw), facts[0] ? "; " : "", facts);
+		} else if (apply_edits(ctx, cc, m->mctx_state, rw, &failed) != 0)
+			milter_log(LOG_ERR, "%s: error, passed unchanged: %s failed "
+			    "(the MTA may have kept part of the edits); %s", qid,
+			    failed, facts);
+		else
+			milter_log(LOG_INFO, "%s: enriched: %s", qid, facts);
 	}
 	dsnx_rewrite_free(rw);
 	msg_free(cc);

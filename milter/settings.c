@@ -8,6 +8,9 @@
  * bad values are errors with file and line: a daemon that silently
  * ignores a misspelt setting is worse than one that refuses to start.
  *
+ * TimeZone is read from the tz database (dsnx_tz_load) as it is set, so
+ * an unknown zone is an error with file and line like any other.
+ *
  * LIMITS: lines of at most 4,096 bytes; values are copied.
  */
 #include "settings.h"
@@ -23,9 +26,15 @@
 
 #include "dsnexplain.h"
 
-/* Makefile.am passes the installed paths. */
+/*
+ * Makefile.am passes the installed paths; the socket from configure's
+ * --with-socket, by default under Postfix's queue directory, where
+ * Debian's chrooted smtpd and cleanup reach it as
+ * unix:dsnexplain/milter.sock.  These fallbacks are for builds without
+ * them (the unit tests).
+ */
 #ifndef MILTER_DEFAULT_SOCKET
-#define MILTER_DEFAULT_SOCKET "unix:/run/dsnexplain/milter.sock"
+#define MILTER_DEFAULT_SOCKET "unix:/var/spool/postfix/dsnexplain/milter.sock"
 #endif
 #ifndef MILTER_DEFAULT_RULES
 #define MILTER_DEFAULT_RULES "/usr/local/share/dsnexplain/rules"
@@ -88,6 +97,8 @@ milter_settings_init(milter_settings *s)
 	s->language = strdup("en");
 	s->maximum_size = 32u * 1024 * 1024;
 	s->body_chunk = 65535;
+	s->match_budget = DSNX_MATCH_BUDGET_DEFAULT;
+	s->match_cpu_ms = DSNX_MATCH_CPU_MS_DEFAULT;
 	s->milter_timeout = 300;
 	s->shutdown_timeout = 30;
 	s->auto_restart = 1;
@@ -102,6 +113,7 @@ milter_settings_free(milter_settings *s)
 	free(s->rules);
 	free(s->site_rules);
 	free(s->language);
+	dsnx_tz_free(s->time_zone);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -163,6 +175,23 @@ parse_int(const char *v, int lo, int hi, int *out)
 	return 0;
 }
 
+/* A whole number in [0, hi]; 0 means "no limit" to the caller. */
+static int
+parse_count(const char *v, unsigned long long hi, unsigned long long *out)
+{
+	unsigned long long n;
+	char *end;
+
+	if (!isdigit((unsigned char)v[0]))
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n > hi)
+		return -1;
+	*out = n;
+	return 0;
+}
+
 static int
 valid_socket(const char *v)
 {
@@ -186,6 +215,7 @@ int
 milter_settings_set(milter_settings *s, const char *key, const char *value,
     const char *source, unsigned line, milter_config_error *err)
 {
+	unsigned long long count;
 	size_t size;
 	size_t i;
 	int n;
@@ -246,8 +276,22 @@ milter_settings_set(milter_settings *s, const char *key, const char *value,
 			return BAD("want a language code such as en or de");
 		STR(s->language);
 	} else if (!strcasecmp(key, "TimeZone")) {
-		if (dsnx_utc_offset_parse(value, &s->utc_offset) != 0)
-			return BAD("want UTC or +HH:MM");
+		dsnx_error_t tzerr;
+		dsnx_tz *tz;
+
+		/* Read now, so that an unknown zone fails -n and a reload. */
+		switch (dsnx_tz_load(value, NULL, &tz, &tzerr)) {
+		case DSNX_OK:
+			break;
+		case DSNX_ENOMEM:
+			return fail(err, source, line, "out of memory");
+		default:
+			return fail(err, source, line, "%s: \"%s\": %s; want a zone "
+			    "such as Europe/Berlin, UTC or +HH:MM", key, value,
+			    tzerr.text);
+		}
+		dsnx_tz_free(s->time_zone);
+		s->time_zone = tz;
 	} else if (!strcasecmp(key, "RewriteSubject")) {
 		if (parse_bool(value, &s->rewrite_subject) != 0)
 			return BAD("want yes or no");
@@ -262,6 +306,14 @@ milter_settings_set(milter_settings *s, const char *key, const char *value,
 		if (parse_size(value, 1, 65535, &size) != 0)
 			return BAD("want 1 to 65535");
 		s->body_chunk = size;
+	} else if (!strcasecmp(key, "MatchBudget")) {
+		if (parse_count(value, ULONG_MAX, &count) != 0)
+			return BAD("want a number of steps (0: no limit)");
+		s->match_budget = (unsigned long)count;
+	} else if (!strcasecmp(key, "MatchCPUTime")) {
+		if (parse_count(value, UINT_MAX, &count) != 0)
+			return BAD("want milliseconds (0: no limit)");
+		s->match_cpu_ms = (unsigned)count;
 	} else if (!strcasecmp(key, "MilterTimeout")) {
 		if (parse_int(value, 1, 86400, &n) != 0)
 			return BAD("want seconds, 1 to 86400");
@@ -357,16 +409,13 @@ milter_settings_print(const milter_settings *s, FILE *fp)
 	fprintf(fp, "Rules                 %s\n", s->rules);
 	fprintf(fp, "SiteRules             %s\n", s->site_rules ? s->site_rules : "none");
 	fprintf(fp, "Language              %s\n", s->language);
-	if (s->utc_offset == 0)
-		fprintf(fp, "TimeZone              UTC\n");
-	else
-		fprintf(fp, "TimeZone              %c%02d:%02d\n",
-		    s->utc_offset < 0 ? '-' : '+', abs(s->utc_offset) / 60,
-		    abs(s->utc_offset) % 60);
+	fprintf(fp, "TimeZone              %s\n", dsnx_tz_name(s->time_zone));
 	fprintf(fp, "RewriteSubject        %s\n", YN(s->rewrite_subject));
 	fprintf(fp, "MaximumSize           %zu\n", s->maximum_size);
 	fprintf(fp, "InspectNonNullSenders %s\n", YN(s->inspect_non_null));
 	fprintf(fp, "BodyChunkSize         %zu\n", s->body_chunk);
+	fprintf(fp, "MatchBudget           %lu\n", s->match_budget);
+	fprintf(fp, "MatchCPUTime          %u\n", s->match_cpu_ms);
 	fprintf(fp, "MilterTimeout         %d\n", s->milter_timeout);
 	fprintf(fp, "ShutdownTimeout       %d\n", s->shutdown_timeout);
 	fprintf(fp, "AutoRestart           %s\n", YN(s->auto_restart));

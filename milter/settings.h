@@ -1,7 +1,8 @@
 /*
  * settings - dsnexplain-milter settings: defaults, the key/value file, -o
  *
- * A settings value is plain data: strings it owns, numbers, flags.  It
+ * A settings value is plain data: strings it owns, numbers, flags, and
+ * the time zone, read from the tz database when TimeZone is set.  It
  * is filled from the built-in defaults, then the configuration file,
  * then command line assignments (which win), and checked as a whole.
  * Nothing here loads rules or touches libmilter.
@@ -11,6 +12,8 @@
 
 #include <stddef.h>
 #include <stdio.h>
+
+#include "dsnexplain.h"
 
 typedef struct milter_settings {
 	char *socket;             /* inet:PORT@HOST, unix:PATH, ... */
@@ -24,11 +27,13 @@ typedef struct milter_settings {
 	char *rules;
 	char *site_rules;         /* NULL: none */
 	char *language;
-	int utc_offset;           /* minutes east of UTC */
+	dsnx_tz *time_zone;       /* of the dates shown; NULL: UTC */
 	int rewrite_subject;
 	size_t maximum_size;
 	int inspect_non_null;
 	size_t body_chunk;        /* bytes per smfi_replacebody call */
+	unsigned long match_budget; /* regex steps per message, 0: no limit */
+	unsigned match_cpu_ms;    /* CPU ms of regex work per message, 0: none */
 	int milter_timeout;       /* seconds */
 	int shutdown_timeout;     /* seconds */
 	int auto_restart;

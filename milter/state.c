@@ -117,9 +117,11 @@ milter_state_load(const milter_sources *src, milter_problem_fn *problem,
 	}
 	dsnx_rewrite_options_init(&st->options);
 	st->options.render.lang = st->settings.language;
-	st->options.render.utc_offset = st->settings.utc_offset;
+	st->options.render.tz = st->settings.time_zone;
 	st->options.subject = st->settings.rewrite_subject;
 	st->options.max_size = st->settings.maximum_size;
+	st->options.classify.match_budget = st->settings.match_budget;
+	st->options.classify.cpu_ms = st->settings.match_cpu_ms;
 	st->loaded_at = time(NULL);
 	atomic_init(&st->refs, 1);
 	return st;

@@ -285,6 +285,40 @@ else
 	pass "empty stdin"
 fi
 
+# 8. rewrite --tz: a fixed offset; a zone by name, whose offset follows
+# DST per date shown (the last attempt before the change of 2026-03-29,
+# the retry limit after it); an unknown zone or a path is a usage error.
+sed -e 's/^Will-Retry-Until: .*/Will-Retry-Until: Tue, 31 Mar 2026 10:00:00 +0000\
+Last-Attempt-Date: Sat, 28 Mar 2026 10:00:00 +0000/' \
+    "$samples/postfix-delay-warning-4.4.1.eml" >"$tmp/dst.eml"
+run "$cli" rewrite --rules "$rules" --tz +05:30 "$tmp/dst.eml"
+if [ "$rc" -ne 0 ] || ! grep -q 'Retrying until: 2026-03-31 15:30 (UTC+05:30)$' "$tmp/out"; then
+	fail "--tz +05:30: exit status $rc or no date in +05:30"
+else
+	pass "--tz +05:30"
+fi
+if [ -r /usr/share/zoneinfo/Europe/Berlin ]; then
+	run "$cli" rewrite --rules "$rules" --tz Europe/Berlin "$tmp/dst.eml"
+	if [ "$rc" -ne 0 ] \
+	    || ! grep -q 'Last attempt: 2026-03-28 11:00 CET (UTC+01:00)$' "$tmp/out" \
+	    || ! grep -q 'Retrying until: 2026-03-31 12:00 CEST (UTC+02:00)$' "$tmp/out"; then
+		fail "--tz Europe/Berlin: exit status $rc or not CET then CEST:" \
+		    "$(grep -E 'Last attempt|Retrying until' "$tmp/out")"
+	else
+		pass "--tz Europe/Berlin"
+	fi
+else
+	echo "cli.sh: no tzdata; not checking --tz Europe/Berlin"
+fi
+for zone in Europe/Berln ../../etc/passwd /etc/passwd +25:00; do
+	run "$cli" rewrite --rules "$rules" --tz "$zone" "$tmp/dst.eml"
+	if [ "$rc" -ne 2 ] || [ -s "$tmp/out" ] || ! grep -q -- "--tz $zone: " "$tmp/err"; then
+		fail "--tz $zone: exit status $rc (want 2), or output, or no reason"
+	else
+		pass "--tz $zone refused: $(cat "$tmp/err")"
+	fi
+done
+
 if [ "$failures" -ne 0 ]; then
 	echo "cli.sh: $failures check(s) failed"
 	exit 1

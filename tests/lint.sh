@@ -152,6 +152,24 @@ if ! grep -q '^dsnexplain: rules in .* not loaded: [1-9][0-9]* problems\{0,1\} '
 	show bad
 fi
 
+# --- the set is read once --------------------------------------------------
+# lint must not load a set a second time to find out why it failed: each
+# rule file is opened once, for a good set and for one with mistakes.
+
+if command -v strace >/dev/null 2>&1; then
+	for set in good bad; do
+		file=$(ls "$data/$set"/*.json | head -n 1)
+		strace -f -qq -e trace=open,openat -o "$tmp/$set.strace" \
+		    "$cli" lint --rules "$data/$set" >/dev/null 2>&1
+		opens=$(grep -c -F "\"$file\"" "$tmp/$set.strace")
+		if [ "$opens" != 1 ]; then
+			fail "lint of $data/$set opens $file $opens times, not once"
+		fi
+	done
+else
+	echo "lint.sh: no strace; not checking that lint reads each file once"
+fi
+
 # --- a directory that is not there ------------------------------------------
 
 run missing lint --rules "$tmp/no-such-dir"

@@ -18,6 +18,11 @@
 #   g. SIGHUP reload of site rules, a broken file keeps the old set
 #   h. SIGTERM with a message in flight   i. kill -9 of worker / supervisor
 #   j. -n exit codes, background start, bad socket   k. -u nobody, SocketMode
+#   l. the log line: outcome= and the X-DSN-Explain words; an unchanged
+#      message that was classified says its outcome too; site rules with
+#      catastrophic patterns and MatchBudget=1000 exhaust the budget: the
+#      DSN still comes out valid and explained (== the CLI with the same
+#      budget) and the log says budget=exhausted unclassified=N
 # It does not test real MTAs (tests/mta/ does), syslog, or TCP sockets.
 #
 # Env (automake TESTS): top_srcdir, top_builddir.  Optional: DSNX_CORPUS
@@ -206,8 +211,22 @@ EOF
 }
 site_rule site.first >"$tmp/site/local.json"
 
+# Site rules whose patterns backtrack exponentially on "aaa...a!": each
+# run hits the PCRE2 match limit, so a small MatchBudget runs out.
+mkdir "$tmp/evil"
+python3 - "$tmp/evil/evil.json" <<'EOF'
+import json, sys
+rules = [{"id": "site.evil-%d" % i, "description": "Catastrophic on purpose.",
+          "priority": 1000 - i, "when": {"diagnostic": "(a+)+[b#%d]" % i},
+          "reason": "userunknown", "cause": "user-unknown",
+          "examples": {"match": [{"diagnostic": "aab"}],
+                       "no_match": [{"diagnostic": "aaaa!"}]}}
+         for i in range(20)]
+json.dump({"rules": rules}, open(sys.argv[1], "w"), indent=1)
+EOF
+
 # shellcheck disable=SC2034 # set by start, read through eval
-pid_S='' pid_A='' pid_B='' pid_E='' pid_G='' pid_H='' pid_I='' pid_K=''
+pid_S='' pid_A='' pid_B='' pid_E='' pid_G='' pid_H='' pid_I='' pid_K='' pid_L=''
 start A -s none
 start B -s none -o InspectNonNullSenders=yes -o BodyChunkSize=1000
 start E -s none -o MaximumSize=1k
@@ -215,13 +234,14 @@ start G -s "$tmp/site"
 start H -s none -P "$tmp/H.pid"
 start I -s none
 start S -s none -o RewriteSubject=yes
+start L -s "$tmp/evil" -o MatchBudget=1000
 iam=$(id -u)
 if [ "$iam" = 0 ]; then
 	start K -s none -u nobody -o SocketMode=0640
 fi
-for n in A B E G H I S; do ready "$n" || exit 1; done
+for n in A B E G H I S L; do ready "$n" || exit 1; done
 if [ "$iam" = 0 ]; then ready K || exit 1; fi
-echo "milter.sh: 6-7 milters up after $(($(date +%s) - started_at)) s"
+echo "milter.sh: 8-9 milters up after $(($(date +%s) - started_at)) s"
 
 # --- a. negotiation -------------------------------------------------------------
 
@@ -496,6 +516,24 @@ fi
 "$M" -n -Z >"$tmp/j-usage.out" 2>&1
 rc=$?
 [ "$rc" = 2 ] && ok "usage error: exit 2" || fail "usage error: exit $rc"
+# TimeZone by name, from the tz database; a typo is a configuration error.
+printf 'Rules %s\nSiteRules none\nTimeZone Europe/Berln\n' "$RULES" >"$tmp/j-tz.conf"
+"$M" -n -c "$tmp/j-tz.conf" >"$tmp/j-tz.out" 2>&1
+rc=$?
+if [ "$rc" = 1 ] && grep -q "j-tz.conf:3: TimeZone: \"Europe/Berln\": unknown time zone" "$tmp/j-tz.out"; then
+	ok "-n, unknown TimeZone: exit 1, $(grep -m1 'TimeZone' "$tmp/j-tz.out")"
+else
+	fail "-n, unknown TimeZone: exit $rc: $(cat "$tmp/j-tz.out")"
+fi
+if [ -r /usr/share/zoneinfo/Europe/Berlin ]; then
+	"$M" -n -r "$RULES" -s none -o TimeZone=Europe/Berlin >"$tmp/j-tz2.out" 2>&1
+	rc=$?
+	if [ "$rc" = 0 ] && grep -q '^TimeZone  *Europe/Berlin$' "$tmp/j-tz2.out"; then
+		ok "-n, TimeZone Europe/Berlin: exit 0"
+	else
+		fail "-n, TimeZone Europe/Berlin: exit $rc: $(cat "$tmp/j-tz2.out")"
+	fi
+fi
 t0=$(date +%s)
 "$M" -p "unix:$tmp/bg.sock" -r "$RULES" -s none -P "$tmp/bg.pid" -o Syslog=no \
     >"$tmp/bg.log" 2>&1
@@ -546,9 +584,123 @@ else
 	echo "SKIP: k needs root"
 fi
 
+# --- l. the log line and the match budget ------------------------------------------
+
+echo "== l. log line, match budget"
+# c-angle is a Postfix delay warning: the outcome leads the verdict words
+if in_log A 'c-angle: enriched: recipients=1 outcome=delayed status=4.4.1 reason=[a-z]* cause=[a-z-]* rule='; then
+	ok "log: $(grep 'c-angle: enriched:' "$tmp/A.log")"
+else
+	fail "no 'enriched: recipients=1 outcome=delayed status=4.4.1 ...' line for c-angle"
+	show_log A
+fi
+if grep 'c-angle: enriched:' "$tmp/A.log" | grep -q -e 'budget=' -e 'limit_hits='; then
+	fail "budget words in the log of an ordinary DSN"
+else
+	ok "no budget words for an ordinary DSN"
+fi
+xv=$(header_of c-angle)
+words=$(grep 'c-angle: enriched:' "$tmp/A.log" | sed 's/.*enriched: recipients=[0-9]* //')
+if [ "v=1; $(echo "$words" | sed 's/ /; /g')" = "$xv" ]; then
+	ok "the log words are the X-DSN-Explain tokens"
+else
+	fail "log words '$words' vs X-DSN-Explain '$xv'"
+fi
+# classified, but a single part whose charset cannot take the explanation
+python3 - "$tmp/latin1.eml" <<'EOF'
+import sys
+open(sys.argv[1], "w").write(
+    "From: MAILER-DAEMON@mx.example.net\nTo: someone@example.net\n"
+    "Subject: failure notice\nMIME-Version: 1.0\n"
+    "Content-Type: text/plain; charset=iso-8859-1\n\n"
+    "Hi. This is the qmail-send program at mx.example.net.\n"
+    "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+    "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+    "<katrin.vogel@example.org>:\n192.0.2.91 does not like recipient.\n"
+    "Remote host said: 550 5.1.1 <katrin.vogel@example.org>: No such user here\n"
+    "Giving up on 192.0.2.91.\n\n--- Below this line is a copy of the message.\n\n"
+    "Subject: hello\n\nhi\n")
+EOF
+send A l-latin1 "$tmp/latin1.eml" --from '' || fail "client run l-latin1"
+jtrue l-latin1 "a single-part bounce in ISO-8859-1 passes unchanged" \
+    "s['final'] == 'continue' and not s['edits']"
+if wait_until 2 in_log A 'l-latin1: unchanged: .*; recipients=1 outcome=failed status=5.1.1 '; then
+	ok "log: $(grep 'l-latin1: unchanged' "$tmp/A.log")"
+else
+	fail "the unchanged line of a classified message lacks its outcome"
+	show_log A
+fi
+# catastrophic site rules and MatchBudget=1000
+python3 - "$tmp/budget.eml" <<'EOF'
+import sys
+blocks = "".join(
+    "\nFinal-Recipient: rfc822; user%d@example.org\nAction: failed\n"
+    "Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 %s!\n" % (i, "a" * 40)
+    for i in range(12))
+open(sys.argv[1], "w").write(
+    "From: MAILER-DAEMON@mx.example.net\nTo: someone@example.net\n"
+    "Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
+    "Content-Type: multipart/report; report-type=delivery-status; "
+    "boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n"
+    "This is the mail system at host mx.example.net.\n\n--b\n"
+    "Content-Type: message/delivery-status\n\n"
+    "Reporting-MTA: dns; mx.example.net\n" + blocks + "\n--b--\n")
+EOF
+t0=$(date +%s)
+send L l-budget "$tmp/budget.eml" --from '' || fail "client run l-budget"
+jtrue l-budget "budget exhausted: the DSN is still enriched" \
+    "s['final'] == 'continue' and s['changed'] and s['edits'][0]['name'] == 'X-DSN-Explain'"
+echo "l-budget took $(($(date +%s) - t0)) s"
+if same_as_cli l-budget --site-rules "$tmp/evil" --match-budget 1000; then
+	ok "l-budget result == dsnexplain rewrite --match-budget 1000"
+else
+	fail "l-budget result differs from dsnexplain rewrite --match-budget 1000"
+fi
+if grep -q 'the match budget ran out: 12 of 12' "$tmp/l-budget.cli.err"; then
+	ok "the CLI says the budget ran out"
+else
+	fail "CLI: $(cat "$tmp/l-budget.cli.err")"
+fi
+if python3 - "$tmp/l-budget.wire" "$tmp/l-budget.out" "$RULES/strings.json" <<'EOF'
+import email, email.policy, json, sys
+wire, out = (open(p, "rb").read() for p in sys.argv[1:3])
+title = json.load(open(sys.argv[3]))["strings"]["en"]["unclassified.title"]
+m = email.message_from_bytes(out, policy=email.policy.compat32)
+bad = []
+if any(p.defects for p in m.walk()):
+    bad.append("defects: %s" % [p.defects for p in m.walk()])
+if len(m.get_all("X-DSN-Explain") or []) != 1:
+    bad.append("not exactly one X-DSN-Explain")
+elif "reason=undefined" not in m["X-DSN-Explain"]:
+    bad.append("X-DSN-Explain: %s" % m["X-DSN-Explain"])
+texts = [p.get_payload(decode=True).decode() for p in m.walk()
+         if p.get_content_type() in ("text/plain", "text/html")
+         and p.get("Content-Language")]
+if len(texts) != 2 or not all(title in " ".join(t.split()) for t in texts):
+    bad.append("the explanation does not say the recipients were not examined")
+start = wire.index(b"Content-Type: message/delivery-status")
+status = wire[start:wire.index(b"\r\n--b--", start)]
+if status not in out:
+    bad.append("the delivery-status part is not kept byte for byte")
+if bad:
+    print("; ".join(bad))
+sys.exit(1 if bad else 0)
+EOF
+then
+	ok "l-budget: valid MIME, one X-DSN-Explain, the explanation says why, status part kept"
+else
+	fail "l-budget output"
+fi
+if wait_until 2 in_log L 'l-budget: enriched: recipients=12 outcome=failed status=5.1.1 reason=undefined cause=none rule=none limit_hits=[1-9][0-9]* budget=exhausted unclassified=12$'; then
+	ok "log: $(grep 'l-budget: enriched' "$tmp/L.log")"
+else
+	fail "no 'budget=exhausted unclassified=12' in the log"
+	show_log L
+fi
+
 # --- the end ------------------------------------------------------------------------
 
-for n in A B E G; do
+for n in A B E G L; do
 	if grep -q -i -E 'assert|segfault|signal 11|panic' "$tmp/$n.log"; then
 		fail "milter $n log has a crash line"
 		show_log "$n"

@@ -4,7 +4,9 @@
  * Exercised through dsnx_report_read(), since the delivery-status reader
  * fills a report: per-message and per-recipient fields, folding, dates,
  * extension fields, the deviations of real MTAs (missing blank lines,
- * indentation, comments after Status), and the global (UTF-8) variant.
+ * indentation, comments after Status), the global (UTF-8) variant, the
+ * status code kept beside its text, and the one recipient-field reader
+ * nonstd.c shares.
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsn.h"
 #include "dsnexplain.h"
 
 static dsnx_context *ctx;
@@ -192,6 +195,76 @@ START_TEST(test_status_from_diagnostic)
 }
 END_TEST
 
+START_TEST(test_code_beside_text)
+{
+	/* The code is read once, where the status is decided, and its text
+	 * is made from it: the two agree, whatever was written. */
+	char *msg = wrap("delivery-status", "",
+	    "Reporting-MTA: dns; mx.example.net\n"
+	    "\n"
+	    "Final-Recipient: rfc822; g@example.org\n"
+	    "Action: failed\n"
+	    "Status: 5.1.01 (bad destination mailbox)\n"
+	    "\n"
+	    "Final-Recipient: rfc822; h@example.org\n"
+	    "Action: failed\n"
+	    "Status: failed; 4.4.7\n");
+	dsnx_report *r = read_msg(msg);
+	const dsnx_recipient *rc;
+
+	rc = dsnx_report_recipient(r, 0);
+	ck_assert_str_eq(rc->status, "5.1.1");
+	ck_assert_str_eq(rc->status_raw, "5.1.01 (bad destination mailbox)");
+	ck_assert_int_eq(rc->code.cls, 5);
+	ck_assert_int_eq(rc->code.subject, 1);
+	ck_assert_int_eq(rc->code.detail, 1);
+	rc = dsnx_report_recipient(r, 1);
+	ck_assert_str_eq(rc->status, "4.4.7");
+	ck_assert_int_eq(rc->code.cls, 4);
+	ck_assert_int_eq(rc->code.subject, 4);
+	ck_assert_int_eq(rc->code.detail, 7);
+	dsnx_report_free(r);
+	free(msg);
+}
+END_TEST
+
+START_TEST(test_recipient_field_reader)
+{
+	/* The one reader of a recipient field's value, which nonstd.c uses
+	 * for fields printed in prose: it fills only the field named, and
+	 * answers 1 for names that are no recipient field. */
+	char *msg = wrap("delivery-status", "",
+	    "Reporting-MTA: dns; x\n\nFinal-Recipient: rfc822; z@example.org\n");
+	dsnx_report *r = read_msg(msg);
+	dsnx_recipient blk;
+
+	memset(&blk, 0, sizeof(blk));
+	ck_assert_int_eq(dsnx_dsn_recipient_field(r, &blk, "Final-Recipient",
+	    "rfc822; Ann <ann@example.org>", 29), 0);
+	ck_assert_str_eq(blk.recipient, "ann@example.org");
+	ck_assert_str_eq(blk.final_recipient, "rfc822; Ann <ann@example.org>");
+	ck_assert_int_eq(dsnx_dsn_recipient_field(r, &blk, "action",
+	    "Failed (permanent)", 18), 0);
+	ck_assert_str_eq(blk.action, "failed");
+	ck_assert_int_eq(dsnx_dsn_recipient_field(r, &blk, "diagnostic-code",
+	    "smtp;550 5.1.1 no such user", 27), 0);
+	ck_assert_str_eq(blk.diagnostic_type, "smtp");
+	ck_assert_str_eq(blk.diagnostic, "550 5.1.1 no such user");
+	ck_assert_ptr_null(blk.status);
+	ck_assert_int_eq(dsnx_dsn_recipient_field(r, &blk, "will-retry-until",
+	    "Tue, 1 Dec 2026 10:00:00 +0000", 30), 0);
+	ck_assert(blk.has_will_retry_until);
+	ck_assert_int_eq(dsnx_dsn_recipient_field(r, &blk, "reporting-mta",
+	    "dns; y", 6), 1);
+	ck_assert_int_eq(dsnx_dsn_recipient_field(r, &blk, "X-Actual-Recipient",
+	    "rfc822; b@example.org", 21), 1);
+	ck_assert_uint_eq(blk.extra_count, 0);
+	ck_assert_str_eq(dsnx_report_reporting_mta(r), "x");
+	dsnx_report_free(r);
+	free(msg);
+}
+END_TEST
+
 START_TEST(test_base64_status_part)
 {
 	/* "Reporting-MTA: dns; x.example\n\nFinal-Recipient: rfc822; e@example.org\n
@@ -282,6 +355,8 @@ dsn_suite(void)
 	tcase_add_test(tc, test_postfix_delay);
 	tcase_add_test(tc, test_two_recipients_no_blank_line);
 	tcase_add_test(tc, test_status_from_diagnostic);
+	tcase_add_test(tc, test_code_beside_text);
+	tcase_add_test(tc, test_recipient_field_reader);
 	tcase_add_test(tc, test_base64_status_part);
 	tcase_add_test(tc, test_global_delivery_status);
 	tcase_add_test(tc, test_indented_fields);

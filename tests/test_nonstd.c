@@ -3,8 +3,9 @@
  *
  * Bounces without a delivery-status part, one per family of wording
  * (qmail, Exim, old Sendmail, Gmail, HTML-only, plain prose), the
- * fallbacks (X-Failed-Recipients, the returned message's To:), and
- * pattern compile errors naming format and pattern.
+ * fallbacks (X-Failed-Recipients, the returned message's To:), RFC 3464
+ * fields printed in prose (read as a report's are), and pattern compile
+ * errors naming format and pattern.
  */
 #include "config.h"
 
@@ -225,6 +226,73 @@ START_TEST(test_not_a_bounce_from_postmaster)
 }
 END_TEST
 
+/*
+ * RFC 3464 fields printed in a bounce's prose are read by the same
+ * reader as a real delivery-status part: the same block gives the same
+ * recipient, action, status (code and text), diagnostic type and text.
+ */
+#define EMBEDDED_BLOCK \
+	"Final-Recipient: rfc822; <bob@example.org>\n" \
+	"Action: Delayed\n" \
+	"Status: 4.4.1 (connection timed out)\n" \
+	"Diagnostic-Code: X-Postfix; connect to mx.example.org[192.0.2.1]:25:\n" \
+	"    Connection timed out\n"
+
+START_TEST(test_embedded_fields)
+{
+	dsnx_report *prose = read_msg(
+	    "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\n"
+	    "Subject: Undelivered Mail Returned to Sender\n"
+	    "\n"
+	    "This is the mail system at host mx.example.net.\n"
+	    "\n"
+	    "<ann@example.org>: host mx.example.org said: 550 5.1.1 unknown\n"
+	    "\n"
+	    "Final-Recipient: rfc822; ann@example.org\n"
+	    "Action: failed\n"
+	    "Status: 5.2.2\n"
+	    "\n"
+	    EMBEDDED_BLOCK);
+	dsnx_report *dsn = read_msg(
+	    "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\n"
+	    "Subject: Undelivered Mail Returned to Sender\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n"
+	    "\n--b\n\ndelayed\n--b\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.example.net\n\n"
+	    EMBEDDED_BLOCK
+	    "--b--\n");
+	const dsnx_recipient *ann, *a, *b;
+
+	ck_assert_str_eq(dsnx_report_format(prose), "postfix");
+	ck_assert_uint_eq(dsnx_report_recipient_count(prose), 2);
+	/* Found by the prose: the block adds its Action, but not its Status,
+	 * since the diagnostic holds a code of its own. */
+	ann = dsnx_report_recipient(prose, 0);
+	ck_assert_str_eq(ann->recipient, "ann@example.org");
+	ck_assert_str_eq(ann->action, "failed");
+	ck_assert_str_eq(ann->status, "5.1.1");
+	/* Added by the block: read as the report reads it. */
+	a = dsnx_report_recipient(prose, 1);
+	b = dsnx_report_recipient(dsn, 0);
+	ck_assert_str_eq(b->recipient, "bob@example.org");
+	ck_assert_str_eq(a->recipient, b->recipient);
+	ck_assert_str_eq(b->action, "delayed");
+	ck_assert_str_eq(a->action, b->action);
+	ck_assert_str_eq(b->status, "4.4.1");
+	ck_assert_str_eq(a->status, b->status);
+	ck_assert_int_eq(a->code.cls, 4);
+	ck_assert_int_eq(a->code.subject, 4);
+	ck_assert_int_eq(a->code.detail, 1);
+	ck_assert_str_eq(b->diagnostic_type, "X-Postfix");
+	ck_assert_str_eq(a->diagnostic_type, b->diagnostic_type);
+	ck_assert_str_eq(b->diagnostic,
+	    "connect to mx.example.org[192.0.2.1]:25: Connection timed out");
+	ck_assert_str_eq(a->diagnostic, b->diagnostic);
+	dsnx_report_free(prose);
+	dsnx_report_free(dsn);
+}
+END_TEST
+
 START_TEST(test_compile_error)
 {
 	static const dsnx_format_def bad[] = {
@@ -259,6 +327,7 @@ nonstd_suite(void)
 	tcase_add_test(tc, test_old_sendmail);
 	tcase_add_test(tc, test_html_only);
 	tcase_add_test(tc, test_not_a_bounce_from_postmaster);
+	tcase_add_test(tc, test_embedded_fields);
 	tcase_add_test(tc, test_compile_error);
 	suite_add_tcase(s, tc);
 	return s;

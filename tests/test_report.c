@@ -3,7 +3,10 @@
  *
  * Detection decisions: standard reports, feedback reports, read receipts,
  * auto-replies and ordinary mail; a delivery-status part quoted inside a
- * returned message must not count; context errors and arguments.
+ * returned message must not count, unless a bounce sender wrapped it;
+ * which part is the returned message; the one status filler for standard
+ * and non-standard formats; the message's own header as the report holds
+ * it; context errors and arguments.
  */
 #include "config.h"
 
@@ -147,6 +150,273 @@ START_TEST(test_header_accessors)
 }
 END_TEST
 
+/*
+ * One "returned message" predicate for the report and the non-standard
+ * reader, on the cases where the two used to disagree: a report whose
+ * third part is message/partial holds the returned message (the report
+ * reader missed it); a non-standard bounce whose only message part is
+ * a reference (message/external-body) returns no message (the
+ * non-standard reader took any message part).
+ */
+START_TEST(test_returned_part)
+{
+	dsnx_report *r = read_msg(
+	    "From: MAILER-DAEMON@mx.example.net\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n"
+	    "\n--b\n\nfailed\n--b\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.example.net\n\n"
+	    "Final-Recipient: rfc822; a@example.org\nAction: failed\nStatus: 5.1.1\n"
+	    "--b\nContent-Type: message/partial\n\n"
+	    "From: a@example.net\nSubject: hello\n\nhi\n"
+	    "--b--\n");
+	const dsnx_part *p;
+
+	ck_assert_str_eq(dsnx_report_format(r), "rfc3464");
+	ck_assert_ptr_nonnull(p = dsnx_report_returned_part(r));
+	ck_assert_str_eq(dsnx_part_type(p), "message");
+	ck_assert_str_eq(dsnx_part_subtype(p), "partial");
+	dsnx_report_free(r);
+
+	r = read_msg(
+	    "From: MAILER-DAEMON@mx.example.net\n"
+	    "Subject: failure notice\n"
+	    "Content-Type: multipart/mixed; boundary=m\n"
+	    "\n--m\nContent-Type: text/plain\n\n"
+	    "Hi. This is the qmail-send program at mx.example.net.\n"
+	    "I'm afraid I wasn't able to deliver your message to the following"
+	    " addresses.\n\n"
+	    "<b@example.org>:\nRemote host said: 550 5.1.1 unknown\n"
+	    "--m\nContent-Type: message/external-body; access-type=URL;"
+	    " URL=\"http://example.net/m\"\n\n"
+	    "Content-Type: text/plain\n\n"
+	    "--m\nContent-Type: message/rfc822\n\n"
+	    "From: a@example.net\nTo: b@example.org\nSubject: hello\n\nhi\n"
+	    "--m--\n");
+	ck_assert_str_eq(dsnx_report_format(r), "qmail");
+	ck_assert_ptr_nonnull(p = dsnx_report_returned_part(r));
+	ck_assert_str_eq(dsnx_part_subtype(p), "rfc822");
+	dsnx_report_free(r);
+}
+END_TEST
+
+/* A read receipt in the RFC 6533 form is no bounce either. */
+START_TEST(test_global_read_receipt)
+{
+	dsnx_report *r = read_msg(
+	    "From: MAILER-DAEMON@mx.example.net\n"
+	    "Subject: Delivery Status Notification\n"
+	    "Content-Type: multipart/mixed; boundary=m\n"
+	    "\n--m\n\nDisplayed.\n"
+	    "--m\nContent-Type: message/global-disposition-notification\n\n"
+	    "Final-Recipient: rfc822; a@example.org\n"
+	    "Disposition: manual-action/MDN-sent-manually; displayed\n"
+	    "--m--\n");
+
+	ck_assert(!dsnx_report_is_dsn(r));
+	ck_assert_str_eq(dsnx_report_not_dsn_why(r), "disposition-notification");
+	dsnx_report_free(r);
+}
+END_TEST
+
+#define WRAPPED(from) \
+	"From: " from "\n" \
+	"Subject: Undeliverable: hello\n" \
+	"Content-Type: multipart/mixed; boundary=o\n\n" \
+	"--o\n\nYour message could not be delivered.\n" \
+	"--o\nContent-Type: message/rfc822\n\n" \
+	"From: MAILER-DAEMON@inner.example.net\n" \
+	"Content-Type: multipart/report; report-type=delivery-status;" \
+	" boundary=i\n\n" \
+	"--i\n\nfailed\n" \
+	"--i\nContent-Type: message/delivery-status\n\n" \
+	"Reporting-MTA: dns; inner.example.net\n\n" \
+	"Final-Recipient: rfc822; z@example.org\n" \
+	"Action: failed\nStatus: 5.1.1\n" \
+	"--i--\n" \
+	"--o--\n"
+
+/*
+ * One bounce-sender test: the one the non-standard formats are gated on
+ * decides too whether a report wrapped in a returned message is read.
+ */
+START_TEST(test_bounce_sender)
+{
+	static const char *const yes[] = {
+		"MAILER-DAEMON@mx.example.net",
+		"Mail Delivery System <MAILER-DAEMON@mx.example.net>",
+		"postmaster@example.net",
+		"Mail Delivery Subsystem <mailer@gw.example.net>",
+		"<bounces@gw.example.net>",
+		"<>",
+		NULL
+	};
+	static const char *const no[] = {
+		"Alice <alice@example.net>",
+		"list-bounces@lists.example.net",
+		"mailman@example.net",
+		"",
+		NULL
+	};
+	dsnx_report *r;
+	unsigned i;
+
+	for (i = 0; yes[i] != NULL; i++)
+		ck_assert_msg(dsnx_bounce_sender(ctx, yes[i]), "%s", yes[i]);
+	for (i = 0; no[i] != NULL; i++)
+		ck_assert_msg(!dsnx_bounce_sender(ctx, no[i]), "%s", no[i]);
+	ck_assert(!dsnx_bounce_sender(ctx, NULL));
+	ck_assert(!dsnx_bounce_sender(NULL, yes[0]));
+
+	/* A gateway's bounce that wraps the report it received. */
+	r = read_msg(WRAPPED("Mail Delivery System <mailer@gw.example.net>"));
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_str_eq(dsnx_report_reporting_mta(r), "inner.example.net");
+	ck_assert_str_eq(dsnx_part_subtype(dsnx_report_returned_part(r)), "rfc822");
+	dsnx_report_free(r);
+	/* The same, forwarded by a person: not this message's report. */
+	r = read_msg(WRAPPED("Alice <alice@example.net>"));
+	ck_assert_ptr_null(dsnx_report_status_part(r));
+	dsnx_report_free(r);
+}
+END_TEST
+
+/* The code travels beside its text: both say the same. */
+static void
+assert_code(const dsnx_recipient *rc, const char *text, int cls, int subject,
+    int detail)
+{
+	ck_assert_ptr_nonnull(rc->status);
+	ck_assert_str_eq(rc->status, text);
+	ck_assert_int_eq(rc->code.cls, cls);
+	ck_assert_int_eq(rc->code.subject, subject);
+	ck_assert_int_eq(rc->code.detail, detail);
+}
+
+/*
+ * One status filler for every reader: the code in the diagnostic when
+ * Status gives none; a reply code alone gives its class only for the
+ * non-standard formats.  The same diagnostics, read from an RFC 3464
+ * report and from a qmail bounce.
+ */
+START_TEST(test_status_filler)
+{
+	dsnx_report *r = read_msg(
+	    "From: MAILER-DAEMON@mx.example.net\n"
+	    "Subject: Undelivered Mail Returned to Sender\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n"
+	    "\n--b\n\nfailed\n--b\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.example.net\n\n"
+	    "Final-Recipient: rfc822; a@example.org\nAction: failed\n"
+	    "Status: 5.1.1 (unknown user)\n"
+	    "Diagnostic-Code: smtp; 550 5.7.1 not this one\n\n"
+	    "Final-Recipient: rfc822; b@example.org\nAction: failed\n"
+	    "Status: 5.0\n"
+	    "Diagnostic-Code: smtp; 550 5.7.1 Relaying denied\n\n"
+	    "Final-Recipient: rfc822; c@example.org\nAction: failed\n"
+	    "Diagnostic-Code: smtp; 550 No such user here\n"
+	    "--b--\n");
+
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 3);
+	assert_code(dsnx_report_recipient(r, 0), "5.1.1", 5, 1, 1);
+	assert_code(dsnx_report_recipient(r, 1), "5.7.1", 5, 7, 1);
+	/* RFC 3464: no status is invented from a reply code. */
+	ck_assert_ptr_null(dsnx_report_recipient(r, 2)->status);
+	ck_assert_int_eq(dsnx_report_recipient(r, 2)->reply, 550);
+	dsnx_report_free(r);
+
+	r = read_msg(
+	    "From: MAILER-DAEMON@mx.example.net\n"
+	    "Subject: failure notice\n"
+	    "\n"
+	    "Hi. This is the qmail-send program at mx.example.net.\n"
+	    "I'm afraid I wasn't able to deliver your message to the following"
+	    " addresses.\n"
+	    "\n"
+	    "<b@example.org>:\n"
+	    "Remote host said: 550 5.7.1 Relaying denied\n"
+	    "\n"
+	    "<c@example.org>:\n"
+	    "Remote host said: 550 No such user here\n"
+	    "\n"
+	    "<d@example.org>:\n"
+	    "Remote host said: 421 try again later\n"
+	    "\n"
+	    "<e@example.org>:\n"
+	    "Connection refused\n");
+
+	ck_assert_str_eq(dsnx_report_format(r), "qmail");
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 4);
+	assert_code(dsnx_report_recipient(r, 0), "5.7.1", 5, 7, 1);
+	ck_assert_int_eq(dsnx_report_recipient(r, 0)->reply, 550);
+	assert_code(dsnx_report_recipient(r, 1), "5.0.0", 5, 0, 0);
+	ck_assert_int_eq(dsnx_report_recipient(r, 1)->reply, 550);
+	assert_code(dsnx_report_recipient(r, 2), "4.0.0", 4, 0, 0);
+	ck_assert_int_eq(dsnx_report_recipient(r, 2)->reply, 421);
+	ck_assert_ptr_null(dsnx_report_recipient(r, 3)->status);
+	ck_assert_int_eq(dsnx_report_recipient(r, 3)->reply, 0);
+	dsnx_report_free(r);
+}
+END_TEST
+
+/*
+ * The message's own header, read with the report: every field says what
+ * the MIME reader says of it (unfolded, RFC 2047 decoded), the first of
+ * a name wins, and the values kept are bounded by max_decoded.
+ */
+#define HEADER_MSG \
+	"X-Mailer: =?UTF-8?B?TWFpbGVy?= 1.0\n" \
+	"Subject: =?ISO-8859-1?Q?Unzustellbar=3A_gr=FC=DFe?=\n" \
+	"Received: from a\n\tby b\n" \
+	"Received: from c\n" \
+	"From: Mail Delivery System <MAILER-DAEMON@example.net>\n" \
+	"\n" \
+	"body\n"
+
+START_TEST(test_own_header)
+{
+	dsnx_report *r = read_msg(HEADER_MSG);
+	dsnx_mime *m;
+	dsnx_limits lim;
+	dsnx_context *small;
+	unsigned i;
+
+	ck_assert_uint_eq(dsnx_report_header_count(r), 5);
+	ck_assert_str_eq(dsnx_report_header(r, "SUBJECT"), "Unzustellbar: grüße");
+	ck_assert_str_eq(dsnx_report_header(r, "x-mailer"), "Mailer 1.0");
+	/* Unfolding removes the line end only (RFC 5322 2.2.3). */
+	ck_assert_str_eq(dsnx_report_header(r, "received"), "from a\tby b");
+	ck_assert_ptr_null(dsnx_report_header(r, "to"));
+	ck_assert_str_eq(dsnx_report_header_field(r, 3)->name, "Received");
+	ck_assert_str_eq(dsnx_report_header_field(r, 3)->value, "from c");
+	ck_assert_ptr_null(dsnx_report_header_field(r, 5));
+	ck_assert_str_eq(dsnx_report_subject(r), dsnx_report_header(r, "subject"));
+	ck_assert_str_eq(dsnx_report_from(r), dsnx_report_header(r, "from"));
+	/* Each first field of a name as the MIME reader decodes it. */
+	ck_assert_int_eq(dsnx_mime_parse(HEADER_MSG, strlen(HEADER_MSG), NULL,
+	    &m), DSNX_OK);
+	for (i = 0; i < dsnx_report_header_count(r); i++) {
+		const char *name = dsnx_report_header_field(r, i)->name;
+
+		ck_assert_str_eq(dsnx_report_header(r, name),
+		    dsnx_part_header_get(m, dsnx_mime_root(m), name, 1));
+	}
+	dsnx_mime_free(m);
+	dsnx_report_free(r);
+
+	/* Values past max_decoded are not kept. */
+	dsnx_limits_init(&lim);
+	lim.max_decoded = 20;
+	ck_assert_int_eq(dsnx_context_new(&lim, &small, NULL), DSNX_OK);
+	ck_assert_int_eq(dsnx_report_read(small, HEADER_MSG, strlen(HEADER_MSG),
+	    &r), DSNX_OK);
+	ck_assert_uint_eq(dsnx_report_header_count(r), 2);
+	ck_assert_ptr_nonnull(dsnx_report_subject(r));
+	ck_assert_ptr_null(dsnx_report_from(r));
+	dsnx_report_free(r);
+	dsnx_context_free(small);
+}
+END_TEST
+
 START_TEST(test_recipient_limit)
 {
 	dsnx_limits lim;
@@ -201,6 +471,11 @@ report_suite(void)
 	tcase_add_test(tc, test_ordinary_mail);
 	tcase_add_test(tc, test_quoted_report_ignored);
 	tcase_add_test(tc, test_header_accessors);
+	tcase_add_test(tc, test_returned_part);
+	tcase_add_test(tc, test_global_read_receipt);
+	tcase_add_test(tc, test_bounce_sender);
+	tcase_add_test(tc, test_status_filler);
+	tcase_add_test(tc, test_own_header);
 	tcase_add_test(tc, test_recipient_limit);
 	tcase_add_test(tc, test_arguments);
 	suite_add_tcase(s, tc);

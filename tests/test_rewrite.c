@@ -31,11 +31,9 @@
 
 #include "dsnexplain.h"
 #include "sbuf.h"
+#include "shipped_rules.h"
 
 #define TIMEOUT 120
-
-static dsnx_context *ctx;
-static dsnx_ruleset *rules;
 
 /* ------------------------------------------------------------ helpers */
 
@@ -1432,37 +1430,8 @@ rewrite_suite(void)
 	return s;
 }
 
-static void
-print_error(const dsnx_error_t *err, void *arg)
-{
-	(void)arg;
-	fprintf(stderr, "%s:%d:%d: %s\n", err->source, err->line, err->column,
-	    err->text);
-}
-
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-	dsnx_status st;
-
-	if ((st = dsnx_context_new(NULL, &ctx, NULL)) != DSNX_OK) {
-		fprintf(stderr, "dsnx_context_new: %s\n", dsnx_strstatus(st));
-		return EXIT_FAILURE;
-	}
-	if ((st = dsnx_ruleset_load(RULES_DIR, NULL, print_error, NULL,
-	    &rules)) != DSNX_OK) {
-		fprintf(stderr, "%s: rules do not load: %s\n", RULES_DIR,
-		    dsnx_strstatus(st));
-		dsnx_context_free(ctx);
-		return EXIT_FAILURE;
-	}
-	sr = srunner_create(rewrite_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	dsnx_ruleset_unref(rules);
-	dsnx_context_free(ctx);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_with_shipped_rules(rewrite_suite());
 }

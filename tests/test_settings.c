@@ -14,6 +14,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "dsnexplain.h"
 #include "settings.h"
 
 static milter_settings s;
@@ -49,7 +50,8 @@ file_with(const char *text)
 
 START_TEST(defaults)
 {
-	ck_assert_str_eq(s.socket, "unix:/run/dsnexplain/milter.sock");
+	ck_assert_str_eq(s.socket,
+	    "unix:/var/spool/postfix/dsnexplain/milter.sock");
 	ck_assert_uint_eq(s.maximum_size, 32u * 1024 * 1024);
 	ck_assert_int_eq(s.inspect_non_null, 0);
 	ck_assert_int_eq(s.background, 1);
@@ -58,6 +60,8 @@ START_TEST(defaults)
 	ck_assert_str_eq(s.language, "en");
 	ck_assert_ptr_null(s.user);
 	ck_assert_ptr_null(s.pid_file);
+	ck_assert_uint_eq(s.match_budget, DSNX_MATCH_BUDGET_DEFAULT);
+	ck_assert_uint_eq(s.match_cpu_ms, DSNX_MATCH_CPU_MS_DEFAULT);
 }
 END_TEST
 
@@ -80,7 +84,7 @@ START_TEST(file_is_read)
 	ck_assert_uint_eq(s.maximum_size, 100 * 1024);
 	ck_assert_int_eq(s.inspect_non_null, 1);
 	ck_assert_int_eq(s.syslog_facility, LOG_LOCAL3);
-	ck_assert_int_eq(s.utc_offset, 5 * 60 + 30);
+	ck_assert_int_eq(dsnx_tz_offset_at(s.time_zone, 0, NULL), 19800);
 	ck_assert_ptr_null(s.site_rules);
 	ck_assert_str_eq(s.user, "dsnexplain:postfix");
 }
@@ -126,12 +130,15 @@ START_TEST(bad_values)
 	static const char *const bad[] = {
 		"Socket=tcp:25", "Socket=", "SocketMode=999", "SocketMode=rw",
 		"Background=maybe", "SyslogFacility=kern", "Language=EN",
-		"Language=x", "TimeZone=CET", "TimeZone=+25:00", "TimeZone=+1",
+		"Language=x", "TimeZone=No/Such_Zone", "TimeZone=+25:00", "TimeZone=+1",
+		"TimeZone=../../etc/passwd", "TimeZone=/etc/passwd", "TimeZone=",
 		"MaximumSize=10", "MaximumSize=2G", "MaximumSize=-5",
 		"MaximumSize=5X", "BodyChunkSize=0", "BodyChunkSize=65536",
 		"MilterTimeout=0", "MilterTimeout=1e3", "ShutdownTimeout=-1",
 		"PidFile=relative.pid", "Rules=", "Rules=none", "noequals",
-		"=value", NULL
+		"=value", "MatchBudget=", "MatchBudget=-1", "MatchBudget=1k",
+		"MatchBudget=99999999999999999999999", "MatchCPUTime=1.5",
+		"MatchCPUTime=4294967296", "MatchCPUTime= 5", NULL
 	};
 	size_t i;
 
@@ -143,8 +150,11 @@ START_TEST(bad_values)
 		ck_assert(err.text[0] != '\0');
 	}
 	/* Nothing bad changed a value. */
-	ck_assert_str_eq(s.socket, "unix:/run/dsnexplain/milter.sock");
+	ck_assert_str_eq(s.socket,
+	    "unix:/var/spool/postfix/dsnexplain/milter.sock");
 	ck_assert_uint_eq(s.maximum_size, 32u * 1024 * 1024);
+	ck_assert_uint_eq(s.match_budget, DSNX_MATCH_BUDGET_DEFAULT);
+	ck_assert_uint_eq(s.match_cpu_ms, DSNX_MATCH_CPU_MS_DEFAULT);
 }
 END_TEST
 
@@ -155,7 +165,7 @@ START_TEST(good_values)
 	ck_assert_int_eq(milter_settings_assign(&s, "MaximumSize=64kb", &err), 0);
 	ck_assert_uint_eq(s.maximum_size, 64 * 1024);
 	ck_assert_int_eq(milter_settings_assign(&s, "TimeZone=-0800", &err), 0);
-	ck_assert_int_eq(s.utc_offset, -480);
+	ck_assert_int_eq(dsnx_tz_offset_at(s.time_zone, 0, NULL), -480 * 60);
 	ck_assert_int_eq(milter_settings_assign(&s, "SocketMode=0600", &err), 0);
 	ck_assert_uint_eq(s.socket_mode, 0600);
 	ck_assert_int_eq(milter_settings_assign(&s, "Socket=/var/run/m.sock",
@@ -164,6 +174,47 @@ START_TEST(good_values)
 	ck_assert_ptr_null(s.pid_file);
 	ck_assert_int_eq(milter_settings_assign(&s, "Syslog=off", &err), 0);
 	ck_assert_int_eq(s.syslog, 0);
+	ck_assert_int_eq(milter_settings_assign(&s, "MatchBudget=1000", &err), 0);
+	ck_assert_uint_eq(s.match_budget, 1000);
+	ck_assert_int_eq(milter_settings_assign(&s, "matchcputime=0", &err), 0);
+	ck_assert_uint_eq(s.match_cpu_ms, 0);
+}
+END_TEST
+
+/* A zone by name, read from the tz database: the offset follows DST; an
+ * unknown one is an error naming the key, the value and why. */
+START_TEST(time_zone_by_name)
+{
+	const char *p;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	if (access("/usr/share/zoneinfo/Europe/Berlin", R_OK) != 0) {
+		printf("test_settings: no tzdata; skipping TimeZone Europe/Berlin\n");
+		return;
+	}
+	p = file_with("TimeZone Europe/Berlin\n");
+	ck_assert_int_eq(milter_settings_read_file(&s, p, &err), 0);
+	unlink(p);
+	/* 2026-07-01 and 2026-01-15, 12:00 UTC. */
+	ck_assert_int_eq(dsnx_tz_offset_at(s.time_zone, 1782907200, NULL), 7200);
+	ck_assert_int_eq(dsnx_tz_offset_at(s.time_zone, 1768478400, NULL), 3600);
+
+	p = file_with("# a typo\nTimeZone Europe/Berln\n");
+	ck_assert_int_eq(milter_settings_read_file(&s, p, &err), -1);
+	unlink(p);
+	ck_assert_uint_eq(err.line, 2);
+	ck_assert_ptr_nonnull(strstr(err.text, "TimeZone"));
+	ck_assert_ptr_nonnull(strstr(err.text, "Europe/Berln"));
+	ck_assert_ptr_nonnull(strstr(err.text, "unknown time zone"));
+	/* The zone read before stays, and -n shows it by name. */
+	ck_assert_str_eq(dsnx_tz_name(s.time_zone), "Europe/Berlin");
+	fp = open_memstream(&text, &len);
+	milter_settings_print(&s, fp);
+	fclose(fp);
+	ck_assert_ptr_nonnull(strstr(text, "\nTimeZone              Europe/Berlin\n"));
+	free(text);
 }
 END_TEST
 
@@ -192,7 +243,10 @@ START_TEST(print_round_trips)
 	const char *p;
 
 	ck_assert_int_eq(milter_settings_assign(&s, "TimeZone=-05:00", &err), 0);
+	ck_assert_str_eq(dsnx_tz_name(s.time_zone), "-05:00");
 	ck_assert_int_eq(milter_settings_assign(&s, "UserID=nobody", &err), 0);
+	ck_assert_int_eq(milter_settings_assign(&s, "MatchBudget=12345", &err), 0);
+	ck_assert_int_eq(milter_settings_assign(&s, "MatchCPUTime=250", &err), 0);
 	milter_settings_print(&s, fp);
 	fclose(fp);
 	p = file_with(text);
@@ -200,9 +254,11 @@ START_TEST(print_round_trips)
 	milter_settings_init(&t);
 	ck_assert_int_eq(milter_settings_read_file(&t, p, &err), 0);
 	unlink(p);
-	ck_assert_int_eq(t.utc_offset, -300);
+	ck_assert_int_eq(dsnx_tz_offset_at(t.time_zone, 0, NULL), -300 * 60);
 	ck_assert_str_eq(t.user, "nobody");
 	ck_assert_str_eq(t.socket, s.socket);
+	ck_assert_uint_eq(t.match_budget, 12345);
+	ck_assert_uint_eq(t.match_cpu_ms, 250);
 	milter_settings_free(&t);
 }
 END_TEST
@@ -222,6 +278,7 @@ main(void)
 	tcase_add_test(tc, errors_have_a_position);
 	tcase_add_test(tc, bad_values);
 	tcase_add_test(tc, good_values);
+	tcase_add_test(tc, time_zone_by_name);
 	tcase_add_test(tc, long_line);
 	tcase_add_test(tc, print_round_trips);
 	suite_add_tcase(suite, tc);

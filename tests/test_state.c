@@ -40,9 +40,10 @@ load(const char *const *assign, size_t n, problems *p)
 START_TEST(loads_rules_and_options)
 {
 	const char *const a[] = { "Rules=" RULES_DIR, "SiteRules=none",
-	    "Language=de", "RewriteSubject=yes", "MaximumSize=1M" };
+	    "Language=de", "RewriteSubject=yes", "MaximumSize=1M",
+	    "MatchBudget=5000", "MatchCPUTime=20" };
 	problems p;
-	milter_state *st = load(a, 5, &p);
+	milter_state *st = load(a, 7, &p);
 
 	ck_assert_ptr_nonnull(st);
 	ck_assert_uint_eq(p.count, 0);
@@ -50,6 +51,8 @@ START_TEST(loads_rules_and_options)
 	ck_assert_str_eq(st->options.render.lang, "de");
 	ck_assert_int_eq(st->options.subject, 1);
 	ck_assert_uint_eq(st->options.max_size, 1024 * 1024);
+	ck_assert_uint_eq(st->options.classify.match_budget, 5000);
+	ck_assert_uint_eq(st->options.classify.cpu_ms, 20);
 	ck_assert_uint_eq(dsnx_context_limits(st->ctx)->max_message, 1024 * 1024);
 	milter_state_unref(st);
 }

@@ -34,6 +34,21 @@
 #                             socket; sets MILTER_PID (the supervisor).
 #   milter_stop               SIGTERM to MILTER_PID and wait for it (40 s,
 #                             then SIGKILL and status 1)
+#   proxy_start LISTEN_PATH [UPSTREAM_PATH]
+#                             milter_proxy.py: a counting relay on the unix
+#                             socket LISTEN_PATH to the milter (default
+#                             upstream $T/milter.sock), logging each milter
+#                             session to $T/proxy.log ("open N", "mail N
+#                             SENDER QID", "close N ..."); sets PROXY_PID
+#   proxy_stop
+#   proxy_sessions [ERE]      number of sessions the MTA opened so far (with
+#                             ERE: "mail" lines matching it)
+#   pfx_master_snippet DIR FILE
+#                             add or replace, in DIR/etc/master.cf, every
+#                             service entry of a master.cf snippet FILE
+#                             (postconf -M, continuation lines joined)
+#   pfx_main_snippet DIR FILE set every "name = value" line of a main.cf
+#                             snippet FILE in DIR/etc/main.cf (postconf -e)
 #   peers_start BASE [LIFETIME] [SAVEDIR]
 #                             fake_smtp.py on BASE+1..BASE+8 (BASE+0 is
 #                             "refuse": nothing listens), log $T/peers.log
@@ -44,7 +59,7 @@
 #                             poll until maildir_count >= COUNT; false on
 #                             timeout
 #   dump_logs                 tails of every log under $T (for failures)
-#   mta_cleanup               stop milter, peers and Postfix ($T/pfx),
+#   mta_cleanup               stop milter, proxy, peers and Postfix ($T/pfx),
 #                             remove $T (KEEP_TMP=1 keeps it); for EXIT traps
 #   fail MSG / ok MSG         count and print results (failures in $failures)
 #   now                       seconds since the epoch with decimals
@@ -69,6 +84,7 @@ me=${me:-mta}
 failures=0
 MILTER_PID=
 PEERS_PID=
+PROXY_PID=
 T=
 
 now() { date +%s.%N; }
@@ -215,6 +231,47 @@ milter_stop() {
 	return $_rc
 }
 
+proxy_start() {
+	rm -f "$1"
+	"$PYTHON" "$MTA_DIR/milter_proxy.py" --lifetime 900 \
+		"$1" "${2:-$T/milter.sock}" "$T/proxy.log" 2>>"$T/proxy.err" &
+	PROXY_PID=$!
+	wait_port unix "$1" 10
+}
+
+proxy_stop() {
+	[ -n "$PROXY_PID" ] || return 0
+	stop_pid "$PROXY_PID" 10
+	wait "$PROXY_PID" 2>/dev/null
+	PROXY_PID=
+}
+
+proxy_sessions() {
+	if [ -n "${1:-}" ]; then
+		grep -cE -- "$1" "$T/proxy.log" 2>/dev/null
+	else
+		grep -c '^open ' "$T/proxy.log" 2>/dev/null
+	fi
+}
+
+# One master.cf entry per line: comments and blank lines dropped, the
+# indented continuation lines ("  -o name=value") joined to their entry.
+pfx_master_snippet() {
+	awk '/^#/ || /^[ \t]*$/ { next }
+	/^[ \t]/ { e = e " " $0; next }
+	{ if (e != "") print e; e = $0 }
+	END { if (e != "") print e }' "$2" | tr -s ' \t' '  ' |
+		while read -r _n _t _rest; do
+			postconf -c "$1/etc" -M "$_n/$_t=$_n $_t $_rest" || return 1
+		done
+}
+
+pfx_main_snippet() {
+	grep -E '^[a-z0-9_]+[ \t]*=' "$2" | while IFS= read -r _l; do
+		postconf -c "$1/etc" -e "$_l" || return 1
+	done
+}
+
 peers_start() {
 	_b=$1
 	"$PYTHON" "$MTA_DIR/fake_smtp.py" --lifetime "${2:-600}" \
@@ -271,6 +328,7 @@ mta_cleanup() {
 		sh "$MTA_DIR/pfx.sh" stop "$T/pfx" >/dev/null 2>&1
 	fi
 	milter_stop
+	proxy_stop
 	peers_stop
 	if [ "${KEEP_TMP:-0}" = 1 ]; then
 		echo "$me: kept $T"

@@ -160,7 +160,7 @@ t_verify=$(now)
 # the milter's log: one line per message, as many "enriched" as enriched
 enr=$(echo "$counts" | sed -n 's/.*enriched=\([0-9]*\).*/\1/p')
 unc=$(echo "$counts" | sed -n 's/.*unchanged=\([0-9]*\).*/\1/p')
-lenr=$(grep -c ': enriched: recipients=[0-9]* status=.* cause=' "$T/milter.log")
+lenr=$(grep -c ': enriched: recipients=[0-9]* outcome=[a-z,]* status=.* cause=' "$T/milter.log")
 lunc=$(grep -c ': unchanged: ' "$T/milter.log")
 if [ "$lenr" = "$enr" ] && [ "$lunc" = "$unc" ]; then
 	ok "milter log: $lenr enriched and $lunc unchanged lines"

@@ -1,12 +1,14 @@
 #!/bin/sh
 # sendmail.sh - dsnexplain-milter behind a real Sendmail 8.17, end to end
 #
-# Runs a throwaway Sendmail (unpacked from Debian's sendmail-bin,
+# Runs throwaway Sendmails (unpacked from Debian's sendmail-bin,
 # sendmail-base and sendmail-cf with "apt-get download" + "dpkg -x"; never
-# installed) on 127.0.0.1:10626, with INPUT_MAIL_FILTER pointing at
-# dsnexplain-milter on a unix socket.  Sendmail relays everything to
-# tests/mta/fake_smtp.py on 127.0.0.1:10627, which saves each message.
-# Checks:
+# installed).  The filtering one listens on 127.0.0.1:10626 with
+# contrib/sendmail/dsnexplain.mc as shipped (its socket replaced with the
+# test's unix socket) and relays everything, its local users included
+# (MAIL_HUB), to tests/mta/fake_smtp.py on 127.0.0.1:10627, which saves
+# each message and stands in for the mailboxes.  DSNX_SM_PORT_BASE moves
+# the five ports (10626-10630).  Checks:
 #   - a DSN sent with MAIL FROM:<> arrives enriched: one X-DSN-Explain
 #     field with the expected status and cause, our multipart/alternative
 #     with the English text/plain explanation first, the
@@ -17,14 +19,29 @@
 #   - the milter logs one "enriched:" line per DSN, with Sendmail's queue id;
 #   - an ordinary message, and the same DSN with a non-null sender, pass
 #     byte for byte (apart from the same Received and Return-Path);
-#   - negative control: the same Sendmail without INPUT_MAIL_FILTER
-#     delivers the DSN unchanged.
+#   - Sendmail's OWN DSNs, with contrib/sendmail/own-notices.mc: a second,
+#     "front" Sendmail on 10628 (the MTA that delivers to the outside
+#     world; here everything to 10629, where nothing listens, and
+#     unknown.test to a 550 peer on 10630) whose local users, @front.test,
+#     are served by the filtering one as their mail hub.  A message from
+#     alice@front.test to bob@remote.test gets the front's delay warning
+#     (after 10 s) and its return (after 40 s), one to carol@unknown.test
+#     its immediate return; all three are the front's own DSNs
+#     (Reporting-MTA front.test), reach alice through the hub and arrive
+#     explained (one X-DSN-Explain, our English text first, Sendmail's
+#     three report parts after it), with three more "enriched:" lines;
+#   - negative controls: the filtering Sendmail without INPUT_MAIL_FILTER
+#     delivers the DSN unchanged, and the front's own bounce through it
+#     arrives unexplained; the checks above reject both.
 # The DSN is tests/data/samples/postfix-delay-warning-4.4.1.eml, plus
 # ../shared/corpus/mta-generated/postfix-delayed-conn-refused.eml when the
-# shared corpus sits beside the checkout.  It does NOT test Sendmail's own
-# DSNs: Sendmail never passes the DSNs it makes itself through a milter
-# (libmilter/README: "Email messages must be injected via SMTP to be
-# filtered"), so on Sendmail the milter only sees DSNs arriving over SMTP.
+# shared corpus sits beside the checkout.  Why Sendmail's own DSNs need
+# the hub: Sendmail runs milters only in its SMTP server, and the DSNs it
+# writes itself are delivered without passing it (libmilter/README:
+# "Email messages must be injected via SMTP to be filtered"); see
+# own-notices.mc.  Load average limits are off (confQUEUE_LA,
+# confREFUSE_LA 999): on a busy machine Sendmail would otherwise refuse
+# connections ("rejecting connections on daemon MTA: load average").
 #
 # Everything runs on loopback.  Sendmail runs in a private mount namespace
 # whose /etc/resolv.conf points at 127.0.0.1 (it looks its own name up by
@@ -37,7 +54,8 @@
 # The unpacked Sendmail is cached in $SMROOT (default
 # $top_builddir/tests/sendmail-root) and reused.  Needs root, unshare,
 # python3, m4, liblockfile1 and libwrap0, and the Debian archive for the
-# first download.  Wall time: about 5 s with the cache, plus the download.
+# first download.  Wall time: about 60 s with the cache, plus the
+# download (the front's return takes 40 s).
 #
 # Run by "make check" with top_srcdir and top_builddir in the environment.
 # Exit status: 0 pass, 1 fail, 77 skip (DSNX_MTA_TESTS=no, or a missing
@@ -46,8 +64,13 @@
 me=sendmail.sh
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
-SM_PORT=10626
-SINK_PORT=10627
+SM_PORT=${DSNX_SM_PORT_BASE:-10626}	# the filtering instance (the hub)
+SINK_PORT=$((SM_PORT + 1))
+FRONT_PORT=$((SM_PORT + 2))	# the front instance of the own-notices recipe
+DEAD_PORT=$((SM_PORT + 3))	# nothing listens: "Connection refused"
+UNKNOWN_PORT=$((SM_PORT + 4))	# fake_smtp.py "unknown": 550 5.1.1 at RCPT
+own_notices=$top_srcdir/contrib/sendmail/own-notices.mc
+filter_mc=$top_srcdir/contrib/sendmail/dsnexplain.mc
 milter=$top_builddir/milter/dsnexplain-milter
 cli=$top_builddir/cli/dsnexplain
 rules=$top_srcdir/rules
@@ -114,7 +137,7 @@ fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/dsnx-sm.XXXXXX") || exit 1
 chmod 755 "$T"	# Sendmail refuses unsafe paths; /tmp is sticky (TrustStickyBit)
 mkdir "$T/mqueue" "$T/got" "$T/dev" && chmod 700 "$T/mqueue" || exit 1
-sm_pid='' milter_pid='' sink_pid='' log_pid=''
+sm_pid='' front_pid='' milter_pid='' sink_pid='' log_pid=''
 
 alive() {	# alive PID: running and not a zombie (PID 1 may reap late)
 	[ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
@@ -135,12 +158,13 @@ stop() {	# stop PID [SECONDS]: SIGTERM, wait, then SIGKILL
 	return 0
 }
 cleanup() {
+	stop "$front_pid"
 	stop "$sm_pid"
 	stop "$milter_pid" 10
 	stop "$sink_pid"
 	stop "$log_pid"
 	if [ "${failures:-1}" -ne 0 ] && [ -d "$T" ]; then
-		for f in sendmail.log milter.log sink.log; do
+		for f in sendmail.log milter.log sink.log sendmail.out; do
 			[ -s "$T/$f" ] || continue
 			echo "---- tail of $f"
 			tail -40 "$T/$f"
@@ -311,6 +335,50 @@ def cmd_enriched(got, orig, cli, rules, status, cause):
         print("  " + b)
     return 1 if bad else 0
 
+LEAD = {"delayed": "has not been delivered yet",
+        "failed": "could not be delivered"}
+
+def cmd_explained(got, action, rcpt, reporting_mta):
+    """Exit 0 when got is a DSN Sendmail made itself (Reporting-MTA,
+    Action, Final-Recipient as given), explained by the milter: one
+    X-DSN-Explain field, our multipart/alternative first with the English
+    text/plain for ACTION, and Sendmail's own report after it (a text
+    part, message/delivery-status, the returned message).  Prints the
+    X-DSN-Explain field when there is one."""
+    g = lf(open(got, "rb").read())
+    bad = []
+    fields, _ = split(g)
+    x = [f for f in fields if name(f) == b"x-dsn-explain"]
+    if len(x) != 1:
+        bad.append("%d X-DSN-Explain fields" % len(x))
+    else:
+        print("  " + x[0].decode())
+    msg = email.message_from_bytes(g, policy=email.policy.compat32)
+    parts = msg.get_payload() if msg.is_multipart() else []
+    types = [p.get_content_type() for p in parts]
+    if len(parts) != 4 or types[0] != "multipart/alternative":
+        bad.append("parts %s: not ours then Sendmail's three" % types)
+    else:
+        plain = [p for p in parts[0].walk()
+                 if p.get_content_type() == "text/plain"]
+        text = plain[0].get_payload(decode=True).decode("utf-8") if plain else ""
+        if not plain or plain[0].get("Content-Language") != "en":
+            bad.append("no English text/plain first in our part")
+        want = "Your message to %s %s" % (rcpt, LEAD[action])
+        if want not in text:
+            bad.append("our text lacks %r" % want)
+        if types[1] != "text/plain" or types[2] != "message/delivery-status" \
+                or types[3] not in ("message/rfc822", "text/rfc822-headers"):
+            bad.append("Sendmail's report parts are %s" % types[1:])
+    ds = re.search(rb"(?ims)^content-type: message/delivery-status\n\n(.*?)\n--", g)
+    for w in ("Reporting-MTA: dns; " + reporting_mta, "Action: " + action,
+              "Final-Recipient: RFC822; " + rcpt):
+        if not ds or w.lower().encode() not in ds.group(1).lower():
+            bad.append("delivery-status lacks %r" % w)
+    for b in bad:
+        print("  " + b)
+    return 1 if bad else 0
+
 if __name__ == "__main__":
     sys.exit(globals()["cmd_" + sys.argv[1].replace("-", "_")](*sys.argv[2:]))
 EOF
@@ -339,19 +407,22 @@ define(\`confDONT_BLAME_SENDMAIL', \`TrustStickyBit')dnl
 define(\`confPRIVACY_FLAGS', \`authwarnings')dnl
 define(\`confTO_CONNECT', \`5s')dnl
 define(\`confTO_ICONNECT', \`5s')dnl
+define(\`confQUEUE_LA', \`999')dnl
+define(\`confREFUSE_LA', \`999')dnl
 define(\`confLOG_LEVEL', \`14')dnl
 define(\`confMILTER_LOG_LEVEL', \`14')dnl
 define(\`SMART_HOST', \`sink:[127.0.0.1]')dnl
+define(\`MAIL_HUB', \`sink:[127.0.0.1]')dnl
 FEATURE(\`nocanonify')dnl
 FEATURE(\`accept_unresolvable_domains')dnl
 FEATURE(\`no_default_msa')dnl
 RELAY_DOMAIN(\`sink.test')dnl
+RELAY_DOMAIN(\`front.test')dnl
 DAEMON_OPTIONS(\`Family=inet, Name=MTA, Port=$SM_PORT, Addr=127.0.0.1')dnl
 EOF
-	# F= empty: if the milter is unreachable, mail passes unfiltered
-	[ "$2" = yes ] && cat <<EOF
-INPUT_MAIL_FILTER(\`dsnexplain', \`S=unix:$T/milter.sock, F=, T=C:10s;S:20s;R:20s;E:60s')dnl
-EOF
+	# contrib/sendmail/dsnexplain.mc as shipped, with the test's socket
+	# (F= empty: if the milter is unreachable, mail passes unfiltered)
+	[ "$2" = yes ] && sed "s|S=unix:[^,]*,|S=unix:$T/milter.sock,|" "$filter_mc"
 	cat <<EOF
 MAILER(\`local')dnl
 MAILER(\`smtp')dnl
@@ -361,6 +432,66 @@ EOF
 	} >"$T/$1.mc"
 	m4 -D_CF_DIR_="$smroot/usr/share/sendmail/cf/" \
 		"$smroot/usr/share/sendmail/cf/m4/cf.m4" "$T/$1.mc" >"$T/$1.cf"
+}
+
+# mkcf_front: $T/front.cf, a Sendmail that delivers to the outside world
+# (here: everything to [127.0.0.1]:DEAD_PORT, where nothing listens, and
+# unknown.test to the 550 peer) and whose local users (front.test) are
+# served by a hub, the instance on SM_PORT: contrib/sendmail/own-notices.mc
+# as shipped, its hub port 10026 replaced with SM_PORT.  Short timers: a
+# delay warning after 10 s, the return after 40 s.
+mkcf_front() {
+	tab=$(printf '\t')
+	{
+	cat <<EOF
+divert(-1)
+# dsnexplain test instance (front); built by tests/mta/sendmail.sh
+divert(0)dnl
+OSTYPE(\`linux')dnl
+define(\`confDOMAIN_NAME', \`front.test')dnl
+define(\`confDONT_PROBE_INTERFACES', \`True')dnl
+define(\`QUEUE_DIR', \`$T/mqueue-front')dnl
+define(\`ALIAS_FILE', \`$T/aliases')dnl
+define(\`STATUS_FILE', \`$T/statistics')dnl
+define(\`confPID_FILE', \`$T/front.pid')dnl
+define(\`confSERVICE_SWITCH_FILE', \`$T/service.switch')dnl
+define(\`confHOSTS_FILE', \`/etc/hosts')dnl
+define(\`confHOST_STATUS_DIRECTORY', \`')dnl
+define(\`confDELIVERY_MODE', \`background')dnl
+define(\`confDONT_BLAME_SENDMAIL', \`TrustStickyBit')dnl
+define(\`confPRIVACY_FLAGS', \`authwarnings')dnl
+define(\`confTO_CONNECT', \`5s')dnl
+define(\`confTO_ICONNECT', \`5s')dnl
+define(\`confTO_QUEUEWARN', \`10s')dnl
+define(\`confTO_QUEUERETURN', \`40s')dnl
+define(\`confQUEUE_LA', \`999')dnl
+define(\`confREFUSE_LA', \`999')dnl
+define(\`confLOG_LEVEL', \`14')dnl
+define(\`SMART_HOST', \`dead:[127.0.0.1]')dnl
+FEATURE(\`nocanonify')dnl
+FEATURE(\`accept_unresolvable_domains')dnl
+FEATURE(\`no_default_msa')dnl
+RELAY_DOMAIN(\`remote.test')dnl
+RELAY_DOMAIN(\`unknown.test')dnl
+DAEMON_OPTIONS(\`Family=inet, Name=MTA, Port=$FRONT_PORT, Addr=127.0.0.1')dnl
+EOF
+	# the recipe: its define lines here, its mailers after MAILER()
+	sed '/^MAILER_DEFINITIONS/,$d' "$own_notices"
+	cat <<EOF
+MAILER(\`local')dnl
+MAILER(\`smtp')dnl
+LOCAL_RULE_0
+R\$* < @ unknown.test . > \$*${tab}\$#unknown \$@ [127.0.0.1] \$: \$1 < @ unknown.test . > \$2
+MAILER_DEFINITIONS
+Mdead, P=[IPC], F=mDFMuXa, S=EnvFromSMTP/HdrFromSMTP, R=EnvToSMTP, E=\r\n, L=990, T=DNS/RFC822/SMTP, A=TCP \$h $DEAD_PORT
+Munknown, P=[IPC], F=mDFMuXa, S=EnvFromSMTP/HdrFromSMTP, R=EnvToSMTP, E=\r\n, L=990, T=DNS/RFC822/SMTP, A=TCP \$h $UNKNOWN_PORT
+EOF
+	sed '1,/^MAILER_DEFINITIONS/d' "$own_notices" |
+		sed "s/ 10026\$/ $SM_PORT/"
+	} >"$T/front.mc"
+	grep -q "^Mdsnxhub,.* A=TCP \\\$h $SM_PORT\$" "$T/front.mc" || return 1
+	m4 -D_CF_DIR_="$smroot/usr/share/sendmail/cf/" \
+		"$smroot/usr/share/sendmail/cf/m4/cf.m4" "$T/front.mc" >"$T/front.cf"
 }
 
 # inns CMD...: run CMD in a private mount namespace (resolv.conf, hosts,
@@ -397,6 +528,42 @@ smstart() {
 	fi
 }
 
+# smstart_front: the front instance, running its queue every 5 s
+smstart_front() {
+	util wait-free $FRONT_PORT 10 || { fail "127.0.0.1:$FRONT_PORT is in use"; exit 1; }
+	unshare --mount --propagation private sh -c "$ns_setup" "$T" \
+		"$sm" -C "$T/front.cf" -bD -q5s >>"$T/sendmail.out" 2>&1 &
+	front_pid=$!
+	if ! util wait-port $FRONT_PORT 15; then
+		fail "Sendmail (front) does not listen on 127.0.0.1:$FRONT_PORT"
+		exit 1
+	fi
+}
+
+# sink_wait N SECS: wait until N saved messages wait in $T/sink; false on
+# timeout.  own_notices_run LABEL: move them to $T/got/LABEL-K.eml.
+sink_wait() {
+	w=0
+	while [ "$(ls "$T/sink" | wc -l)" -lt "$1" ] && [ $w -lt $(($2 * 10)) ]; do
+		sleep 0.1; w=$((w + 1))
+	done
+	[ "$(ls "$T/sink" | wc -l)" -ge "$1" ]
+}
+collect() {
+	k=0
+	for f in $(ls "$T/sink" | sort); do
+		k=$((k + 1))
+		mv "$T/sink/$f" "$T/got/$1-$k.eml"
+		n_saved=$((n_saved + 1))
+	done
+}
+# dsn_of FILE: "ACTION RECIPIENT" from its delivery-status part
+dsn_of() {
+	a=$(sed -n 's/^Action: *//p' "$1" | head -1 | tr -d '\r')
+	r=$(sed -n 's/^Final-Recipient: *[Rr][Ff][Cc]822; *//p' "$1" | head -1 | tr -d '\r')
+	echo "$a $r"
+}
+
 # deliver LABEL SENDER FILE: send FILE through Sendmail, wait for the sink to
 # save it, move it to $T/got/LABEL.eml.  Returns 1 when nothing arrived.
 n_saved=0
@@ -425,7 +592,7 @@ h=$(hostname)
 printf 'hosts\tfiles\naliases\tfiles\n' >"$T/service.switch"
 printf 'postmaster: root\nMAILER-DAEMON: postmaster\n' >"$T/aliases"
 : >"$T/statistics"
-for p in $SM_PORT $SINK_PORT; do
+for p in $SM_PORT $SINK_PORT $FRONT_PORT $DEAD_PORT $UNKNOWN_PORT; do
 	util port-free "$p" || { fail "127.0.0.1:$p is already in use"; exit 1; }
 done
 
@@ -448,7 +615,7 @@ log_pid=$!
 
 mkdir "$T/sink"
 python3 "$fake_smtp" --lifetime 300 --savedir "$T/sink" --log "$T/sink.log" \
-	--pidfile "$T/sink.pid" $SINK_PORT:accept &
+	--pidfile "$T/sink.pid" $SINK_PORT:accept $UNKNOWN_PORT:unknown &
 sink_pid=$!
 
 "$milter" -f -o Syslog=no -s none -r "$rules" -p "unix:$T/milter.sock" \
@@ -465,6 +632,9 @@ done
 [ -S "$T/log.sock" ] || { fail "the syslog sink did not start"; exit 1; }
 
 mkcf filtered yes || { fail "m4 could not build filtered.cf"; exit 1; }
+grep -q "^Xdsnexplain, S=unix:$T/milter.sock, F=, T=" "$T/filtered.cf" &&
+	[ "$(grep -c '^X' "$T/filtered.cf")" -eq 1 ] ||
+	{ fail "filtered.cf does not have exactly the filter of $filter_mc"; exit 1; }
 mkcf plain no || { fail "m4 could not build plain.cf"; exit 1; }
 inns "$sm" -C "$T/filtered.cf" -bi >>"$T/sendmail.out" 2>&1 \
 	|| { fail "newaliases failed"; cat "$T/sendmail.out"; exit 1; }
@@ -500,7 +670,7 @@ for dsn in $dsns; do
 	fi
 	# the milter's i-th "enriched" line names the queue id of a null-sender
 	# message in Sendmail's log
-	line=$(grep ": enriched: recipients=1 status=$expect_status reason=[a-z]* cause=$expect_cause rule=" \
+	line=$(grep ": enriched: recipients=1 outcome=[a-z]* status=$expect_status reason=[a-z]* cause=$expect_cause rule=" \
 		"$T/milter.log" | sed -n ${i}p)
 	qid=$(printf '%s\n' "$line" | sed -n 's/^[^:]*: \([A-Za-z0-9]*\): enriched: .*/\1/p')
 	if [ -z "$line" ]; then
@@ -525,6 +695,60 @@ expect_same ordinary "alice@smta.test" "$T/ordinary.eml" "an ordinary message"
 first_dsn=${dsns%% *}
 expect_same nonnull "alice@smta.test" "$first_dsn" "the DSN with a non-null sender"
 
+# --- Sendmail's own notices, through a hub (contrib/sendmail/own-notices.mc)
+# The front Sendmail (FRONT_PORT) serves its local users, @front.test,
+# through the hub, the filtered instance above.  alice@front.test sends
+# to bob@remote.test (connection refused: a delay warning after 10 s,
+# the return after 40 s) and to carol@unknown.test (550 5.1.1: returned
+# at once).  All three DSNs are the front's own (Reporting-MTA
+# front.test), reach alice through the hub, and must arrive explained.
+mkcf_front || { fail "could not build front.cf from $own_notices"; exit 1; }
+mkdir "$T/mqueue-front" && chmod 700 "$T/mqueue-front" || exit 1
+cat >"$T/own.eml" <<'EOF'
+From: Alice Example <alice@front.test>
+To: <bob@remote.test>
+Subject: a message that will not get through
+Date: Mon, 23 Nov 2026 12:00:00 +0000
+Message-ID: <own-1@front.test>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=us-ascii
+
+Hello,
+this one goes nowhere.
+EOF
+own_before=$(grep -c ': enriched: ' "$T/milter.log")
+own_t0=$(date +%s)
+smstart_front
+util send $FRONT_PORT alice@front.test bob@remote.test "$T/own.eml" >"$T/send.out" 2>&1 ||
+	fail "front refused the message to bob@remote.test: $(tail -1 "$T/send.out")"
+util send $FRONT_PORT alice@front.test carol@unknown.test "$T/own.eml" >"$T/send.out" 2>&1 ||
+	fail "front refused the message to carol@unknown.test: $(tail -1 "$T/send.out")"
+sink_wait 3 120 || fail "own notices: $(ls "$T/sink" | wc -l) of 3 DSNs reached the sink in 120 s"
+own_secs=$(($(date +%s) - own_t0))
+collect own
+for want in "failed carol@unknown.test" "delayed bob@remote.test" "failed bob@remote.test"; do
+	f=''
+	for g in "$T"/got/own-*.eml; do
+		[ -f "$g" ] && [ "$(dsn_of "$g")" = "$want" ] && f=$g
+	done
+	if [ -z "$f" ]; then
+		fail "own notices: no '$want' DSN arrived"
+	elif util explained "$f" $want front.test >"$T/explained.out"; then
+		pass "own notice ($want) from the front arrives explained: $(sed -n '1s/^ *//p' "$T/explained.out")"
+	else
+		fail "own notice ($want) is not explained as expected:"
+		cat "$T/explained.out"
+	fi
+done
+n=$(($(grep -c ': enriched: ' "$T/milter.log") - own_before))
+[ "$n" -eq 3 ] && pass "milter log: 3 more enriched lines" ||
+	fail "milter log: $n more enriched lines, want 3"
+grep -q 'sender notify: Warning: could not send message for past' "$T/sendmail.log" &&
+	pass "the front logged its delay warning ('sender notify')" ||
+	fail "no 'sender notify: Warning' line in Sendmail's log"
+stop "$front_pid"; front_pid=''
+echo "$me: own notices: 3 DSNs in ${own_secs}s"
+
 if grep -q "error, passed unchanged" "$T/milter.log"; then
 	fail "the milter logged an error: $(grep -m1 'error, passed unchanged' "$T/milter.log")"
 fi
@@ -543,6 +767,23 @@ if [ -f "$T/got/control.eml" ]; then
 		pass "control: the enrichment check rejects it ($(sed -n '1s/^ *//p' "$T/control.out"))"
 	fi
 fi
+# the front's own bounce through a hub without the milter: the check that
+# passed the explained ones must reject it
+smstart_front
+util send $FRONT_PORT alice@front.test carol@unknown.test "$T/own.eml" >"$T/send.out" 2>&1 ||
+	fail "front refused the control message: $(tail -1 "$T/send.out")"
+if sink_wait 1 30; then
+	collect owncontrol
+	if util explained "$T/got/owncontrol-1.eml" failed carol@unknown.test front.test \
+		>"$T/control.out"; then
+		fail "control: the own-notice check accepts the front's bounce without the milter"
+	else
+		pass "control: the own-notice check rejects the front's bounce through a hub without the milter ($(sed -n '1s/^ *//p' "$T/control.out"))"
+	fi
+else
+	fail "control: the front's bounce did not reach the sink in 30 s"
+fi
+stop "$front_pid"; front_pid=''
 stop "$sm_pid"; sm_pid=''
 
 echo "$me: $(($(date +%s) - start_time)) s after the download"

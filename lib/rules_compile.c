@@ -1,0 +1,177 @@
+/*
+ * NAME
+ *	rules_compile - a condition's values in the form matching uses
+ * SYNOPSIS
+ *	#include "rules_loader.h"
+ *
+ *	void	dsnx_load_pattern(loader *ld, unsigned file, const char *path,
+ *		condition *c, const char *pattern)
+ *	int	dsnx_status_pattern_parse(const char *s, status_pat *out)
+ *	int	dsnx_reply_pattern_parse(const char *s, char out[4])
+ *	pcre2_match_context *dsnx_load_match_context(void)
+ *
+ *	#include "rules.h"
+ *
+ *	void	dsnx_regex_jit(pcre2_code *re)
+ * DESCRIPTION
+ *	dsnx_load_pattern() compiles a text condition's pattern with
+ *	PCRE2, caseless, multi-line and UTF-8, and JIT-compiles it; the
+ *	loader keeps every compiled pattern in the set so that it is freed
+ *	with the set, whether a rule uses it or a site rule replaced it.  A
+ *	pattern that does not compile is reported with PCRE2's message at
+ *	the byte of the pattern string PCRE2 names.
+ *
+ *	dsnx_status_pattern_parse() reads "5.1.1", "4.7.*", "*.4.7" or
+ *	"none"; dsnx_reply_pattern_parse() reads "550", "55*", "4**" or
+ *	"none".  Both return 0, or -1 for anything else; the caller
+ *	reports.
+ *
+ *	dsnx_load_match_context() makes the match context every rule
+ *	pattern runs under.  dsnx_regex_jit() JIT-compiles a pattern, except
+ *	under valgrind, whose memcheck reports JIT code reading whole words
+ *	past the subject; the non-standard formats' patterns use it too.
+ * LIMITS
+ *	RULE_MATCH_LIMIT, RULE_DEPTH_LIMIT and RULE_HEAP_LIMIT_KB (rules.h)
+ *	for every match.  Status classes 2, 4 and 5 only; a status part has
+ *	at most three digits.
+ * SEE ALSO
+ *	match.c (where the patterns run), nonstd.c, pcre2api(3).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules_loader.h"
+
+#ifdef HAVE_VALGRIND_VALGRIND_H
+#include <valgrind/valgrind.h>
+#define UNDER_VALGRIND() RUNNING_ON_VALGRIND
+#else
+#define UNDER_VALGRIND() 0
+#endif
+
+void
+dsnx_regex_jit(pcre2_code *re)
+{
+	if (!UNDER_VALGRIND())
+		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+}
+
+pcre2_match_context *
+dsnx_load_match_context(void)
+{
+	pcre2_match_context *mctx = pcre2_match_context_create(NULL);
+
+	if (mctx == NULL)
+		return NULL;
+	pcre2_set_match_limit(mctx, RULE_MATCH_LIMIT);
+	pcre2_set_depth_limit(mctx, RULE_DEPTH_LIMIT);
+	pcre2_set_heap_limit(mctx, RULE_HEAP_LIMIT_KB);
+	return mctx;
+}
+
+/* The set owns every compiled pattern; 0, or -1 when out of memory. */
+static int
+keep_code(dsnx_ruleset *set, pcre2_code *re)
+{
+	if (set->code_count == set->code_cap) {
+		unsigned cap = set->code_cap ? set->code_cap * 2 : 256;
+		pcre2_code **v = realloc(set->codes, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		set->codes = v;
+		set->code_cap = cap;
+	}
+	set->codes[set->code_count++] = re;
+	return 0;
+}
+
+void
+dsnx_load_pattern(loader *ld, unsigned file, const char *path, condition *c,
+    const char *pattern)
+{
+	int code;
+	PCRE2_SIZE off;
+
+	c->pattern = dsnx_load_keep(ld, pattern);
+	c->re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+	    PCRE2_CASELESS | PCRE2_MULTILINE | PCRE2_UTF, &code, &off, NULL);
+	if (c->re == NULL) {
+		PCRE2_UCHAR msg[160];
+
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		dsnx_load_problem(ld, (load_at){ .file = file, .path = path,
+		    .in_string = 1, .offset = off },
+		    "bad pattern: %s (at offset %zu)", (char *)msg, (size_t)off);
+		return;
+	}
+	if (keep_code(ld->set, c->re) != 0) {
+		pcre2_code_free(c->re);
+		c->re = NULL;
+		ld->oom = 1;
+		return;
+	}
+	dsnx_regex_jit(c->re);
+}
+
+int
+dsnx_status_pattern_parse(const char *s, status_pat *out)
+{
+	short part[3];
+	int i;
+	const char *p = s;
+
+	memset(out, 0, sizeof(*out));
+	if (strcmp(s, "none") == 0) {
+		out->none = 1;
+		return 0;
+	}
+	for (i = 0; i < 3; i++) {
+		if (*p == '*') {
+			part[i] = -1;
+			p++;
+		} else {
+			int v = 0, d = 0;
+
+			while (*p >= '0' && *p <= '9' && d < 4) {
+				v = v * 10 + (*p++ - '0');
+				d++;
+			}
+			if (d == 0 || d > 3)
+				return -1;
+			part[i] = (short)v;
+		}
+		if (i < 2 && *p++ != '.')
+			return -1;
+	}
+	if (*p != '\0')
+		return -1;
+	if (part[0] != -1 && part[0] != 2 && part[0] != 4 && part[0] != 5)
+		return -1;
+	out->cls = part[0];
+	out->subject = part[1];
+	out->detail = part[2];
+	return 0;
+}
+
+int
+dsnx_reply_pattern_parse(const char *s, char out[4])
+{
+	int i;
+
+	if (strcmp(s, "none") == 0) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (strlen(s) != 3)
+		return -1;
+	for (i = 0; i < 3; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '*'))
+			return -1;
+	if (s[0] != '*' && (s[0] < '2' || s[0] > '5'))
+		return -1;
+	memcpy(out, s, 4);
+	return 0;
+}
