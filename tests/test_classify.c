@@ -13,34 +13,21 @@
 #include "config.h"
 
 #include <check.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "dsnexplain.h"
+#include "rule_dir.h"
 
 static char tmp[512];
 static dsnx_context *ctx;
 static dsnx_ruleset *set;
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void
 setup(void)
 {
-	const char *t = getenv("TMPDIR");
-
-	snprintf(tmp, sizeof(tmp), "%s/dsnx-classify.XXXXXX", t && *t ? t : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	rule_dir_make(tmp, sizeof(tmp), "classify");
 	ck_assert_int_eq(dsnx_context_new(NULL, &ctx, NULL), DSNX_OK);
 	set = NULL;
 }
@@ -52,9 +39,7 @@ teardown(void)
 	set = NULL;
 	dsnx_context_free(ctx);
 	ctx = NULL;
-	if (tmp[0] != '\0')
-		(void)nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	tmp[0] = '\0';
+	rule_dir_remove(tmp);
 }
 
 static void
@@ -83,21 +68,16 @@ load_rules(const char *rules)
 {
 	static const char *const names[3] = { "00-causes.json",
 	    "01-strings.json", "10-test.json" };
-	const char *texts[3] = { causes_json, strings_json, NULL };
-	char path[1024];
+	char *file;
+	size_t n = strlen(rules) + 32;
 	dsnx_status st;
-	FILE *fp;
-	int i;
 
-	for (i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s/%s", tmp, names[i]);
-		ck_assert_ptr_nonnull(fp = fopen(path, "w"));
-		if (texts[i] != NULL)
-			fputs(texts[i], fp);
-		else
-			fprintf(fp, "{\"rules\": [\n%s\n]}\n", rules);
-		ck_assert_int_eq(fclose(fp), 0);
-	}
+	rule_dir_put(tmp, names[0], causes_json);
+	rule_dir_put(tmp, names[1], strings_json);
+	ck_assert_ptr_nonnull(file = malloc(n));
+	snprintf(file, n, "{\"rules\": [\n%s\n]}\n", rules);
+	rule_dir_put(tmp, names[2], file);
+	free(file);
 	st = dsnx_ruleset_load(tmp, NULL, print_error, NULL, &set);
 	ck_assert_msg(st == DSNX_OK, "rule set did not load: %s",
 	    dsnx_strstatus(st));
