@@ -320,6 +320,12 @@ getent passwd postfix >/dev/null && peer=postfix
 # with Debian's python3 (a python3 earlier in root's PATH, under /root,
 # is out of that user's reach).
 mkdir -p "$work/peer" && chmod 1777 "$work/peer" && chmod 755 "$work"
+# The source tree may sit where those users cannot read (a clone under a
+# mode 0700 mktemp directory): they get their own copies.
+cp "$client" "$work/client.py" && cp "$sample" "$work/sample.eml" \
+    && chmod 644 "$work/client.py" "$work/sample.eml"
+client=$work/client.py
+sample=$work/sample.eml
 py=/usr/bin/python3
 [ -x "$py" ] || py=$(command -v python3)
 send() {	# send USER TAG: the sample through the installed socket
