@@ -105,6 +105,7 @@ cleanup() {
 		stop_milter
 		dpkg_run --purge dsnexplain >/dev/null 2>&1
 	fi
+	[ -n "${peerdir:-}" ] && rm -rf "$peerdir"
 	[ -n "${DSNX_PACKAGE_WORK:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -319,42 +320,43 @@ getent passwd postfix >/dev/null && peer=postfix
 # The client writes its summary and the wire bytes as that user, and runs
 # with Debian's python3 (a python3 earlier in root's PATH, under /root,
 # is out of that user's reach).
-mkdir -p "$work/peer" && chmod 1777 "$work/peer" && chmod 755 "$work"
-# The source tree may sit where those users cannot read (a clone under a
-# mode 0700 mktemp directory): they get their own copies.
-cp "$client" "$work/client.py" && cp "$sample" "$work/sample.eml" \
-    && chmod 644 "$work/client.py" "$work/sample.eml"
-client=$work/client.py
-sample=$work/sample.eml
+# The source tree and $work may sit where those users cannot reach (a
+# clone under a mode 0700 mktemp directory): the peers get a directory of
+# their own, with copies of the client and the sample.
+peerdir=$(mktemp -d "${TMPDIR:-/tmp}/dsnx-peer.XXXXXX") && chmod 1777 "$peerdir"
+cp "$client" "$peerdir/client.py" && cp "$sample" "$peerdir/sample.eml" \
+    && chmod 644 "$peerdir/client.py" "$peerdir/sample.eml"
+client=$peerdir/client.py
+sample=$peerdir/sample.eml
 py=/usr/bin/python3
 [ -x "$py" ] || py=$(command -v python3)
 send() {	# send USER TAG: the sample through the installed socket
 	setpriv --reuid="$1" --regid="$(id -g "$1")" --init-groups \
 	    "$py" "$client" "unix:$sockdir/milter.sock" "$sample" --from '' \
 	    --rcpt sender@example.com --macro i=PKGTEST --timeout 20 \
-	    --summary "$work/peer/$2.json" --wire "$work/peer/$2.wire" \
+	    --summary "$peerdir/$2.json" --wire "$peerdir/$2.wire" \
 	    >"$work/$2.out" 2>"$work/$2.err"
 }
-if send "$peer" notice && [ -s "$work/notice.out" ] && [ -s "$work/peer/notice.wire" ]; then
+if send "$peer" notice && [ -s "$work/notice.out" ] && [ -s "$peerdir/notice.wire" ]; then
 	ok "client.py as $peer: the exchange completed"
 	check "the notice came back explained (X-DSN-Explain)" \
 	    grep -q '^X-DSN-Explain: v=1;' "$work/notice.out"
-	dsnexplain rewrite "$work/peer/notice.wire" >"$work/notice.cli" 2>"$work/notice.cli.err"
+	dsnexplain rewrite "$peerdir/notice.wire" >"$work/notice.cli" 2>"$work/notice.cli.err"
 	check "the installed milter's result == the installed dsnexplain rewrite" \
 	    cmp -s "$work/notice.out" "$work/notice.cli"
 	check "control: the result differs from the notice sent" \
-	    sh -c "! cmp -s '$work/notice.out' '$work/peer/notice.wire'"
+	    sh -c "! cmp -s '$work/notice.out' '$peerdir/notice.wire'"
 else
-	cat "$work/notice.err" "$work/peer/notice.json" 2>/dev/null
+	cat "$work/notice.err" "$peerdir/notice.json" 2>/dev/null
 	fail "client.py as $peer on unix:$sockdir/milter.sock"
 fi
 if getent passwd nobody >/dev/null; then
 	if send nobody refused; then
 		fail "the socket let in nobody, who is not in the group dsnexplain"
-	elif grep -qi "permission denied" "$work/refused.err" "$work/peer/refused.json" 2>/dev/null; then
+	elif grep -qi "permission denied" "$work/refused.err" "$peerdir/refused.json" 2>/dev/null; then
 		ok "a user outside the group dsnexplain is refused by the socket's permissions"
 	else
-		cat "$work/refused.err" "$work/peer/refused.json" 2>/dev/null
+		cat "$work/refused.err" "$peerdir/refused.json" 2>/dev/null
 		fail "nobody's attempt failed, but not with a permission error"
 	fi
 fi
