@@ -14,26 +14,37 @@
  *	text condition these literals, and the prefilter skips a rule whose
  *	literals do not occur in the field (rules_index.c, match.c).
  *
- *	A branch is a sequence of items; its candidates are the runs of
- *	plain characters and the groups it requires (not made optional by
- *	a quantifier), and the best candidate is kept: the set whose
- *	shortest member is longest, then the smaller set.  A group or a
- *	whole pattern with alternatives gives the union of its branches'
- *	sets, and nothing when one branch has none.
+ *	A branch is a sequence of items.  Plain characters and the groups
+ *	whose every string is known (all of whose branches are such text)
+ *	are concatenated into an exact set: "connection (?:was )?(?:lost|
+ *	dropped)" gives its four phrases, not the common word "connection"
+ *	that would let the rule run on nearly every bounce.  A '?' after a
+ *	character or such a group adds the strings without it.  Zero-width
+ *	items (\b, anchors, lookarounds) leave the set going.  Anything
+ *	else ends it, and it becomes a candidate beside the groups the
+ *	branch requires (not made optional by a quantifier); the best
+ *	candidate is kept: the set whose shortest member is longest, then
+ *	the smaller set.  A group or a whole pattern with alternatives
+ *	gives the union of its branches' sets, and nothing when one branch
+ *	has none; when the union does not fit, its branches are read again
+ *	without concatenating groups.  A member that contains another is
+ *	dropped (where it occurs, the other does).
  *
  *	Conservative: whatever is not plainly text ends a run (escapes with
- *	a letter or digit, classes, anchors, quantifiers, which also take
- *	back a run's last character when they allow zero of it).
- *	Lookarounds, named groups and backtracking verbs are never
+ *	a letter or digit, classes, quantifiers, which also take back a
+ *	run's last character when they allow zero of it).  Lookarounds,
+ *	named and atomic groups and backtracking verbs are never
  *	candidates.  A pattern in extended mode ("(?x)"), with \Q...\E or
  *	with a newline gets no literal at all, as does one with an
  *	unbalanced ')'.
  * LIMITS
  *	A literal is 3 to LITERAL_MAX - 1 bytes (a longer run is cut to its
- *	first LITERAL_MAX bytes, which are still required); a set has at
- *	most LITERAL_SET_MAX members, or is empty.  Groups nested deeper
- *	than 32 are skipped, which bounds the recursion.  Case is folded for
- *	ASCII only (see match.c).
+ *	first LITERAL_MAX - 1 bytes, which are still required); a set has
+ *	at most LITERAL_SET_MAX members, or is empty.  Groups nested deeper
+ *	than LEVEL_MAX (16) are skipped, which bounds the recursion; the
+ *	working sets of each level are allocated (a few tens of kilobytes)
+ *	rather than put on the stack, and when that fails the pattern gets
+ *	no literal.  Case is folded for ASCII only (see match.c).
  * SEE ALSO
  *	rules_index.c (the literal index), match.c (the prefilter),
  *	acsearch.c, pcre2pattern(3).
@@ -41,6 +52,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "literals.h"
@@ -58,6 +70,92 @@ is_alnum(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 	    || (c >= '0' && c <= '9');
+}
+
+/*
+ * Sets are filled in two forms.  An exact set lists every string a piece
+ * of the pattern can match ("(?:was |has been )?lost" gives "lost",
+ * "was lost", "has been lost"), so that the pieces after it can be
+ * appended; members may be short or have blanks at their ends.  A
+ * candidate set only promises that every match contains one member; its
+ * members are trimmed, 3 bytes or more, and none contains another.
+ */
+
+/* Copies the members in use only: a whole set is a few kilobytes. */
+static void
+set_copy(literal_set *dst, const literal_set *src)
+{
+	unsigned k;
+
+	if (dst == src)
+		return;
+	for (k = 0; k < src->count; k++) {
+		memcpy(dst->lit[k], src->lit[k], src->len[k]);
+		dst->len[k] = src->len[k];
+	}
+	dst->count = src->count;
+}
+
+/* Adds s to set unless it is there; -1 when the set is full. */
+static int
+set_add(literal_set *set, const char *s, size_t n)
+{
+	unsigned k;
+
+	for (k = 0; k < set->count; k++)
+		if (set->len[k] == n && memcmp(set->lit[k], s, n) == 0)
+			return 0;
+	if (set->count == LITERAL_SET_MAX || n >= LITERAL_MAX)
+		return -1;
+	memcpy(set->lit[set->count], s, n);
+	set->len[set->count++] = n;
+	return 0;
+}
+
+static int
+contains(const char *hay, size_t hn, const char *needle, size_t nn)
+{
+	size_t k;
+
+	for (k = 0; nn <= hn && k <= hn - nn; k++)
+		if (memcmp(hay + k, needle, nn) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The candidate form of an exact set: members trimmed of blanks, and
+ * those that contain another member dropped (where one occurs, the other
+ * does).  Empty when a member has fewer than 3 bytes left.
+ */
+static void
+candidate_form(const literal_set *exact, literal_set *out)
+{
+	literal_set trimmed;
+	unsigned k, j;
+
+	trimmed.count = 0;
+	out->count = 0;
+	for (k = 0; k < exact->count; k++) {
+		size_t b = 0, e = exact->len[k];
+
+		while (b < e && exact->lit[k][b] == ' ')
+			b++;
+		while (e > b && exact->lit[k][e - 1] == ' ')
+			e--;
+		if (e - b < 3 || set_add(&trimmed, exact->lit[k] + b, e - b) != 0)
+			return;
+	}
+	for (k = 0; k < trimmed.count; k++) {
+		int redundant = 0;
+
+		for (j = 0; j < trimmed.count && !redundant; j++)
+			redundant = j != k && contains(trimmed.lit[k],
+			    trimmed.len[k], trimmed.lit[j], trimmed.len[j])
+			    && (trimmed.len[j] < trimmed.len[k] || j < k);
+		if (!redundant)
+			(void)set_add(out, trimmed.lit[k], trimmed.len[k]);
+	}
 }
 
 /* The shortest member decides how much a set filters. */
@@ -81,33 +179,128 @@ consider(literal_set *best, const literal_set *cand)
 	if (cand->count == 0)
 		return;
 	if (qc > qb || (qc == qb && cand->count < best->count))
-		*best = *cand;
+		set_copy(best, cand);
 }
 
-/* A finished run of plain characters is a one-literal candidate. */
-static void
-flush_run(literal_set *best, char *run, size_t *rl)
+/*
+ * The scan of one pattern.  Each nesting level has its own working sets,
+ * allocated when the level is first entered: a set is a few kilobytes,
+ * too much to keep one per level on the stack of a milter thread.
+ */
+#define LEVEL_MAX 16
+enum { W_GROUP, W_EXACT, W_TMP, W_ONE, W_BRANCH, W_CAND, W_RAW, W_COUNT };
+typedef struct scan {
+	const char *p;
+	size_t i;
+	int failed;                 /* out of memory: no literal at all */
+	literal_set *level[LEVEL_MAX + 1];
+} scan;
+
+static literal_set *
+work(scan *sc, unsigned depth, int which)
 {
-	literal_set one;
-	size_t b = 0, e = *rl;
-
-	while (b < e && run[b] == ' ')
-		b++;
-	while (e > b && run[e - 1] == ' ')
-		e--;
-	*rl = 0;
-	if (e - b < 3)
-		return;
-	memset(&one, 0, sizeof(one));
-	one.count = 1;
-	memcpy(one.lit[0], run + b, e - b);
-	one.len[0] = e - b;
-	consider(best, &one);
+	if (sc->level[depth] == NULL
+	    && (sc->level[depth] = malloc(W_COUNT * sizeof(literal_set))) == NULL) {
+		sc->failed = 1;
+		return NULL;
+	}
+	return &sc->level[depth][which];
 }
 
-static int quantified_optional(const char *p, size_t i);
-static void alternation(const char *p, size_t *i, unsigned depth,
-    literal_set *out);
+static void
+exact_reset(literal_set *exact)
+{
+	exact->count = 1;
+	exact->len[0] = 0;
+}
+
+/*
+ * The exact set so far ends here (something that is not plain text
+ * follows): it becomes a candidate, and the next exact set starts empty.
+ */
+static void
+exact_flush(literal_set *best, literal_set *exact, literal_set *tmp,
+    int *whole)
+{
+	candidate_form(exact, tmp);
+	consider(best, tmp);
+	exact_reset(exact);
+	*whole = 0;
+}
+
+/* exact = exact x alts, the concatenations; -1 when they do not fit. */
+static int
+exact_product(literal_set *exact, const literal_set *alts, literal_set *tmp)
+{
+	unsigned a, b;
+	char cat[LITERAL_MAX];
+
+	if ((size_t)exact->count * alts->count > LITERAL_SET_MAX)
+		return -1;
+	tmp->count = 0;
+	for (a = 0; a < exact->count; a++)
+		for (b = 0; b < alts->count; b++) {
+			size_t n = exact->len[a] + alts->len[b];
+
+			if (n >= LITERAL_MAX)
+				return -1;
+			memcpy(cat, exact->lit[a], exact->len[a]);
+			memcpy(cat + exact->len[a], alts->lit[b], alts->len[b]);
+			if (set_add(tmp, cat, n) != 0)
+				return -1;
+		}
+	set_copy(exact, tmp);
+	return 0;
+}
+
+/* One character of text: appended to every member of the exact set
+ * (a member about to outgrow LITERAL_MAX ends the set first). */
+static void
+exact_char(literal_set *best, literal_set *exact, literal_set *tmp,
+    int *whole, char c)
+{
+	unsigned k;
+
+	for (k = 0; k < exact->count; k++)
+		if (exact->len[k] + 1 >= LITERAL_MAX) {
+			exact_flush(best, exact, tmp, whole);
+			break;
+		}
+	for (k = 0; k < exact->count; k++)
+		exact->lit[k][exact->len[k]++] = c;
+}
+
+/* A character or group that a '?' makes optional: exact x {"", alts}. */
+static void
+exact_optional(literal_set *best, literal_set *exact, literal_set *tmp,
+    int *whole, const literal_set *alts)
+{
+	literal_set with_empty;
+
+	set_copy(&with_empty, alts);
+	if (set_add(&with_empty, "", 0) != 0
+	    || exact_product(exact, &with_empty, tmp) != 0)
+		exact_flush(best, exact, tmp, whole);
+}
+
+/* Skips a '?' quantifier and its lazy or possessive mark. */
+static void
+skip_question(const char *p, size_t *i)
+{
+	(*i)++;
+	if (p[*i] == '?' || p[*i] == '+')
+		(*i)++;
+}
+
+static int
+zero_width_escape(unsigned char e)
+{
+	return e == 'b' || e == 'B' || e == 'A' || e == 'z' || e == 'Z'
+	    || e == 'G';
+}
+
+static void alternation(scan *sc, unsigned depth, int products,
+    literal_set *out, int *exact_out);
 
 /* Skips a character class starting at p[*i] == '['. */
 static void
@@ -212,55 +405,86 @@ skip_counted(const char *p, size_t *i)
 }
 
 /*
- * One branch: a sequence up to '|' or ')'.  Candidates are the runs of
- * plain characters and the required groups; the best one is kept.
+ * One branch: a sequence up to '|' or ')'.  Plain text and the groups
+ * whose strings are all known build an exact set; whatever else comes
+ * (a class, an escape like \s, a repeated item) ends it, and it becomes
+ * a candidate.  Required groups are candidates too; the best candidate
+ * is kept.  Zero-width items (\b, anchors, lookarounds) end nothing.
+ * With products 0, groups are never appended to the exact set (the
+ * fallback when the sets grow too big).  *whole: the branch is exact,
+ * and best holds its exact set instead of a candidate.
  */
 static void
-sequence(const char *p, size_t *i, unsigned depth, literal_set *best)
+sequence(scan *sc, unsigned depth, int products, literal_set *best,
+    int *whole)
 {
-	char run[LITERAL_MAX];
-	size_t rl = 0;
+	const char *p = sc->p;
+	size_t *i = &sc->i;
+	literal_set *group = work(sc, depth, W_GROUP);
+	literal_set *exact = work(sc, depth, W_EXACT);
+	literal_set *tmp = work(sc, depth, W_TMP);
+	literal_set *one = work(sc, depth, W_ONE);
 
-	memset(best, 0, sizeof(*best));
+	best->count = 0;
+	*whole = 0;
+	if (sc->failed)
+		return;
+	*whole = 1;
+	exact_reset(exact);
 	while (p[*i] != '\0' && p[*i] != '|' && p[*i] != ')') {
 		unsigned char c = (unsigned char)p[*i];
+		int text = 0;
 
 		if (c == '\\' && p[*i + 1] != '\0') {
 			unsigned char e = (unsigned char)p[*i + 1];
 
 			*i += 2;
-			if (is_alnum(e)) {	/* \s, \d, \b, \x41 ...: not text */
-				flush_run(best, run, &rl);
+			if (zero_width_escape(e))
+				continue;
+			if (is_alnum(e)) {	/* \s, \d, \x41 ...: not text */
+				exact_flush(best, exact, tmp, whole);
 				skip_escape_argument(p, i, e);
 				continue;
 			}
-			if (quantified_optional(p, *i) || p[*i] == '+') {
-				flush_run(best, run, &rl);
-				if (p[*i] == '+')
-					continue;
-				continue;
+			c = e;
+			text = 1;
+		} else if (is_literal_char(c)) {
+			(*i)++;
+			if (c >= 'A' && c <= 'Z')
+				c = (unsigned char)(c + 32);
+			text = 1;
+		}
+		if (text) {
+			if (p[*i] == '?' && products) {
+				one->count = 1;
+				one->lit[0][0] = (char)c;
+				one->len[0] = 1;
+				skip_question(p, i);
+				exact_optional(best, exact, tmp, whole, one);
+			} else if (quantified_optional(p, *i)) {
+				exact_flush(best, exact, tmp, whole);
+			} else {
+				exact_char(best, exact, tmp, whole, (char)c);
+				if (p[*i] == '+' || p[*i] == '{')
+					exact_flush(best, exact, tmp, whole);
 			}
-			if (rl < sizeof(run))
-				run[rl++] = (char)e;
 			continue;
 		}
 		if (c == '[') {
-			flush_run(best, run, &rl);
+			exact_flush(best, exact, tmp, whole);
 			skip_class(p, i);
 			continue;
 		}
 		if (c == '{') {
-			flush_run(best, run, &rl);
+			exact_flush(best, exact, tmp, whole);
 			skip_counted(p, i);
 			if (p[*i] == '{')
 				(*i)++;
 			continue;
 		}
 		if (c == '(') {
-			literal_set group;
-			int usable = 1;
+			int usable = 1, lookaround = 0, group_exact = 0;
 
-			flush_run(best, run, &rl);
 			(*i)++;
 			if (p[*i] == '*') {
 				/* A verb or option setting: (*COMMIT), (*UTF). */
@@ -279,17 +503,22 @@ sequence(const char *p, size_t *i, unsigned depth, literal_set *best)
 					*i = k + 1;
 					continue;
 				}
-				if (p[k] == ':')
+				if (p[k] == ':') {
 					*i = k + 1;	/* "(?:", "(?i:" */
-				else
-					usable = 0;	/* lookaround, named group, ... */
-				if (!usable)
+				} else {
+					/* lookaround, named group, ... */
+					usable = 0;
+					lookaround = k == *i + 1 && (p[k] == '='
+					    || p[k] == '!' || (p[k] == '<'
+					    && (p[k + 1] == '=' || p[k + 1] == '!')));
 					(*i)++;
+				}
 			}
-			if (depth >= 32) {
+			if (depth >= LEVEL_MAX) {
 				/* Too deep to bother: skip the group. */
 				int level = 1;
 
+				exact_flush(best, exact, tmp, whole);
 				while (p[*i] != '\0' && level > 0) {
 					if (p[*i] == '\\' && p[*i + 1] != '\0')
 						(*i)++;
@@ -301,55 +530,108 @@ sequence(const char *p, size_t *i, unsigned depth, literal_set *best)
 				}
 				continue;
 			}
-			alternation(p, i, depth + 1, &group);
+			alternation(sc, depth + 1, products, group, &group_exact);
+			if (sc->failed)
+				return;
 			if (p[*i] == ')')
 				(*i)++;
-			if (usable && !quantified_optional(p, *i))
-				consider(best, &group);
-			continue;
-		}
-		if (is_literal_char(c)) {
-			(*i)++;
-			if (quantified_optional(p, *i)) {
-				flush_run(best, run, &rl);
-				continue;
+			if (lookaround && !quantified_optional(p, *i)
+			    && p[*i] != '+' && p[*i] != '{')
+				continue;	/* matches no text */
+			if (!usable) {
+				exact_flush(best, exact, tmp, whole);
+			} else if (p[*i] == '?' && products && group_exact) {
+				skip_question(p, i);
+				exact_optional(best, exact, tmp, whole, group);
+			} else if (quantified_optional(p, *i)) {
+				exact_flush(best, exact, tmp, whole);
+			} else if (group_exact && products && p[*i] != '+'
+			    && p[*i] != '{') {
+				if (exact_product(exact, group, tmp) != 0) {
+					exact_flush(best, exact, tmp, whole);
+					set_copy(exact, group);
+				}
+			} else {
+				exact_flush(best, exact, tmp, whole);
+				if (group_exact) {
+					candidate_form(group, tmp);
+					consider(best, tmp);
+				} else {
+					consider(best, group);
+				}
 			}
-			if (rl < sizeof(run))
-				run[rl++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-			if (p[*i] == '+')
-				flush_run(best, run, &rl);
 			continue;
 		}
-		/* . ^ $ + * ? and anything unusual end the run. */
-		flush_run(best, run, &rl);
+		if (c == '^' || c == '$') {	/* anchors match no text */
+			(*i)++;
+			continue;
+		}
+		/* . + * ? and anything unusual end the exact set. */
+		exact_flush(best, exact, tmp, whole);
 		(*i)++;
 	}
-	flush_run(best, run, &rl);
+	if (*whole)
+		set_copy(best, exact);
+	else
+		exact_flush(best, exact, tmp, whole);
 }
 
-/* Branches separated by '|': every branch must give a literal. */
+/*
+ * Branches separated by '|': every branch must give a literal.  When
+ * every branch is exact, so is the union.  When the sets do not fit, the
+ * branches are read again without products, which gives fewer, shorter
+ * literals.
+ */
 static void
-alternation(const char *p, size_t *i, unsigned depth, literal_set *out)
+alternation(scan *sc, unsigned depth, int products, literal_set *out,
+    int *exact_out)
 {
-	literal_set branch;
-	int ok = 1;
+	literal_set *branch = work(sc, depth, W_BRANCH);
+	literal_set *cand = work(sc, depth, W_CAND);
+	literal_set *raw = work(sc, depth, W_RAW);
+	size_t start = sc->i;
+	int all_exact = 1, raw_ok = 1, cand_ok = 1;
 	unsigned k;
 
-	memset(out, 0, sizeof(*out));
+	out->count = 0;
+	*exact_out = 0;
+	if (sc->failed)
+		return;
+	cand->count = 0;
+	raw->count = 0;
 	for (;;) {
-		sequence(p, i, depth, &branch);
-		if (branch.count == 0 || out->count + branch.count > LITERAL_SET_MAX)
-			ok = 0;
-		for (k = 0; ok && k < branch.count; k++) {
-			memcpy(out->lit[out->count], branch.lit[k], branch.len[k]);
-			out->len[out->count++] = branch.len[k];
+		int bx;
+
+		sequence(sc, depth, products, branch, &bx);
+		if (sc->failed)
+			return;
+		if (bx) {
+			for (k = 0; raw_ok && k < branch->count; k++)
+				raw_ok = set_add(raw, branch->lit[k],
+				    branch->len[k]) == 0;
+			candidate_form(branch, out);
+			set_copy(branch, out);
+			out->count = 0;
+		} else {
+			all_exact = 0;
 		}
-		if (p[*i] != '|')
+		if (branch->count == 0)
+			cand_ok = 0;
+		for (k = 0; cand_ok && k < branch->count; k++)
+			cand_ok = set_add(cand, branch->lit[k], branch->len[k]) == 0;
+		if (sc->p[sc->i] != '|')
 			break;
-		(*i)++;
+		sc->i++;
 	}
-	if (!ok)
-		memset(out, 0, sizeof(*out));
+	if (all_exact && raw_ok) {
+		set_copy(out, raw);
+		*exact_out = 1;
+	} else if (cand_ok) {
+		set_copy(out, cand);
+	} else if (products) {
+		sc->i = start;
+		alternation(sc, depth, 0, out, exact_out);
+	}
 }
 
 /* Does an inline option group turn on extended mode ("(?x)", "(?ix:")?
@@ -380,15 +662,26 @@ extended_mode(const char *p)
 void
 dsnx_pattern_literals(const char *p, literal_set *out)
 {
-	size_t i = 0;
+	scan sc;
+	literal_set found;
+	int exact = 0;
+	unsigned d;
 
 	memset(out, 0, sizeof(*out));
 	if (strstr(p, "\\Q") != NULL || strchr(p, '\n') != NULL
 	    || extended_mode(p))
 		return;
-	alternation(p, &i, 0, out);
-	if (p[i] != '\0')	/* an unbalanced ')': give up */
-		memset(out, 0, sizeof(*out));
+	memset(&sc, 0, sizeof(sc));
+	sc.p = p;
+	alternation(&sc, 0, 1, &found, &exact);
+	if (!sc.failed && p[sc.i] == '\0') {	/* else an unbalanced ')' */
+		if (exact)
+			candidate_form(&found, out);
+		else
+			set_copy(out, &found);
+	}
+	for (d = 0; d <= LEVEL_MAX; d++)
+		free(sc.level[d]);
 }
 
 size_t

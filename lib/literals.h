@@ -11,8 +11,8 @@
 #include <stddef.h>
 
 /* Literals for the prefilter: any match contains at least one of them. */
-#define LITERAL_SET_MAX 16
-#define LITERAL_MAX 128
+#define LITERAL_SET_MAX 64
+#define LITERAL_MAX 64
 typedef struct literal_set {
 	unsigned count;             /* 0: no prefilter possible */
 	char lit[LITERAL_SET_MAX][LITERAL_MAX];

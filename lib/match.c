@@ -340,6 +340,9 @@ literal_present(const dsnx_ruleset *set, const rule *r, enum rule_field f,
 		return 0;
 	if (s->seen[f] == NULL) {
 		s->seen[f] = s->seen_store + (size_t)f * set->seen_words;
+		/* The scan only sets bits: what an earlier recipient's field
+		 * held must not stay marked for this one. */
+		memset(s->seen[f], 0, set->seen_words * sizeof(uint64_t));
 		/* The whole value: the literal may lie past the cut the
 		 * pattern sees, which only makes the filter let more through. */
 		dsnx_ac_scan(set->literals[f], in->value[f], in->len[f], s->seen[f]);

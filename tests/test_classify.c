@@ -208,6 +208,63 @@ START_TEST(test_message_wide_once)
 }
 END_TEST
 
+typedef struct prefilter_tally {
+	unsigned full_prefiltered[8];   /* per recipient: t.full skipped */
+	unsigned full_tried[8];
+} prefilter_tally;
+
+static void
+note_full(const dsnx_trace_step *step, void *arg)
+{
+	prefilter_tally *t = arg;
+
+	if (strcmp(step->rule, "t.full") != 0 || step->recipient >= 8)
+		return;
+	if (step->prefiltered)
+		t->full_prefiltered[step->recipient]++;
+	else
+		t->full_tried[step->recipient]++;
+}
+
+START_TEST(test_prefilter_per_recipient)
+{
+	/* Recipient 2 says "mailbox full"; recipients 3 and 4 do not, and
+	 * the literal seen in recipient 2's diagnostic must not let t.full
+	 * run its pattern on theirs (it did: the scan's marks piled up from
+	 * one recipient to the next, and after a few hundred recipients
+	 * every rule ran on every one). */
+	char *msg = build_dsn(6, "Hello.");
+	dsnx_report *r = NULL;
+	dsnx_classification *c = NULL;
+	dsnx_classify_options o;
+	prefilter_tally t;
+	unsigned i;
+
+	memset(&t, 0, sizeof(t));
+	load_rules(text_and_diag_rules);
+	ck_assert_int_eq(dsnx_report_read(ctx, msg, strlen(msg), &r), DSNX_OK);
+	dsnx_classify_options_init(&o);
+	o.trace = note_full;
+	o.trace_arg = &t;
+	ck_assert_int_eq(dsnx_classify_message(set, r, &o, &c), DSNX_OK);
+	for (i = 0; i < 6; i++) {
+		const dsnx_verdict *v = dsnx_classification_verdict(c, i);
+
+		if (i % 3 == 2 && i != 1) {
+			ck_assert_uint_eq(t.full_tried[i], 1);
+			ck_assert_str_eq(v->rule, "t.full");
+		} else {
+			ck_assert_msg(t.full_prefiltered[i] == 1 && t.full_tried[i] == 0,
+			    "recipient %u: t.full tried %u, skipped %u", i,
+			    t.full_tried[i], t.full_prefiltered[i]);
+		}
+	}
+	dsnx_classification_free(c);
+	dsnx_report_free(r);
+	free(msg);
+}
+END_TEST
+
 /* Text that makes the pattern below backtrack until a PCRE2 limit. */
 static const char catastrophic_rules[] =
     "{\"id\": \"t.evil-text\", \"priority\": 990,"
@@ -338,6 +395,7 @@ classify_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_message_wide_once);
+	tcase_add_test(tc, test_prefilter_per_recipient);
 	tcase_add_test(tc, test_budget_stops_catastrophic_rules);
 	tcase_add_test(tc, test_budget_rewrite_still_explained);
 	tcase_add_test(tc, test_not_a_dsn_and_errors);

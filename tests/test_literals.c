@@ -60,10 +60,11 @@ START_TEST(test_literal_examples)
 	ck_assert_str_eq(lit("abcd+"), "abcd");
 	ck_assert_str_eq(lit("ab"), "");
 	/* Groups and classes end runs and are skipped. */
-	ck_assert_str_eq(lit("(foo|bar) bazqux"), "bazqux");
+	ck_assert_str_eq(lit("(foo|bar)+ bazqux"), "bazqux");
 	ck_assert_str_eq(lit("x[abc]yzw"), "yzw");
 	ck_assert_str_eq(lit("[a\\]b]xyzw"), "xyzw");
-	ck_assert_str_eq(lit("(?i)(a)(b)user unknown"), "user unknown");
+	ck_assert_str_eq(lit("(?i)(a)(b)user unknown"), "abuser unknown");
+	ck_assert_str_eq(lit("(?i)(a)+(b)+user unknown"), "user unknown");
 	/* Escaped punctuation is text. */
 	ck_assert_str_eq(lit("4\\.4\\.7 queue"), "4.4.7 queue");
 	ck_assert_str_eq(lit("\\(#5\\.1\\.1\\)"), "(#5.1.1)");
@@ -107,6 +108,72 @@ START_TEST(test_literal_quantifiers)
 	/* A quantifier after a group leaves runs outside it alone. */
 	ck_assert_str_eq(lit("(ab)?cdef"), "cdef");
 	ck_assert_str_eq(lit("cdef(ab)*"), "cdef");
+}
+END_TEST
+
+/* The members of pattern's literal set, sorted, joined by '|'. */
+static const char *
+set_of(const char *pattern)
+{
+	static char buf[LITERAL_SET_MAX * (LITERAL_MAX + 1) + 1];
+	literal_set ls;
+	unsigned k, j;
+	size_t n = 0;
+
+	dsnx_pattern_literals(pattern, &ls);
+	for (k = 1; k < ls.count; k++)	/* insertion sort: a few members */
+		for (j = k; j > 0 && (strncmp(ls.lit[j - 1], ls.lit[j],
+		    LITERAL_MAX) > 0); j--) {
+			char t[LITERAL_MAX];
+			size_t tl = ls.len[j];
+
+			memcpy(t, ls.lit[j], LITERAL_MAX);
+			memcpy(ls.lit[j], ls.lit[j - 1], LITERAL_MAX);
+			memcpy(ls.lit[j - 1], t, LITERAL_MAX);
+			ls.len[j] = ls.len[j - 1];
+			ls.len[j - 1] = tl;
+		}
+	for (k = 0; k < ls.count; k++) {
+		if (k > 0)
+			buf[n++] = '|';
+		memcpy(buf + n, ls.lit[k], ls.len[k]);
+		n += ls.len[k];
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+START_TEST(test_literal_products)
+{
+	/* Text and groups whose strings are all known are concatenated:
+	 * a common word next to a group becomes the phrases it is part of. */
+	ck_assert_str_eq(set_of("connection (?:dropped|lost)"),
+	    "connection dropped|connection lost");
+	ck_assert_str_eq(set_of("connection (?:was |has been )?(?:dropped|lost)"),
+	    "connection dropped|connection has been dropped|"
+	    "connection has been lost|connection lost|connection was dropped|"
+	    "connection was lost");
+	/* An optional character: both strings, the shorter absorbs. */
+	ck_assert_str_eq(set_of("relays?"), "relay");
+	ck_assert_str_eq(set_of("\\brelay(?:ing)?\\b denied"),
+	    "relay denied|relaying denied");
+	/* Zero-width items do not end the phrase. */
+	ck_assert_str_eq(set_of("^host(?=s? )\\b unknown$"), "host unknown");
+	ck_assert_str_eq(set_of("over(?! the)quota"), "overquota");
+	/* Whatever is not known text ends it: the longer side is kept. */
+	ck_assert_str_eq(set_of("mailbox (?:is )?\\s*full"), "mailbox");
+	ck_assert_str_eq(set_of("(?:mailbox|inbox)\\s+(?:is )?full now"),
+	    "full now");
+	/* Too many combinations: each branch falls back to its own best
+	 * literal rather than losing the whole set. */
+	ck_assert_str_eq(set_of("(?:a|b|c|d|e)(?:f|g|h|i)(?:j|k) xyz|"
+	    "(?:a|b|c|d|e)(?:f|g|h|i)(?:j|k) uvw"), "uvw|xyz");
+	/* Within a branch, a product too big starts again from the group. */
+	ck_assert_str_eq(set_of("(?:aa|bb|cc|dd|ee)(?:ff|gg|hh|ii)(?:jj|kk|ll|mm)"
+	    " al"), "jj al|kk al|ll al|mm al");
+	/* A named group or an atomic group is not plain text. */
+	ck_assert_str_eq(set_of("(?<n>abc)def"), "def");
+	ck_assert_str_eq(set_of("(?>abcd)efg"), "efg");
 }
 END_TEST
 
@@ -409,6 +476,7 @@ literals_suite(void)
 
 	tcase_add_test(te, test_literal_examples);
 	tcase_add_test(te, test_literal_quantifiers);
+	tcase_add_test(te, test_literal_products);
 	tcase_add_test(te, test_literal_buffer);
 	tcase_add_loop_test(te, test_literal_regressions, 0,
 	    (int)(sizeof(literal_bugs) / sizeof(literal_bugs[0])));
