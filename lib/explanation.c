@@ -19,20 +19,29 @@
  *	severe first (dsnx_outcome_rank), ties in the order their first
  *	member appears in the report.
  *
+ *	The language is chosen here, once: the one the options name, or
+ *	with "auto" the reader's (dsnx_lang_choose(), lang.c).  The
+ *	returned message is named once for the whole explanation: its
+ *	Subject (decoded, cleaned, cut after SUBJECT_SHOWN code points) and
+ *	its sent date in the reader's zone.
+ *
  *	For each group every string to show is made here, in the chosen
  *	language: the headline naming its first members, the cause's
  *	title and summary, whether the mail may still arrive (dates in the
- *	reader's zone), who must act, what the sender can do, which place
- *	of the path picture is marked, and for the administrator each
+ *	reader's zone), who must act, what the sender can do (by the
+ *	outcome known: wait for a delay, send again after the fix for an
+ *	expiry, the cause's own advice for a failure and for an expiry the
+ *	sender must fix), which place of the path picture is marked, and for the administrator each
  *	shown recipient's facts as label/value rows, the cause's hints and
  *	references.  Text taken from the message is cleaned here, once;
  *	the writers (render_text.c, render_html.c) only lay the model out
  *	and escape for their format.
  *
  *	The summary fields (outcome, status, reason, cause, rule), one
- *	entry per distinct verdict, most severe first, are what the
- *	X-DSN-Explain field and the milter's log line carry.  They hold our
- *	own tokens and validated status codes only, never message text.
+ *	entry per distinct verdict, most severe first, and the language
+ *	(lang), are what the X-DSN-Explain field and the milter's log line
+ *	carry.  They hold our own tokens, validated status codes and the
+ *	rule set's language tags only, never message text.
  *
  *	Sentences come from the rule set (the catalogue and the interface
  *	strings, English standing in); placeholders are filled only in our
@@ -44,7 +53,8 @@
  *	outcome and cause (plus one per outcome for unclassified
  *	recipients), so no more groups than recipients or than outcomes
  *	times causes.  A diagnostic or other field is shown up to
- *	DIAG_SHOWN code points, an address up to ADDRESS_SHOWN.  Control
+ *	DIAG_SHOWN code points, an address up to ADDRESS_SHOWN, the
+ *	returned message's Subject up to SUBJECT_SHOWN.  Control
  *	characters (C0, C1, DEL) and Unicode direction marks, overrides
  *	and isolates are removed from every string shown.  X-DSN-Explain
  *	holds at most DSNX_EXPLAIN_ENTRIES entries and, with its name,
@@ -589,7 +599,10 @@ describe(builder *b, xp_group *g)
 		 * than the cause's advice for either case. */
 		if (g->outcome == DSNX_OUTCOME_DELAYED)
 			g->todo = todo_delayed(b, g);
-		else if (g->outcome == DSNX_OUTCOME_EXPIRED) {
+		else if (g->outcome == DSNX_OUTCOME_EXPIRED && (ct.who == NULL
+		    || strcmp(ct.who, "sender") != 0)) {
+			/* Sending again needs someone else's fix first; what
+			 * the sender must fix, the cause's advice says. */
 			snprintf(key, sizeof(key), "todo.expired.%s",
 			    ct.who ? ct.who : "our-admin");
 			g->todo = keep_str(b, key);
