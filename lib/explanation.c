@@ -616,8 +616,41 @@ describe(builder *b, xp_group *g)
 }
 
 /*
+ * s with every '@' made U+FF20 (FULLWIDTH COMMERCIAL AT), which reads
+ * the same.  A subject such as "Re: mail for bob@example.org" moved into
+ * our first part would otherwise be read by bounce detectors that scan
+ * the first text for addresses as a bounced recipient.
+ */
+static const char *
+no_address(builder *b, const char *s)
+{
+	size_t n = 0;
+	const char *p;
+	char *out, *o;
+
+	if (s == NULL || strchr(s, '@') == NULL)
+		return s;
+	for (p = s; *p != '\0'; p++)
+		n += *p == '@';
+	if ((out = dsnx_arena_alloc(&b->x->arena, strlen(s) + 2 * n + 1))
+	    == NULL) {
+		b->nomem = 1;
+		return NULL;
+	}
+	for (o = out, p = s; *p != '\0'; p++)
+		if (*p == '@') {
+			memcpy(o, "\xef\xbc\xa0", 3);
+			o += 3;
+		} else
+			*o++ = *p;
+	*o = '\0';
+	return out;
+}
+
+/*
  * The sentence that names the returned message: its Subject (decoded,
- * cleaned, cut after SUBJECT_SHOWN code points) and the date it was
+ * cleaned, cut after SUBJECT_SHOWN code points, no ASCII '@') and the
+ * date it was
  * sent, in the reader's zone.  NULL when the notice returned neither.
  */
 static const char *
@@ -633,7 +666,8 @@ message_sentence(builder *b)
 		while (*subject == ' ')
 			subject++;
 		if (*subject != '\0')
-			values[0] = keep(b, subject, SUBJECT_SHOWN);
+			values[0] = no_address(b, keep(b, subject,
+			    SUBJECT_SHOWN));
 	}
 	if (sent != NULL && dsnx_date_parse(sent, strlen(sent), &t) == 0)
 		values[1] = date(b, t);

@@ -834,6 +834,17 @@ START_TEST(test_names_the_message)
 	explained_free(&e);
 	sb_free(&b);
 
+	/* No address a bounce detector could take for a recipient. */
+	b.len = 0;
+	make_returned(&b, USER_UNKNOWN, "Subject: Re: for bob@example.com\n");
+	explain(&e, &b, NULL, "en");
+	ck_assert_ptr_nonnull(strstr(e.x->message, "bob\xef\xbc\xa0"
+	    "example.com"));
+	ck_assert_ptr_null(strstr(e.rd.text, "bob@"));
+	ck_assert_ptr_null(strstr(e.rd.html, "bob@"));
+	explained_free(&e);
+	sb_free(&b);
+
 	/* Nothing returned that names it: no sentence. */
 	b.len = 0;
 	make_returned(&b, USER_UNKNOWN, "Date: not a date\n");
