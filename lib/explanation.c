@@ -31,8 +31,8 @@
  *	reader's zone), who must act, what the sender can do (by the
  *	outcome known: wait for a delay, send again after the fix for an
  *	expiry, the cause's own advice for a failure and for an expiry the
- *	sender must fix), which place of the path picture is marked, and for the administrator each
- *	shown recipient's facts as label/value rows, the cause's hints and
+ *	sender must fix), which place of the path picture is marked, and
+ *	for the administrator each shown recipient's facts as label/value rows, the cause's hints and
  *	references.  Text taken from the message is cleaned here, once;
  *	the writers (render_text.c, render_html.c) only lay the model out
  *	and escape for their format.
