@@ -18,7 +18,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: %s rewrite [--rules DIR] [--site-rules DIR] "
-	    "[--lang LL] [--tz ZONE] [--subject] [--max-size BYTES] "
+	    "[--lang LL|auto] [--lang-fallback LL] [--tz ZONE] [--subject] [--max-size BYTES] "
 	    "[--match-budget N] [--match-cpu MS] [FILE|-]\n", progname);
 }
 
@@ -48,6 +48,8 @@ cmd_rewrite(int argc, char **argv)
 			continue;
 		if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc)
 			opt.render.lang = argv[++i];
+		else if (strcmp(argv[i], "--lang-fallback") == 0 && i + 1 < argc)
+			opt.render.fallback_lang = argv[++i];
 		else if (strcmp(argv[i], "--tz") == 0 && i + 1 < argc)
 			zone = argv[++i];
 		else if (strcmp(argv[i], "--subject") == 0)
@@ -93,10 +95,14 @@ rewrite_file(const char *rules_dir, const char *site_dir, const char *file,
 
 	if ((rules = cli_load_rules(rules_dir, site_dir, NULL)) == NULL)
 		return EXIT_TROUBLE;
-	if (opt->render.lang != NULL && !dsnx_ruleset_has_lang(rules,
-	    opt->render.lang))
+	if (opt->render.lang != NULL && strcmp(opt->render.lang, "auto") != 0
+	    && !dsnx_ruleset_has_lang(rules, opt->render.lang))
 		fprintf(stderr, "%s: no texts in language \"%s\"; using English\n",
 		    progname, opt->render.lang);
+	if (opt->render.fallback_lang != NULL && !dsnx_ruleset_has_lang(rules,
+	    opt->render.fallback_lang))
+		fprintf(stderr, "%s: no texts in fallback language \"%s\"; using "
+		    "English\n", progname, opt->render.fallback_lang);
 	if (dsnx_context_new(NULL, &ctx, NULL) != DSNX_OK) {
 		dsnx_ruleset_unref(rules);
 		return EXIT_TROUBLE;

@@ -188,6 +188,9 @@ char *dsnx_code_format(const dsnx_code *code, char *buf, size_t size);
 const char *dsnx_code_meaning(const dsnx_code *code);
 /* Meaning of the subject alone ("Addressing status"), or NULL. */
 const char *dsnx_code_subject_meaning(unsigned subject);
+/* The meaning of dsnx_code_meaning() in lang ("de", "fr", "es", "it";
+ * English for any other language), or NULL for an unregistered code. */
+const char *dsnx_code_meaning_lang(const dsnx_code *code, const char *lang);
 /* Nonzero if subject.detail is in the registry. */
 int dsnx_code_registered(const dsnx_code *code);
 
@@ -293,6 +296,16 @@ const char *dsnx_report_arrival_date_raw(const dsnx_report *report);
 int dsnx_report_arrival_date(const dsnx_report *report, time_t *out);
 unsigned dsnx_report_extra_count(const dsnx_report *report);
 const dsnx_field *dsnx_report_extra(const dsnx_report *report, unsigned i);
+
+/*
+ * Fields of the returned message (the original the DSN is about, in a
+ * message/rfc822, message/global or text/rfc822-headers part): its
+ * "Subject", "Date", "Content-Language" and "Accept-Language", unfolded,
+ * RFC 2047 decoded, in UTF-8.  NULL when absent, when there is no
+ * returned message, and for any other name.
+ */
+const char *dsnx_report_returned_field(const dsnx_report *report,
+    const char *name);
 
 /* The message's own Subject and From, decoded; NULL when absent. */
 const char *dsnx_report_subject(const dsnx_report *report);
@@ -514,13 +527,39 @@ long dsnx_tz_offset_at(const dsnx_tz *tz, time_t t, const char **abbr);
 /* -------------------------------------------------------------- render */
 
 typedef struct dsnx_render_options {
-	const char *lang;         /* NULL or unknown: English */
+	const char *lang;         /* NULL or unknown: English; "auto": chosen
+	                           * from the message (dsnx_lang_choose()) */
+	const char *fallback_lang;/* with "auto", when the message names no
+	                           * language we have (NULL: English) */
 	const dsnx_tz *tz;        /* zone of the dates shown (NULL: UTC);
 	                           * not owned */
 	unsigned width;           /* text rendition line width (72) */
 } dsnx_render_options;
 
 void dsnx_render_options_init(dsnx_render_options *options);
+
+/* Where the language of an explanation came from. */
+typedef enum dsnx_lang_source {
+	DSNX_LANG_CONFIGURED,      /* options named it (not "auto") */
+	DSNX_LANG_CONTENT,         /* the returned message's Content-Language */
+	DSNX_LANG_ACCEPT,          /* the returned message's Accept-Language */
+	DSNX_LANG_FALLBACK         /* neither named a language of the rules */
+} dsnx_lang_source;
+
+/* "configured", "content-language", "accept-language", "fallback". */
+const char *dsnx_lang_source_name(dsnx_lang_source source);
+/*
+ * The language of the reader of report, among the rule set's: the first
+ * tag of the returned message's Content-Language the rules have texts in,
+ * else the most preferred of its Accept-Language, else fallback (NULL or
+ * a language without texts: "en").  A tag matches whole ("pt-br") or by
+ * its primary subtag ("de-AT" -> "de"), in any case.  The bounce's own
+ * Content-Language is not read: it names the language of whoever wrote
+ * the notice, usually a remote server.  The tag is written to out
+ * (lower case; size >= 9 always suffices).
+ */
+dsnx_lang_source dsnx_lang_choose(const dsnx_ruleset *rules,
+    const dsnx_report *report, const char *fallback, char *out, size_t size);
 /* "UTC", "GMT", "Z", "+HH:MM" or "-HHMM" -> minutes east of UTC (for
  * dsnx_tz_fixed()); 0, or -1 for anything else. */
 int dsnx_utc_offset_parse(const char *text, int *minutes);
@@ -584,18 +623,24 @@ unsigned dsnx_explanation_limit_hits(const dsnx_explanation *x);
 unsigned dsnx_explanation_unclassified(const dsnx_explanation *x);
 /*
  * The summary X-DSN-Explain and log lines carry, as fields in this
- * order: outcome, status, reason, cause, rule.  Each value lists the
- * distinct verdicts (at most DSNX_EXPLAIN_ENTRIES, the most severe
- * first), comma-separated, "none" where one has no such fact.  Only our
- * own tokens and validated status codes: never text from the message.
+ * order: outcome, status, reason, cause, rule, lang.  Each of the first
+ * five lists the distinct verdicts (at most DSNX_EXPLAIN_ENTRIES, the
+ * most severe first), comma-separated, "none" where one has no such
+ * fact; lang is the one language of the explanation.  Only our own
+ * tokens, validated status codes and language tags of the rule set:
+ * never text from the message.
  */
 unsigned dsnx_explanation_field_count(const dsnx_explanation *x);
 const dsnx_field *dsnx_explanation_field(const dsnx_explanation *x,
     unsigned i);
 /* The X-DSN-Explain value made of them: "v=1; outcome=...; status=...;
- * reason=...; cause=...; rule=...", one line that stays with the field
- * name under 900 characters (entries are dropped from the end). */
+ * reason=...; cause=...; rule=...; lang=LL", one line that stays with
+ * the field name under 900 characters (entries are dropped from the
+ * end of the first five). */
 const char *dsnx_explanation_header(const dsnx_explanation *x);
+/* The language the explanation is written in, and where it came from. */
+const char *dsnx_explanation_lang(const dsnx_explanation *x);
+dsnx_lang_source dsnx_explanation_lang_source(const dsnx_explanation *x);
 
 /* ------------------------------------------------------------- rewrite */
 

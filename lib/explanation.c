@@ -19,20 +19,29 @@
  *	severe first (dsnx_outcome_rank), ties in the order their first
  *	member appears in the report.
  *
+ *	The language is chosen here, once: the one the options name, or
+ *	with "auto" the reader's (dsnx_lang_choose(), lang.c).  The
+ *	returned message is named once for the whole explanation: its
+ *	Subject (decoded, cleaned, cut after SUBJECT_SHOWN code points) and
+ *	its sent date in the reader's zone.
+ *
  *	For each group every string to show is made here, in the chosen
  *	language: the headline naming its first members, the cause's
  *	title and summary, whether the mail may still arrive (dates in the
- *	reader's zone), who must act, what the sender can do, which place
- *	of the path picture is marked, and for the administrator each
- *	shown recipient's facts as label/value rows, the cause's hints and
+ *	reader's zone), who must act, what the sender can do (by the
+ *	outcome known: wait for a delay, send again after the fix for an
+ *	expiry, the cause's own advice for a failure and for an expiry the
+ *	sender must fix), which place of the path picture is marked, and
+ *	for the administrator each shown recipient's facts as label/value rows, the cause's hints and
  *	references.  Text taken from the message is cleaned here, once;
  *	the writers (render_text.c, render_html.c) only lay the model out
  *	and escape for their format.
  *
  *	The summary fields (outcome, status, reason, cause, rule), one
- *	entry per distinct verdict, most severe first, are what the
- *	X-DSN-Explain field and the milter's log line carry.  They hold our
- *	own tokens and validated status codes only, never message text.
+ *	entry per distinct verdict, most severe first, and the language
+ *	(lang), are what the X-DSN-Explain field and the milter's log line
+ *	carry.  They hold our own tokens, validated status codes and the
+ *	rule set's language tags only, never message text.
  *
  *	Sentences come from the rule set (the catalogue and the interface
  *	strings, English standing in); placeholders are filled only in our
@@ -44,7 +53,8 @@
  *	outcome and cause (plus one per outcome for unclassified
  *	recipients), so no more groups than recipients or than outcomes
  *	times causes.  A diagnostic or other field is shown up to
- *	DIAG_SHOWN code points, an address up to ADDRESS_SHOWN.  Control
+ *	DIAG_SHOWN code points, an address up to ADDRESS_SHOWN, the
+ *	returned message's Subject up to SUBJECT_SHOWN.  Control
  *	characters (C0, C1, DEL) and Unicode direction marks, overrides
  *	and isolates are removed from every string shown.  X-DSN-Explain
  *	holds at most DSNX_EXPLAIN_ENTRIES entries and, with its name,
@@ -66,6 +76,7 @@
 
 #define DIAG_SHOWN 2000
 #define ADDRESS_SHOWN 254
+#define SUBJECT_SHOWN 80
 #define EXPLAIN_LINE_MAX 900
 
 static const char *const label_keys[XP_LABEL_COUNT] = {
@@ -436,7 +447,7 @@ status_line(builder *b, const dsnx_recipient *rc)
 	if (rc->status == NULL)
 		return NULL;
 	dsnx_code_format(&rc->code, code, sizeof(code));
-	meaning = dsnx_code_meaning(&rc->code);
+	meaning = dsnx_code_meaning_lang(&rc->code, b->x->lang);
 	snprintf(line, sizeof(line), "%s%s%s%s", code, meaning ? " (" : "",
 	    meaning ? meaning : "", meaning ? ")" : "");
 	if (rc->reply)
@@ -517,6 +528,22 @@ headline(builder *b, const xp_group *g)
 	return s;
 }
 
+/* For a delay: wait, until when when the notice says. */
+static const char *
+todo_delayed(builder *b, const xp_group *g)
+{
+	const dsnx_recipient *rc = dsnx_report_recipient(b->report,
+	    g->members[0]);
+	const char *names[1] = { "until" };
+	const char *values[1];
+
+	if (!rc->has_will_retry_until)
+		return keep_str(b, "todo.delayed");
+	if ((values[0] = date(b, rc->will_retry_until)) == NULL)
+		return NULL;
+	return fill(b, "todo.delayed.until", names, values, 1);
+}
+
 static void
 describe(builder *b, xp_group *g)
 {
@@ -548,7 +575,9 @@ describe(builder *b, xp_group *g)
 		 * named to act; only what we know and where to look. */
 		g->title = keep_str(b, "unclassified.title");
 		g->summary = keep_str(b, "unclassified.summary");
-		if (!delivered)
+		if (g->outcome == DSNX_OUTCOME_DELAYED)
+			g->todo = todo_delayed(b, g);
+		else if (!delivered)
 			g->todo = keep_str(b, "unclassified.sender");
 		g->hints = keep_list(b, (const char *const[]){
 		    str(b, "unclassified.hint") }, 1);
@@ -566,12 +595,89 @@ describe(builder *b, xp_group *g)
 		snprintf(key, sizeof(key), "who.%s",
 		    ct.who ? ct.who : "our-admin");
 		g->who = keep_str(b, key);
-		g->todo = keep(b, ct.sender, (size_t)-1);
+		/* The outcome is known: say what follows from it, rather
+		 * than the cause's advice for either case. */
+		if (g->outcome == DSNX_OUTCOME_DELAYED)
+			g->todo = todo_delayed(b, g);
+		else if (g->outcome == DSNX_OUTCOME_EXPIRED && (ct.who == NULL
+		    || strcmp(ct.who, "sender") != 0)) {
+			/* Sending again needs someone else's fix first; what
+			 * the sender must fix, the cause's advice says. */
+			snprintf(key, sizeof(key), "todo.expired.%s",
+			    ct.who ? ct.who : "our-admin");
+			g->todo = keep_str(b, key);
+		} else
+			g->todo = keep(b, ct.sender, (size_t)-1);
 	}
 	g->hints = keep_list(b, ct.admin, ct.admin_count);
 	g->hint_count = g->hints != NULL ? ct.admin_count : 0;
 	g->references = keep_list(b, ct.references, ct.reference_count);
 	g->reference_count = g->references != NULL ? ct.reference_count : 0;
+}
+
+/*
+ * s with every '@' made U+FF20 (FULLWIDTH COMMERCIAL AT), which reads
+ * the same.  A subject such as "Re: mail for bob@example.org" moved into
+ * our first part would otherwise be read by bounce detectors that scan
+ * the first text for addresses as a bounced recipient.
+ */
+static const char *
+no_address(builder *b, const char *s)
+{
+	size_t n = 0;
+	const char *p;
+	char *out, *o;
+
+	if (s == NULL || strchr(s, '@') == NULL)
+		return s;
+	for (p = s; *p != '\0'; p++)
+		n += *p == '@';
+	if ((out = dsnx_arena_alloc(&b->x->arena, strlen(s) + 2 * n + 1))
+	    == NULL) {
+		b->nomem = 1;
+		return NULL;
+	}
+	for (o = out, p = s; *p != '\0'; p++)
+		if (*p == '@') {
+			memcpy(o, "\xef\xbc\xa0", 3);
+			o += 3;
+		} else
+			*o++ = *p;
+	*o = '\0';
+	return out;
+}
+
+/*
+ * The sentence that names the returned message: its Subject (decoded,
+ * cleaned, cut after SUBJECT_SHOWN code points, no ASCII '@') and the
+ * date it was
+ * sent, in the reader's zone.  NULL when the notice returned neither.
+ */
+static const char *
+message_sentence(builder *b)
+{
+	const char *subject = dsnx_report_returned_field(b->report, "Subject");
+	const char *sent = dsnx_report_returned_field(b->report, "Date");
+	const char *names[2] = { "subject", "date" };
+	const char *values[2] = { NULL, NULL };
+	time_t t;
+
+	if (subject != NULL) {
+		while (*subject == ' ')
+			subject++;
+		if (*subject != '\0')
+			values[0] = no_address(b, keep(b, subject,
+			    SUBJECT_SHOWN));
+	}
+	if (sent != NULL && dsnx_date_parse(sent, strlen(sent), &t) == 0)
+		values[1] = date(b, t);
+	if (values[0] != NULL && values[1] != NULL)
+		return fill(b, "message.subject_date", names, values, 2);
+	if (values[0] != NULL)
+		return fill(b, "message.subject", names, values, 1);
+	if (values[1] != NULL)
+		return fill(b, "message.date", names + 1, values + 1, 1);
+	return NULL;
 }
 
 /* ------------------------------------------------------ summary fields */
@@ -662,6 +768,8 @@ summarize(builder *b)
 			dsnx_buf_putc(o, '=');
 			put_field(o, e, count, k);
 		}
+		dsnx_buf_append(o, "; lang=", 7);
+		dsnx_buf_append(o, x->lang, strlen(x->lang));
 		if (count <= 1 || o->len + sizeof("X-DSN-Explain: ")
 		    <= EXPLAIN_LINE_MAX)
 			break;
@@ -682,7 +790,9 @@ summarize(builder *b)
 			return;
 		}
 	}
-	x->field_count = 5;
+	x->fields[5].name = "lang";
+	x->fields[5].value = x->lang;
+	x->field_count = 6;
 }
 
 /* ------------------------------------------------------------ driver */
@@ -696,6 +806,7 @@ dsnx_explanation_build(const dsnx_ruleset *rules, const dsnx_report *report,
 	dsnx_explanation *x;
 	builder b;
 	unsigned i;
+	char chosen[16];
 
 	if (out == NULL)
 		return DSNX_EINVAL;
@@ -711,9 +822,16 @@ dsnx_explanation_build(const dsnx_ruleset *rules, const dsnx_report *report,
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return DSNX_ENOMEM;
 	dsnx_arena_init(&x->arena);
-	x->lang = options->lang != NULL && dsnx_ruleset_has_lang(rules,
-	    options->lang) ? options->lang : "en";
-	x->lang = dsnx_arena_strdup(&x->arena, x->lang);
+	if (options->lang != NULL && strcmp(options->lang, "auto") == 0)
+		x->lang_source = dsnx_lang_choose(rules, report,
+		    options->fallback_lang, chosen, sizeof(chosen));
+	else {
+		x->lang_source = DSNX_LANG_CONFIGURED;
+		snprintf(chosen, sizeof(chosen), "%s", options->lang != NULL
+		    && dsnx_ruleset_has_lang(rules, options->lang)
+		    ? options->lang : "en");
+	}
+	x->lang = dsnx_arena_strdup(&x->arena, chosen);
 	x->width = options->width;
 	x->recipients = dsnx_report_recipient_count(report);
 	x->worst = dsnx_classification_worst(verdicts);
@@ -733,6 +851,7 @@ dsnx_explanation_build(const dsnx_ruleset *rules, const dsnx_report *report,
 	b.reporting_mta = keep(&b, dsnx_report_reporting_mta(report),
 	    DIAG_SHOWN);
 	b.queue_id = keep(&b, queue_id(report), DIAG_SHOWN);
+	x->message = message_sentence(&b);
 	for (i = 0; i < x->group_count && !b.nomem; i++)
 		describe(&b, &x->groups[i]);
 	if (!b.nomem)
@@ -803,4 +922,16 @@ const char *
 dsnx_explanation_header(const dsnx_explanation *x)
 {
 	return x->header;
+}
+
+const char *
+dsnx_explanation_lang(const dsnx_explanation *x)
+{
+	return x->lang;
+}
+
+dsnx_lang_source
+dsnx_explanation_lang_source(const dsnx_explanation *x)
+{
+	return x->lang_source;
 }

@@ -81,7 +81,10 @@ typedef struct xp_group {
 
 struct dsnx_explanation {
 	dsnx_arena arena;          /* every string and array below */
-	const char *lang;
+	const char *lang;          /* of every string of ours below */
+	dsnx_lang_source lang_source;
+	const char *message;       /* names the returned message (its Subject
+	                            * and date); NULL when neither is known */
 	unsigned width;            /* of the text rendition */
 	unsigned recipients;
 	dsnx_outcome worst;
@@ -90,7 +93,8 @@ struct dsnx_explanation {
 	xp_group *groups;          /* most severe first */
 	unsigned group_count;
 	const char *label[XP_LABEL_COUNT];
-	dsnx_field fields[5];      /* outcome, status, reason, cause, rule */
+	dsnx_field fields[6];      /* outcome, status, reason, cause, rule,
+	                            * lang */
 	unsigned field_count;
 	const char *header;        /* "v=1; outcome=..." */
 };

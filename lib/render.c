@@ -69,6 +69,7 @@ void
 dsnx_render_options_init(dsnx_render_options *o)
 {
 	o->lang = "en";
+	o->fallback_lang = NULL;
 	o->tz = NULL;
 	o->width = 72;
 }

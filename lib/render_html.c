@@ -6,7 +6,8 @@
  *
  *	dsnx_status dsnx_render_html(x, &buf)
  * DESCRIPTION
- *	The same sections and facts as the text rendition, as one HTML
+ *	The same sentence naming the returned message, sections and facts
+ *	as the text rendition, as one HTML
  *	document for mail readers: inline CSS only, tables for layout and
  *	for the path picture, no scripts, images or remote resources.
  *	Every string comes from the model, already cleaned; this file
@@ -212,6 +213,12 @@ dsnx_render_html(const dsnx_explanation *x, dsnx_buf *b)
 	put(b, "</title></head>\n<body style=\"margin:0;padding:0;"
 	    "background:#f4f5f7;\">\n<div style=\"max-width:640px;margin:0 auto;"
 	    "padding:16px;font-family:Arial,Helvetica,sans-serif;color:#1f2328;\">\n");
+	if (x->message != NULL) {
+		put(b, "<p style=\"margin:0 0 12px;font-size:14px;"
+		    "line-height:1.45;color:#1f2328;\">");
+		text(b, x->message);
+		put(b, "</p>\n");
+	}
 	for (i = 0; i < x->group_count; i++)
 		group(x, b, &x->groups[i]);
 	put(b, "<div style=\"background:#ffffff;border:1px solid #d0d7de;"

@@ -6,7 +6,9 @@
  *
  *	dsnx_status dsnx_render_text(x, &buf)
  * DESCRIPTION
- *	One section per group (headline, what happened, the path picture
+ *	First the sentence naming the returned message (its Subject and
+ *	date), when the notice returned one; then one section per group
+ *	(headline, what happened, the path picture
  *	with the broken place between >> and <<, will it still arrive, who
  *	must act, what the sender can do), then the administrator's facts
  *	of every group, then the footer.  Every string comes from the model,
@@ -196,6 +198,10 @@ dsnx_render_text(const dsnx_explanation *x, dsnx_buf *b)
 {
 	unsigned i;
 
+	if (x->message != NULL) {
+		wrap(b, x->message, 0, x->width);
+		dsnx_buf_putc(b, '\n');
+	}
 	for (i = 0; i < x->group_count; i++) {
 		if (i > 0)
 			dsnx_buf_append(b, "\n\n", 2);

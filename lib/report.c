@@ -330,6 +330,71 @@ read_headers(dsnx_report *r)
 	return 0;
 }
 
+/* The fields of the returned message a reader is shown or its language
+ * is chosen by (dsnx_report_returned_field()). */
+static const char *const returned_names[4] = {
+	"Subject", "Date", "Content-Language", "Accept-Language"
+};
+
+/* Keeps the wanted fields of part (of mime) in the report's arena. */
+static int
+keep_returned(dsnx_report *r, dsnx_mime *mime, const dsnx_part *part)
+{
+	unsigned k;
+
+	for (k = 0; k < 4; k++) {
+		int i = dsnx_mime_find_field(mime, part, returned_names[k]);
+		const char *v;
+
+		if (i < 0)
+			continue;
+		if ((v = dsnx_mime_field_value(mime, dsnx_mime_field(mime, part,
+		    (unsigned)i), 1)) == NULL)
+			return -1;
+		/* Bounded like every header field of the message. */
+		if ((r->returned_fields[k] = dsnx_report_text(r, v, strlen(v)))
+		    == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads a few fields of the returned message, once: from the message
+ * inside message/rfc822 (or global), or from the header block that a
+ * text/rfc822-headers part holds as its body (parsed on its own, within
+ * the context's limits).  -1 when memory ran out.
+ */
+static int
+read_returned(dsnx_report *r)
+{
+	const dsnx_part *p = r->returned_part, *inner;
+	dsnx_mime *sub;
+	const char *text;
+	size_t len;
+	int rc;
+
+	if (p == NULL)
+		return 0;
+	if ((inner = dsnx_part_child(p)) != NULL)
+		return keep_returned(r, r->mime, inner);
+	if (strcmp(dsnx_part_type(p), "text") != 0)
+		return 0;	/* an encoded message/rfc822: left unread */
+	if ((text = dsnx_part_text(r->mime, p, &len)) == NULL)
+		return -1;
+	switch (dsnx_mime_parse(text, len, &r->ctx->limits, &sub)) {
+	case DSNX_OK:
+		break;
+	case DSNX_ENOMEM:
+		return -1;
+	default:
+		return 0;
+	}
+	rc = keep_returned(r, sub, dsnx_mime_root(sub));
+	dsnx_mime_free(sub);
+	return rc;
+}
+
 static int
 part_is(const dsnx_part *p, const char *type, const char *subtype)
 {
@@ -593,6 +658,10 @@ dsnx_report_read(const dsnx_context *ctx, const char *buf, size_t len,
 		dsnx_report_free(r);
 		return DSNX_ENOMEM;
 	}
+	if (r->is_dsn && read_returned(r) < 0) {
+		dsnx_report_free(r);
+		return DSNX_ENOMEM;
+	}
 	/* Last: decoding parts above can add MIME error bits. */
 	if (r->mime->errors)
 		r->flags |= DSNX_REPORT_MIME_ERRORS;
@@ -694,6 +763,19 @@ const dsnx_field *
 dsnx_report_extra(const dsnx_report *r, unsigned i)
 {
 	return i < r->extra_count ? &r->extra[i] : NULL;
+}
+
+const char *
+dsnx_report_returned_field(const dsnx_report *r, const char *name)
+{
+	unsigned k;
+
+	if (r == NULL || name == NULL)
+		return NULL;
+	for (k = 0; k < 4; k++)
+		if (strcasecmp(name, returned_names[k]) == 0)
+			return r->returned_fields[k];
+	return NULL;
 }
 
 const char *

@@ -49,6 +49,8 @@ struct dsnx_report {
 	const dsnx_part *status_part;
 	const dsnx_part *returned_part;
 	const dsnx_part *human_part;
+	const char *returned_fields[4]; /* Subject, Date, Content-Language,
+	                            * Accept-Language of the returned message */
 	const char *human_text;     /* its text as read, once known */
 	size_t human_len;
 	dsnx_buf scratch;

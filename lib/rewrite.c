@@ -550,8 +550,7 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	rw->header_value = dsnx_explanation_header(rw->explanation);
 
 	eol = line_end_of(buf, len);
-	lang = options->render.lang != NULL && dsnx_ruleset_has_lang(rules,
-	    options->render.lang) ? options->render.lang : "en";
+	lang = dsnx_explanation_lang(rw->explanation);
 	make_boundary(buf, len, bnd, sizeof(bnd));
 	if (dsnx_buf_reserve(&rw->out, len + rd.text_len * 2 + rd.html_len * 2
 	    + 4096) != DSNX_OK)

@@ -363,7 +363,8 @@ mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 /*
  * What the explanation model says of the message, for its log line:
  * "recipients=N outcome=... status=... reason=... cause=... rule=...",
- * then "limit_hits=N" and "budget=exhausted unclassified=K" when they
+ * "lang=LL" with "lang_from=..." (where the language came from), then
+ * "limit_hits=N" and "budget=exhausted unclassified=K" when they
  * apply; "" when the message was never classified.  The words are the
  * model's own tokens, the same that X-DSN-Explain carries.
  */
@@ -386,6 +387,9 @@ log_facts(const dsnx_rewrite *rw, char *out, size_t size)
 		n += (size_t)snprintf(out + n, size - n, " %s=%s", f->name,
 		    f->value);
 	}
+	if (n < size)
+		n += (size_t)snprintf(out + n, size - n, " lang_from=%s",
+		    dsnx_lang_source_name(dsnx_explanation_lang_source(x)));
 	if (n < size && dsnx_explanation_limit_hits(x) > 0)
 		n += (size_t)snprintf(out + n, size - n, " limit_hits=%u",
 		    dsnx_explanation_limit_hits(x));

@@ -95,6 +95,7 @@ milter_settings_init(milter_settings *s)
 	s->rules = strdup(MILTER_DEFAULT_RULES);
 	s->site_rules = strdup(MILTER_DEFAULT_SITE_RULES);
 	s->language = strdup("en");
+	s->language_fallback = strdup("en");
 	s->maximum_size = 32u * 1024 * 1024;
 	s->body_chunk = 65535;
 	s->match_budget = DSNX_MATCH_BUDGET_DEFAULT;
@@ -113,6 +114,7 @@ milter_settings_free(milter_settings *s)
 	free(s->rules);
 	free(s->site_rules);
 	free(s->language);
+	free(s->language_fallback);
 	dsnx_tz_free(s->time_zone);
 	memset(s, 0, sizeof(*s));
 }
@@ -275,6 +277,12 @@ milter_settings_set(milter_settings *s, const char *key, const char *value,
 		    || strspn(value, "abcdefghijklmnopqrstuvwxyz-") != strlen(value))
 			return BAD("want a language code such as en or de");
 		STR(s->language);
+	} else if (!strcasecmp(key, "LanguageFallback")) {
+		if (strlen(value) < 2 || strlen(value) > 8
+		    || strspn(value, "abcdefghijklmnopqrstuvwxyz-") != strlen(value)
+		    || strcmp(value, "auto") == 0)
+			return BAD("want a language code such as en or de");
+		STR(s->language_fallback);
 	} else if (!strcasecmp(key, "TimeZone")) {
 		dsnx_error_t tzerr;
 		dsnx_tz *tz;
@@ -409,6 +417,7 @@ milter_settings_print(const milter_settings *s, FILE *fp)
 	fprintf(fp, "Rules                 %s\n", s->rules);
 	fprintf(fp, "SiteRules             %s\n", s->site_rules ? s->site_rules : "none");
 	fprintf(fp, "Language              %s\n", s->language);
+	fprintf(fp, "LanguageFallback      %s\n", s->language_fallback);
 	fprintf(fp, "TimeZone              %s\n", dsnx_tz_name(s->time_zone));
 	fprintf(fp, "RewriteSubject        %s\n", YN(s->rewrite_subject));
 	fprintf(fp, "MaximumSize           %zu\n", s->maximum_size);

@@ -26,7 +26,8 @@ typedef struct milter_settings {
 	int log_unchanged;
 	char *rules;
 	char *site_rules;         /* NULL: none */
-	char *language;
+	char *language;           /* a language, or "auto" */
+	char *language_fallback;  /* with auto: when the message names none */
 	dsnx_tz *time_zone;       /* of the dates shown; NULL: UTC */
 	int rewrite_subject;
 	size_t maximum_size;

@@ -69,7 +69,8 @@ milter_state_load(const milter_sources *src, milter_problem_fn *problem,
 	}
 	milter_settings_init(&st->settings);
 	if (st->settings.socket == NULL || st->settings.rules == NULL
-	    || st->settings.language == NULL) {
+	    || st->settings.language == NULL
+	    || st->settings.language_fallback == NULL) {
 		problem("out of memory", arg);
 		goto fail;
 	}
@@ -99,11 +100,20 @@ milter_state_load(const milter_sources *src, milter_problem_fn *problem,
 		problem(text, arg);
 		goto fail;
 	}
-	if (!dsnx_ruleset_has_lang(st->rules, st->settings.language)) {
+	if (strcmp(st->settings.language, "auto") != 0
+	    && !dsnx_ruleset_has_lang(st->rules, st->settings.language)) {
 		char text[128];
 
 		snprintf(text, sizeof(text), "Language: no texts in \"%s\"",
 		    st->settings.language);
+		problem(text, arg);
+		goto fail;
+	}
+	if (!dsnx_ruleset_has_lang(st->rules, st->settings.language_fallback)) {
+		char text[128];
+
+		snprintf(text, sizeof(text), "LanguageFallback: no texts in \"%s\"",
+		    st->settings.language_fallback);
 		problem(text, arg);
 		goto fail;
 	}
@@ -117,6 +127,7 @@ milter_state_load(const milter_sources *src, milter_problem_fn *problem,
 	}
 	dsnx_rewrite_options_init(&st->options);
 	st->options.render.lang = st->settings.language;
+	st->options.render.fallback_lang = st->settings.language_fallback;
 	st->options.render.tz = st->settings.time_zone;
 	st->options.subject = st->settings.rewrite_subject;
 	st->options.max_size = st->settings.maximum_size;

@@ -319,6 +319,25 @@ for zone in Europe/Berln ../../etc/passwd /etc/passwd +25:00; do
 	fi
 done
 
+# --lang auto: the returned message's Content-Language, else its
+# Accept-Language, else --lang-fallback; the choice is lang= of the field.
+sed 's/^Subject: Minutes/Content-Language: fr-CA\nSubject: Minutes/' \
+    "$samples/postfix-user-unknown-5.1.1.eml" >"$tmp/auto-fr.eml"
+sed 's/^Subject: Minutes/Accept-Language: nl-NL, it;q=0.8, de;q=0.5\nSubject: Minutes/' \
+    "$samples/postfix-user-unknown-5.1.1.eml" >"$tmp/auto-it.eml"
+for c in "auto-fr.eml::fr" "auto-it.eml::it" "auto-fr.eml:--lang-fallback de:fr" \
+    "../dst.eml:--lang-fallback es:es" "../dst.eml::en"; do
+	f=${c%%:*} rest=${c#*:} opt=${rest%%:*} want=${rest##*:}
+	[ "$f" = "../dst.eml" ] && f=$tmp/dst.eml || f=$tmp/$f
+	run "$cli" rewrite --rules "$rules" --lang auto $opt "$f"
+	if [ "$rc" -ne 0 ] || ! grep -q "^X-DSN-Explain: .*; lang=$want\$" "$tmp/out" \
+	    || ! grep -q "^Content-Language: $want\$" "$tmp/out"; then
+		fail "--lang auto $opt on $(basename "$f"): want lang=$want: $(grep '^X-DSN-Explain' "$tmp/out")"
+	else
+		pass "--lang auto $opt on $(basename "$f"): lang=$want"
+	fi
+done
+
 if [ "$failures" -ne 0 ]; then
 	echo "cli.sh: $failures check(s) failed"
 	exit 1

@@ -600,7 +600,8 @@ else
 	ok "no budget words for an ordinary DSN"
 fi
 xv=$(header_of c-angle)
-words=$(grep 'c-angle: enriched:' "$tmp/A.log" | sed 's/.*enriched: recipients=[0-9]* //')
+# lang_from= (where the language came from) is the log's alone.
+words=$(grep 'c-angle: enriched:' "$tmp/A.log" | sed 's/.*enriched: recipients=[0-9]* //; s/ lang_from=[a-z-]*$//')
 if [ "v=1; $(echo "$words" | sed 's/ /; /g')" = "$xv" ]; then
 	ok "the log words are the X-DSN-Explain tokens"
 else
@@ -691,7 +692,7 @@ then
 else
 	fail "l-budget output"
 fi
-if wait_until 2 in_log L 'l-budget: enriched: recipients=12 outcome=failed status=5.1.1 reason=undefined cause=none rule=none limit_hits=[1-9][0-9]* budget=exhausted unclassified=12$'; then
+if wait_until 2 in_log L 'l-budget: enriched: recipients=12 outcome=failed status=5.1.1 reason=undefined cause=none rule=none lang=en lang_from=configured limit_hits=[1-9][0-9]* budget=exhausted unclassified=12$'; then
 	ok "log: $(grep 'l-budget: enriched' "$tmp/L.log")"
 else
 	fail "no 'budget=exhausted unclassified=12' in the log"

@@ -28,11 +28,13 @@ src=$work/src
 # libwrap0 and m4 are what an unpacked (dpkg -x) Sendmail needs.
 # dpkg-dev, debhelper, dh-autoreconf, fakeroot, lintian: the package test
 # (dpkg-buildpackage needs no devscripts).  tzdata: the time zone tests
-# read Europe/Berlin; strace: lint reads files once.
+# read Europe/Berlin; strace: lint reads files once.  neomutt, tmux:
+# tests/mutt.sh reads rewritten bounces in a real text mail client.
 packages="build-essential autoconf automake libtool pkg-config libmilter-dev
   libpcre2-dev libjansson-dev check valgrind python3 libsisimai-perl
   postfix postfix-pcre liblockfile1 libwrap0 m4
-  dpkg-dev debhelper dh-autoreconf fakeroot lintian git tzdata strace"
+  dpkg-dev debhelper dh-autoreconf fakeroot lintian git tzdata strace
+  neomutt tmux"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \

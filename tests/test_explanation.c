@@ -373,14 +373,16 @@ START_TEST(test_mixed_outcomes)
 	ck_assert_ptr_null(e.x->groups[3].todo);
 	ck_assert_int_eq(e.x->groups[3].broken, -1);
 	/* the summary: the same order, outcome first */
-	ck_assert_uint_eq(dsnx_explanation_field_count(e.x), 5);
+	ck_assert_uint_eq(dsnx_explanation_field_count(e.x), 6);
+	ck_assert_str_eq(dsnx_explanation_field(e.x, 5)->name, "lang");
+	ck_assert_str_eq(dsnx_explanation_field(e.x, 5)->value, "en");
 	f = dsnx_explanation_field(e.x, 0);
 	ck_assert_str_eq(f->name, "outcome");
 	ck_assert_str_eq(f->value, "failed,expired,delayed,delivered");
 	f = dsnx_explanation_field(e.x, 1);
 	ck_assert_str_eq(f->name, "status");
 	ck_assert_str_eq(f->value, "5.1.1,4.4.7,4.4.1,2.0.0");
-	ck_assert_ptr_null(dsnx_explanation_field(e.x, 5));
+	ck_assert_ptr_null(dsnx_explanation_field(e.x, 6));
 	ck_assert_msg(strncmp(dsnx_explanation_header(e.x),
 	    "v=1; outcome=failed,expired,delayed,delivered; status=5.1.1,4.4.7,"
 	    "4.4.1,2.0.0; reason=", 67) == 0, "header: %s",
@@ -423,7 +425,8 @@ START_TEST(test_header_is_the_fields)
 		    f->name, f->value);
 		for (commas = 0, p = f->value; *p; p++)
 			commas += *p == ',';
-		ck_assert_uint_eq(commas + 1, DSNX_EXPLAIN_ENTRIES);
+		/* lang: one language, not one per entry */
+		ck_assert_uint_eq(commas + 1, k == 5 ? 1 : DSNX_EXPLAIN_ENTRIES);
 	}
 	ck_assert_str_eq(dsnx_explanation_header(e.x), want);
 	ck_assert_uint_lt(strlen(want) + strlen("X-DSN-Explain: "), 900);
@@ -518,7 +521,7 @@ START_TEST(test_header_cut_to_one_line)
 		f = dsnx_explanation_field(x, i);
 		for (commas = 0, p = f->value; *p; p++)
 			commas += *p == ',';
-		ck_assert_uint_eq(commas, 2);
+		ck_assert_uint_eq(commas, i == 5 ? 0 : 2);	/* lang: one */
 	}
 	f = dsnx_explanation_field(x, 4);
 	ck_assert_str_eq(f->name, "rule");
@@ -775,6 +778,136 @@ START_TEST(test_bad_arguments)
 }
 END_TEST
 
+/* A DSN of one block of kind k, its returned message's header given. */
+static void
+make_returned(sbuf *b, enum kind k, const char *returned)
+{
+	sb_str(b, "From: MAILER-DAEMON@mx.example.net\n"
+	    "To: sender@example.net\nSubject: Undelivered Mail\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; "
+	    "boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n"
+	    "This is the mail system at host mx.example.net.\n\n--b\n"
+	    "Content-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.example.net\n"
+	    "Arrival-Date: Sun, 1 Nov 2026 10:00:00 +0000\n");
+	add_block(b, 0, k);
+	sb_str(b, "\n--b\nContent-Type: text/rfc822-headers\n\n"
+	    "From: sender@example.net\n");
+	sb_str(b, returned);
+	sb_str(b, "\n--b--\n");
+}
+
+/* The returned message is named: Subject decoded, cleaned and cut,
+ * date in the reader's zone; escaped in HTML. */
+START_TEST(test_names_the_message)
+{
+	explained e;
+	sbuf b = { 0 };
+	char *plain;
+
+	make_returned(&b, USER_UNKNOWN, "Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe_"
+	    "<b>&_co?=\x01\nDate: Fri, 30 Oct 2026 09:15:00 +0100\n");
+	explain(&e, &b, NULL, "de");
+	ck_assert_str_eq(e.x->message, "Diese Benachrichtigung betrifft Ihre "
+	    "Nachricht „Grüße <b>& co“, gesendet am 2026-10-30 08:15 UTC.");
+	/* First in the text, before the headline. */
+	ck_assert(strncmp(e.rd.text, "Diese Benachrichtigung", 22) == 0);
+	ck_assert_ptr_nonnull(strstr(e.rd.html, "Grüße &lt;b&gt;&amp; co"));
+	ck_assert_ptr_null(strstr(e.rd.html, "<b>&"));
+	plain = html_plain(e.rd.html);
+	ck_assert_ptr_nonnull(strstr(plain, "Grüße<b>&co"));
+	free(plain);
+	explained_free(&e);
+	sb_free(&b);
+
+	/* Long: cut after 80 code points with an ellipsis; no date. */
+	b.len = 0;
+	make_returned(&b, USER_UNKNOWN, "Subject: "
+	    "ääääääääääääääääääääääääääääääääääääääääää"
+	    "ääääääääääääääääääääääääääääääääääääääääää\n");
+	explain(&e, &b, NULL, "en");
+	ck_assert_ptr_nonnull(strstr(e.x->message,
+	    "ääääääääääääääääääääääääääääääääääääääää"
+	    "ääääääääääääääääääääääääääääääääääääääää…”."));
+	ck_assert_ptr_null(strstr(e.x->message, ", sent"));
+	explained_free(&e);
+	sb_free(&b);
+
+	/* No address a bounce detector could take for a recipient. */
+	b.len = 0;
+	make_returned(&b, USER_UNKNOWN, "Subject: Re: for bob@example.com\n");
+	explain(&e, &b, NULL, "en");
+	ck_assert_ptr_nonnull(strstr(e.x->message, "bob\xef\xbc\xa0"
+	    "example.com"));
+	ck_assert_ptr_null(strstr(e.rd.text, "bob@"));
+	ck_assert_ptr_null(strstr(e.rd.html, "bob@"));
+	explained_free(&e);
+	sb_free(&b);
+
+	/* Nothing returned that names it: no sentence. */
+	b.len = 0;
+	make_returned(&b, USER_UNKNOWN, "Date: not a date\n");
+	explain(&e, &b, NULL, "en");
+	ck_assert_ptr_null(e.x->message);
+	explained_free(&e);
+	sb_free(&b);
+}
+END_TEST
+
+/* The prefix of our string key in lang, up to its first placeholder. */
+static int
+starts_like(const char *s, const char *lang, const char *key)
+{
+	const char *t = dsnx_ruleset_string(rules, lang, key);
+	const char *open = strchr(t, '{');
+	size_t n = open != NULL ? (size_t)(open - t) : strlen(t);
+
+	return s != NULL && strncmp(s, t, n) == 0;
+}
+
+/* The advice follows the outcome known: wait for a delay, send again
+ * after ... for an expiry, the cause's own words for a failure. */
+START_TEST(test_advice_follows_outcome)
+{
+	static const char *const langs[] = { "en", "de", "fr", "es", "it" };
+	explained e;
+	sbuf b = { 0 };
+	unsigned l;
+	dsnx_cause_text ct;
+
+	for (l = 0; l < 5; l++) {
+		b.len = 0;
+		make_returned(&b, DELAYED, "Subject: x\n");
+		explain(&e, &b, NULL, langs[l]);
+		ck_assert_uint_eq(e.x->groups[0].outcome, DSNX_OUTCOME_DELAYED);
+		ck_assert_msg(starts_like(e.x->groups[0].todo, langs[l],
+		    "todo.delayed.until"), "%s: %s", langs[l],
+		    e.x->groups[0].todo);
+		explained_free(&e);
+		sb_free(&b);
+
+		make_returned(&b, EXPIRED, "Subject: x\n");
+		explain(&e, &b, NULL, langs[l]);
+		ck_assert_uint_eq(e.x->groups[0].outcome, DSNX_OUTCOME_EXPIRED);
+		ck_assert_msg(starts_like(e.x->groups[0].todo, langs[l],
+		    "todo.expired.recipient-side"), "%s: %s", langs[l],
+		    e.x->groups[0].todo);
+		explained_free(&e);
+		sb_free(&b);
+
+		make_returned(&b, USER_UNKNOWN, "Subject: x\n");
+		explain(&e, &b, NULL, langs[l]);
+		memset(&ct, 0, sizeof(ct));
+		(void)dsnx_cause_text_get(rules, "user-unknown", langs[l], &ct);
+		ck_assert_ptr_nonnull(ct.sender);
+		ck_assert_str_eq(e.x->groups[0].todo, ct.sender);
+		explained_free(&e);
+		sb_free(&b);
+	}
+}
+END_TEST
+
 static Suite *
 explanation_suite(void)
 {
@@ -800,6 +933,8 @@ explanation_suite(void)
 	tcase_add_test(f, test_reply_code_in_html);
 	tcase_add_test(f, test_hostile_text_cleaned_once);
 	tcase_add_test(f, test_bad_arguments);
+	tcase_add_test(f, test_names_the_message);
+	tcase_add_test(f, test_advice_follows_outcome);
 	suite_add_tcase(s, f);
 	return s;
 }

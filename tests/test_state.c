@@ -58,6 +58,28 @@ START_TEST(loads_rules_and_options)
 }
 END_TEST
 
+START_TEST(language_auto_and_fallback)
+{
+	const char *const a[] = { "Rules=" RULES_DIR, "SiteRules=none",
+	    "Language=auto", "LanguageFallback=it" };
+	const char *const b[] = { "Rules=" RULES_DIR, "SiteRules=none",
+	    "Language=auto", "LanguageFallback=xx" };
+	const char *const c[] = { "Rules=" RULES_DIR, "SiteRules=none",
+	    "LanguageFallback=auto" };
+	problems p;
+	milter_state *st = load(a, 4, &p);
+
+	ck_assert_ptr_nonnull(st);
+	ck_assert_str_eq(st->options.render.lang, "auto");
+	ck_assert_str_eq(st->options.render.fallback_lang, "it");
+	milter_state_unref(st);
+	ck_assert_ptr_null(load(b, 4, &p));
+	ck_assert_ptr_nonnull(strstr(p.first, "LanguageFallback"));
+	ck_assert_ptr_null(load(c, 3, &p));
+	ck_assert_ptr_nonnull(strstr(p.first, "LanguageFallback"));
+}
+END_TEST
+
 START_TEST(broken_site_rules_fail_with_position)
 {
 	const char *const a[] = { "Rules=" RULES_DIR,
@@ -143,6 +165,7 @@ main(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, loads_rules_and_options);
+	tcase_add_test(tc, language_auto_and_fallback);
 	tcase_add_test(tc, broken_site_rules_fail_with_position);
 	tcase_add_test(tc, bad_setting_or_language_fails);
 	tcase_add_test(tc, missing_config_file);

@@ -11,6 +11,7 @@
 
 #include <check.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dsnexplain.h"
@@ -430,6 +431,46 @@ START_TEST(test_format_parse_roundtrip)
 }
 END_TEST
 
+/* Every registered code has its own meaning in each translation, and
+ * nothing else has one; other languages get the English meaning. */
+START_TEST(test_meanings_translated)
+{
+	static const char *const langs[] = { "de", "fr", "es", "it" };
+	dsnx_code code = { 4, 0, 0 };
+	unsigned s, d, l, missing = 0, extra = 0;
+	char where[64] = "";
+
+	for (s = 0; s < 10; s++)
+		for (d = 0; d < 40; d++) {
+			const char *en;
+
+			code.subject = (unsigned short)s;
+			code.detail = (unsigned short)d;
+			en = dsnx_code_meaning(&code);
+			for (l = 0; l < 4; l++) {
+				const char *t = dsnx_code_meaning_lang(&code, langs[l]);
+
+				if (en == NULL && t != NULL)
+					extra++;
+				if (en != NULL && (t == NULL || strcmp(t, en) == 0)
+				    && missing++ == 0)
+					snprintf(where, sizeof(where), "%s %u.%u",
+					    langs[l], s, d);
+			}
+			ck_assert(dsnx_code_meaning_lang(&code, "nl") == en);
+			ck_assert(dsnx_code_meaning_lang(&code, NULL) == en);
+		}
+	ck_assert_msg(missing == 0, "%u meanings untranslated, the first %s",
+	    missing, where);
+	ck_assert_uint_eq(extra, 0);
+	code.subject = 1;
+	code.detail = 1;
+	ck_assert_str_eq(dsnx_code_meaning_lang(&code, "de"),
+	    "Empfängerpostfach existiert nicht oder die Adresse ist falsch");
+	ck_assert_ptr_null(dsnx_code_meaning_lang(NULL, "de"));
+}
+END_TEST
+
 static Suite *
 status_suite(void)
 {
@@ -438,6 +479,7 @@ status_suite(void)
 
 	tc = tcase_create("registry");
 	tcase_add_test(tc, test_registry_count);
+	tcase_add_test(tc, test_meanings_translated);
 	tcase_add_loop_test(tc, test_registry_each, 0, ARRAY_LEN(registered));
 	tcase_add_test(tc, test_registry_nothing_else);
 	tcase_add_test(tc, test_registry_vendor_codes);
