@@ -140,13 +140,13 @@ cmd_explain(int argc, char **argv)
 	}
 	if (cli_read_file(file, dsnx_context_limits(ctx)->max_message, &buf, &len,
 	    why, sizeof(why)) != 0) {
-		fprintf(stderr, "%s: %s: %s\n", progname, file, why);
+		cli_warn("%s: %s: %s", progname, file, why);
 		dsnx_context_free(ctx);
 		dsnx_ruleset_unref(rules);
 		return EXIT_TROUBLE;
 	}
 	if (dsnx_report_read(ctx, buf, len, &r) != DSNX_OK) {
-		fprintf(stderr, "%s: %s: cannot read the message\n", progname, file);
+		cli_warn("%s: %s: cannot read the message", progname, file);
 		free(buf);
 		dsnx_context_free(ctx);
 		dsnx_ruleset_unref(rules);
@@ -172,7 +172,7 @@ cmd_explain(int argc, char **argv)
 	copt.trace_arg = &trace;
 	if (dsnx_classify_message(rules, r, &copt, &verdicts) != DSNX_OK
 	    || trace.nomem) {
-		fprintf(stderr, "%s: %s: out of memory\n", progname, file);
+		cli_warn("%s: %s: out of memory", progname, file);
 		dsnx_classification_free(verdicts);
 		free(trace.step);
 		dsnx_report_free(r);
