@@ -234,8 +234,13 @@ typedef struct dsnx_recipient {
 	const char *status_raw;         /* the Status: field as written */
 	int reply;                      /* SMTP reply code from the diagnostic, 0 if none */
 	const char *remote_mta;         /* host part of Remote-MTA */
+	int remote_mta_cut;             /* 1: longer than a limit, remote_mta is its start */
 	const char *diagnostic_type;    /* "smtp", "X-Postfix", ... */
 	const char *diagnostic;         /* Diagnostic-Code text (or the text found) */
+	int diagnostic_cut;             /* 1: longer than a limit (max_header_field
+	                                 * in a report, 2,048 bytes in prose), so
+	                                 * diagnostic is only its start: what ends
+	                                 * there is not the end of the field */
 	const char *last_attempt_raw;
 	time_t last_attempt;            /* valid when has_last_attempt */
 	int has_last_attempt;
