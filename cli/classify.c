@@ -227,12 +227,12 @@ classify_all(const dsnx_ruleset *rules, const char *file,
 	hits = dsnx_classification_limit_hits(*out);
 	left = dsnx_classification_unclassified(*out);
 	if (hits > 0)
-		fprintf(stderr, "%s: %s: %u pattern%s stopped by the PCRE2 limits "
-		    "(counted as no match)\n", progname, file, hits,
+		cli_warn("%s: %s: %u pattern%s stopped by the PCRE2 limits "
+		    "(counted as no match)", progname, file, hits,
 		    hits == 1 ? "" : "s");
 	if (left > 0)
-		fprintf(stderr, "%s: %s: the match budget ran out: %u of %u "
-		    "recipient%s not classified\n", progname, file, left,
+		cli_warn("%s: %s: the match budget ran out: %u of %u "
+		    "recipient%s not classified", progname, file, left,
 		    dsnx_classification_count(*out),
 		    dsnx_classification_count(*out) == 1 ? "" : "s");
 	return 0;
@@ -241,7 +241,7 @@ classify_all(const dsnx_ruleset *rules, const char *file,
 static void
 print_error(const char *file, const char *why, int json)
 {
-	fprintf(stderr, "%s: %s: %s\n", progname, file, why);
+	cli_warn("%s: %s: %s", progname, file, why);
 	if (json) {
 		json_t *o = json_object();
 
@@ -297,7 +297,7 @@ cmd_classify(int argc, char **argv)
 	dsnx_limits_init(&limits);
 	memset(&err, 0, sizeof(err));
 	if ((st = dsnx_context_new(&limits, &ctx, &err)) != DSNX_OK) {
-		fprintf(stderr, "%s: %s%s%s\n", progname, err.source,
+		cli_warn("%s: %s%s%s", progname, err.source,
 		    err.source[0] ? ": " : "", err.text[0] ? err.text
 		    : dsnx_strstatus(st));
 		dsnx_ruleset_unref(rules);

@@ -18,6 +18,14 @@
 extern const char *progname;
 
 /*
+ * Writes one line to stderr: fmt formatted, every control character
+ * and invalid UTF-8 byte escaped (dsnx_text_escape()), then a newline.
+ * File names, rule texts and what a message says reach stderr only
+ * through it, so none of them can break a line or talk to a terminal.
+ */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
  * Reads a whole file ("-" is standard input) into a malloc'ed buffer of
  * at most limit bytes.  On failure returns -1 with a message in why.
  */

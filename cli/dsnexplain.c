@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,21 +47,39 @@ usage(FILE *fp)
 	    DSNX_SITE_RULES_DIR);
 }
 
+void
+cli_warn(const char *fmt, ...)
+{
+	char line[2048], out[4 * sizeof(line)];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = (int)sizeof(line) - 1;
+	(void)dsnx_text_escape(out, sizeof(out), line, (size_t)n);
+	fprintf(stderr, "%s\n", out);
+}
+
 static void
 print_problem(const dsnx_error_t *err, void *arg)
 {
 	unsigned *count = arg;
 
 	if (err->warning) {
-		fprintf(stderr, "%s: warning: %s\n", err->source, err->text);
+		cli_warn("%s: warning: %s", err->source, err->text);
 		return;
 	}
 	(*count)++;
 	if (err->line > 0)
-		fprintf(stderr, "%s:%d:%d: %s\n", err->source, err->line,
-		    err->column, err->text);
+		cli_warn("%s:%d:%d: %s", err->source, err->line, err->column,
+		    err->text);
 	else
-		fprintf(stderr, "%s: %s\n", err->source, err->text);
+		cli_warn("%s: %s", err->source, err->text);
 }
 
 int
@@ -175,7 +194,7 @@ cli_load_ruleset(const char *rules_dir, const char *site_dir,
 	if (problems != NULL)
 		*problems = count;
 	if (st != DSNX_OK)
-		fprintf(stderr, "%s: rules in %s%s%s not loaded: %u problem%s (%s)\n",
+		cli_warn("%s: rules in %s%s%s not loaded: %u problem%s (%s)",
 		    progname, rules_dir, site_dir ? " and " : "", site_dir ? site_dir
 		    : "", count, count == 1 ? "" : "s", dsnx_strstatus(st));
 	return st;

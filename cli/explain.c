@@ -4,8 +4,9 @@
  * Prints what the library read from the message (format, parts, fields)
  * and, per recipient, every rule the index let through in the order tried,
  * with the condition that failed (or that the literal prefilter ruled it
- * out), and the verdict.  Message text is shown with control characters
- * replaced.  Output is for people; its layout is not a contract.
+ * out), and the verdict.  A field read only up to a limit is said to be
+ * cut.  Message text is shown with control characters replaced.  Output
+ * is for people; its layout is not a contract.
  */
 #include "config.h"
 
@@ -31,6 +32,18 @@ show(const char *label, const char *value)
 	if (value[i] != '\0')
 		fputs("...", stdout);
 	putchar('\n');
+}
+
+/* Says that a field was read only up to a limit, and what that means
+ * for the rules. */
+static void
+show_cut(const char *name, const char *value, int cut)
+{
+	if (value == NULL || !cut)
+		return;
+	printf("  %-19s %s was cut: longer than a limit, only its first %zu "
+	    "bytes were read; no pattern matches at the cut\n", "note:", name,
+	    strlen(value));
 }
 
 static void
@@ -140,13 +153,13 @@ cmd_explain(int argc, char **argv)
 	}
 	if (cli_read_file(file, dsnx_context_limits(ctx)->max_message, &buf, &len,
 	    why, sizeof(why)) != 0) {
-		fprintf(stderr, "%s: %s: %s\n", progname, file, why);
+		cli_warn("%s: %s: %s", progname, file, why);
 		dsnx_context_free(ctx);
 		dsnx_ruleset_unref(rules);
 		return EXIT_TROUBLE;
 	}
 	if (dsnx_report_read(ctx, buf, len, &r) != DSNX_OK) {
-		fprintf(stderr, "%s: %s: cannot read the message\n", progname, file);
+		cli_warn("%s: %s: cannot read the message", progname, file);
 		free(buf);
 		dsnx_context_free(ctx);
 		dsnx_ruleset_unref(rules);
@@ -172,7 +185,7 @@ cmd_explain(int argc, char **argv)
 	copt.trace_arg = &trace;
 	if (dsnx_classify_message(rules, r, &copt, &verdicts) != DSNX_OK
 	    || trace.nomem) {
-		fprintf(stderr, "%s: %s: out of memory\n", progname, file);
+		cli_warn("%s: %s: out of memory", progname, file);
 		dsnx_classification_free(verdicts);
 		free(trace.step);
 		dsnx_report_free(r);
@@ -195,7 +208,9 @@ cmd_explain(int argc, char **argv)
 		snprintf(reply, sizeof(reply), "%d", rc->reply);
 		show("reply code:", rc->reply ? reply : NULL);
 		show("Remote-MTA:", rc->remote_mta);
+		show_cut("Remote-MTA", rc->remote_mta, rc->remote_mta_cut);
 		show("Diagnostic-Code:", rc->diagnostic);
+		show_cut("Diagnostic-Code", rc->diagnostic, rc->diagnostic_cut);
 		show("Last-Attempt-Date:", rc->last_attempt_raw);
 		show("Will-Retry-Until:", rc->will_retry_until_raw);
 		show("outcome as stated:", dsnx_outcome_name(dsnx_outcome_of(rc,

@@ -109,24 +109,24 @@ rewrite_file(const char *rules_dir, const char *site_dir, const char *file,
 	}
 	if (cli_read_file(file, dsnx_context_limits(ctx)->max_message, &buf, &len,
 	    why, sizeof(why)) != 0) {
-		fprintf(stderr, "%s: %s: %s\n", progname, file, why);
+		cli_warn("%s: %s: %s", progname, file, why);
 		dsnx_context_free(ctx);
 		dsnx_ruleset_unref(rules);
 		return EXIT_TROUBLE;
 	}
 	if (dsnx_rewrite_message(ctx, rules, buf, len, opt, &rw) != DSNX_OK) {
 		/* Never lose the message: out of memory passes it unchanged. */
-		fprintf(stderr, "%s: %s: unchanged: out of memory\n", progname, file);
+		cli_warn("%s: %s: unchanged: out of memory", progname, file);
 		fwrite(buf, 1, len, stdout);
 	} else {
 		const dsnx_classification *v = dsnx_rewrite_verdicts(rw);
 
 		if (!dsnx_rewrite_changed(rw))
-			fprintf(stderr, "%s: %s: unchanged: %s\n", progname, file,
+			cli_warn("%s: %s: unchanged: %s", progname, file,
 			    dsnx_rewrite_why(rw));
 		if (v != NULL && dsnx_classification_unclassified(v) > 0)
-			fprintf(stderr, "%s: %s: the match budget ran out: %u of %u "
-			    "recipient%s not classified\n", progname, file,
+			cli_warn("%s: %s: the match budget ran out: %u of %u "
+			    "recipient%s not classified", progname, file,
 			    dsnx_classification_unclassified(v),
 			    dsnx_classification_count(v),
 			    dsnx_classification_count(v) == 1 ? "" : "s");

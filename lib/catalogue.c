@@ -26,6 +26,13 @@
  *	dsnx_load_causes() and dsnx_load_strings() check and keep them,
  *	reporting each problem at its place.
  *
+ *	Every text, of a cause or of the strings, must be plain: a text
+ *	holding a control character (plain_text(); see dsnx_text_control()
+ *	for which, TAB included) is refused at the character, since texts
+ *	go into a Subject header, HTML and log lines, where a CR, LF or ESC
+ *	would be markup, a new header field or a new log line.  Language
+ *	tags are letters, digits and '-' (they name Content-Language).
+
  *	dsnx_load_merge_causes() lets a site cause replace the shipped one
  *	of the same name; any other repeated name is an error.
  *	dsnx_load_catalogue() then puts the causes and strings into the set,
@@ -65,10 +72,60 @@ static const char *const text_members[] = {
 
 /* --------------------------------------------------------------- causes */
 
+/* 0 if text s (at path) is plain; else reports the first control
+ * character at its place and returns -1.  what names the text. */
+static int
+plain_text(loader *ld, unsigned file, const char *path, const char *what,
+    const char *s)
+{
+	size_t len = strlen(s), at = dsnx_text_control(s, len);
+	const unsigned char *u = (const unsigned char *)s + at;
+	unsigned cp;
+
+	if (at == len)
+		return 0;
+	cp = u[0] < 0x80 ? u[0] : u[0] == 0xC2 ? u[1]
+	    : 0x2000u | (u[2] & 0x3Fu);
+	dsnx_load_problem(ld, (load_at){ .file = file, .path = path,
+	    .in_string = 1, .offset = at },
+	    "%s: control character U+%04X (texts must be plain: no line "
+	    "breaks, tabs or other control characters)", what, cp);
+	return -1;
+}
+
+/* A language tag: 2 to 8 letters, digits or '-'. */
+static int
+valid_lang(const char *lang)
+{
+	size_t n = strlen(lang);
+
+	return n >= 2 && n <= 8 && strspn(lang, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == n;
+}
+
+/* Every item of a list read from the array at path must be plain. */
+static int
+plain_items(loader *ld, unsigned file, const char *path, const char *what,
+    const char *const *list, size_t n)
+{
+	char p[LOAD_PATH_MAX];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (list[i] == NULL)
+			continue;
+		dsnx_load_path_index(p, path, i);
+		if (plain_text(ld, file, p, what, list[i]) != 0)
+			rc = -1;
+	}
+	return rc;
+}
+
 /* An array of strings (with required, a non-empty one), copied. */
 static const char *const *
-string_array(loader *ld, unsigned file, const char *path, json_t *v,
-    unsigned *count, int required)
+string_array(loader *ld, unsigned file, const char *path, const char *what,
+    json_t *v, unsigned *count, int required)
 {
 	const char **list;
 	size_t n;
@@ -84,6 +141,8 @@ string_array(loader *ld, unsigned file, const char *path, json_t *v,
 	n = json_array_size(v);
 	if ((list = dsnx_load_alloc(ld, (n + 1) * sizeof(*list))) == NULL
 	    || dsnx_load_string_items(ld, file, path, v, list, 1) != 0)
+		return NULL;
+	if (plain_items(ld, file, path, what, list, n) != 0)
 		return NULL;
 	*count = (unsigned)n;
 	return list;
@@ -102,6 +161,9 @@ text_member(loader *ld, unsigned file, const char *path, json_t *o,
 		    "missing or empty \"%s\"", name);
 		return NULL;
 	}
+	dsnx_load_path(p, path, name);
+	if (plain_text(ld, file, p, name, json_string_value(v)) != 0)
+		return NULL;
 	return dsnx_load_keep(ld, json_string_value(v));
 }
 
@@ -113,7 +175,7 @@ cause_text(loader *ld, unsigned file, const char *path, const char *key,
 {
 	char p[LOAD_PATH_MAX];
 
-	if (strlen(lang) < 2 || strlen(lang) > 8 || !json_is_object(t)) {
+	if (!valid_lang(lang) || !json_is_object(t)) {
 		dsnx_load_problem(ld, LOAD_KEY(file, path),
 		    "cause \"%s\": bad language entry \"%s\"", key, lang);
 		return -1;
@@ -124,10 +186,11 @@ cause_text(loader *ld, unsigned file, const char *path, const char *key,
 	cl->text.summary = text_member(ld, file, path, t, "summary");
 	cl->text.sender = text_member(ld, file, path, t, "sender");
 	dsnx_load_path(p, path, "admin");
-	cl->text.admin = string_array(ld, file, p, json_object_get(t, "admin"),
+	cl->text.admin = string_array(ld, file, p, "admin",
+	    json_object_get(t, "admin"),
 	    &cl->text.admin_count, 1);
 	dsnx_load_path(p, path, "references");
-	cl->text.references = string_array(ld, file, p,
+	cl->text.references = string_array(ld, file, p, "references",
 	    json_object_get(t, "references"), &cl->text.reference_count, 0);
 	return 0;
 }
@@ -253,7 +316,7 @@ dsnx_load_strings(loader *ld, unsigned file, json_t *strings)
 	}
 	json_object_foreach(strings, lang, texts) {
 		dsnx_load_path(p, "/strings", lang);
-		if (strlen(lang) < 2 || strlen(lang) > 8 || !json_is_object(texts)) {
+		if (!valid_lang(lang) || !json_is_object(texts)) {
 			dsnx_load_problem(ld, LOAD_KEY(file, p),
 			    "bad language entry \"%s\"", lang);
 			continue;
@@ -267,6 +330,14 @@ dsnx_load_strings(loader *ld, unsigned file, json_t *strings)
 				    "string \"%s\" must be a non-empty string", key);
 				continue;
 			}
+			if (!dsnx_load_valid_id(key)) {
+				dsnx_load_problem(ld, LOAD_KEY(file, q),
+				    "bad string name \"%s\" (a-z, 0-9, '.', '_', '-')",
+				    key);
+				continue;
+			}
+			if (plain_text(ld, file, q, key, json_string_value(v)) != 0)
+				continue;
 			if (ld->string_count == ld->string_cap) {
 				unsigned cap = ld->string_cap ? ld->string_cap * 2 : 256;
 				ui_string *n = realloc(ld->strings, cap * sizeof(*n));

@@ -116,6 +116,10 @@ dsnx_rule_input_build(rule_input *in, const rule_message *m,
 	set_value(in, RF_ACTION, rc->action);
 	set_value(in, RF_DIAGNOSTIC, rc->diagnostic);
 	set_value(in, RF_REMOTE_MTA, rc->remote_mta);
+	if (rc->diagnostic_cut)
+		in->cut |= 1u << RF_DIAGNOSTIC;
+	if (rc->remote_mta_cut)
+		in->cut |= 1u << RF_REMOTE_MTA;
 	dsnx_rule_input_outcome(in, dsnx_outcome_of(rc, m->is_dsn));
 }
 

@@ -28,7 +28,10 @@
  *	classifier do.
  * LIMITS
  *	At most max_recipients recipients; one field value at most
- *	max_header_field bytes.  Linear in the input.
+ *	max_header_field bytes: a longer Diagnostic-Code or Remote-MTA is
+ *	kept up to there (between characters) and marked cut
+ *	(diagnostic_cut, remote_mta_cut), so no one reads its last bytes
+ *	as the field's end.  Linear in the input.
  * DIAGNOSTICS
  *	Returns -1 only when memory ran out.
  * SEE ALSO
@@ -136,7 +139,7 @@ read_date(dsnx_report *r, const char *v, size_t len, const char **raw,
  */
 static int
 read_recipient_field(dsnx_report *r, dsnx_recipient *rcpt,
-    enum field_kind kind, const char *v, size_t len)
+    enum field_kind kind, const char *v, size_t len, int cut)
 {
 	const char *rest, *type;
 	size_t rest_len, type_len, n;
@@ -177,12 +180,14 @@ read_recipient_field(dsnx_report *r, dsnx_recipient *rcpt,
 	case F_REMOTE_MTA:
 		rest = after_type(v, len, &rest_len, NULL, NULL);
 		rcpt->remote_mta = dsnx_report_text(r, rest, rest_len);
+		rcpt->remote_mta_cut = cut;
 		break;
 	case F_DIAGNOSTIC_CODE:
 		rest = after_type(v, len, &rest_len, &type, &type_len);
 		if (type != NULL && type_len > 0 && type_len < 40)
 			rcpt->diagnostic_type = dsnx_report_text(r, type, type_len);
 		rcpt->diagnostic = dsnx_report_text(r, rest, rest_len);
+		rcpt->diagnostic_cut = cut;
 		break;
 	case F_LAST_ATTEMPT_DATE:
 		read_date(r, v, len, &rcpt->last_attempt_raw, &rcpt->last_attempt,
@@ -201,10 +206,35 @@ read_recipient_field(dsnx_report *r, dsnx_recipient *rcpt,
 	return 0;
 }
 
-/* Applies one unfolded field to the message or to rcpt. */
+/*
+ * A value cut at the limit may end inside a UTF-8 sequence; the part of
+ * it that is there goes, so the cut text is not given a U+FFFD that was
+ * never in the message.
+ */
+static void
+cut_to_character(dsnx_buf *val)
+{
+	size_t n = val->len, back = 0;
+
+	while (back < 3 && n > back
+	    && ((unsigned char)val->data[n - 1 - back] & 0xC0) == 0x80)
+		back++;
+	if (n > back && (unsigned char)val->data[n - 1 - back] >= 0xC0) {
+		unsigned char lead = (unsigned char)val->data[n - 1 - back];
+		size_t need = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+
+		if (need > back + 1)
+			val->len = n - 1 - back;
+	}
+	if (val->data != NULL)
+		val->data[val->len] = '\0';
+}
+
+/* Applies one unfolded field to the message or to rcpt; cut: the value
+ * is only the start of a longer one. */
 static int
 apply_field(dsnx_report *r, dsnx_recipient *rcpt, enum field_kind kind,
-    const char *name, size_t name_len, const char *v, size_t len)
+    const char *name, size_t name_len, const char *v, size_t len, int cut)
 {
 	const char *rest;
 	size_t rest_len;
@@ -244,7 +274,7 @@ apply_field(dsnx_report *r, dsnx_recipient *rcpt, enum field_kind kind,
 	if (rcpt == NULL)	/* an extension field in the per-message group */
 		return dsnx_report_add_extra(r, NULL, name, name_len, v, len)
 		    == DSNX_ENOMEM ? -1 : 0;
-	if ((rc = read_recipient_field(r, rcpt, kind, v, len)) != 1)
+	if ((rc = read_recipient_field(r, rcpt, kind, v, len, cut)) != 1)
 		return rc;
 	return dsnx_report_add_extra(r, rcpt, name, name_len, v, len)
 	    == DSNX_ENOMEM ? -1 : 0;
@@ -264,7 +294,7 @@ dsnx_dsn_recipient_field(dsnx_report *r, dsnx_recipient *rcpt,
 
 	if (!is_recipient_field(kind))
 		return 1;
-	return read_recipient_field(r, rcpt, kind, v, len);
+	return read_recipient_field(r, rcpt, kind, v, len, 0);
 }
 
 /* A recipient field seen twice in one group means the blank line between
@@ -295,7 +325,7 @@ dsnx_dsn_parse(dsnx_report *r, const char *text, size_t len)
 {
 	size_t pos = 0, eol, next, name_start, name_len, vstart;
 	dsnx_recipient *rcpt = NULL;
-	int blocks = 0;
+	int blocks = 0, cut;
 	dsnx_buf *val = &r->scratch;
 	const size_t cap = r->ctx->limits.max_header_field;
 
@@ -329,6 +359,7 @@ dsnx_dsn_parse(dsnx_report *r, const char *text, size_t len)
 		vstart++;
 		/* The value: this line's rest plus continuation lines. */
 		dsnx_buf_reset(val);
+		cut = 0;
 		for (;;) {
 			while (vstart < eol && is_wsp(text[vstart]) && val->len == 0)
 				vstart++;
@@ -337,8 +368,10 @@ dsnx_dsn_parse(dsnx_report *r, const char *text, size_t len)
 
 				if (val->len > 0)
 					dsnx_buf_putc(val, ' ');
-				if (take > cap)
+				if (take > cap) {
 					take = cap;
+					cut = 1;
+				}
 				if (dsnx_buf_append(val, text + vstart, take) == DSNX_ENOMEM)
 					return -1;
 			}
@@ -369,6 +402,9 @@ dsnx_dsn_parse(dsnx_report *r, const char *text, size_t len)
 				next = next2;
 			}
 		}
+		cut |= val->overflow;
+		if (cut)
+			cut_to_character(val);
 		while (val->len > 0 && is_wsp(val->data[val->len - 1]))
 			val->data[--val->len] = '\0';
 
@@ -397,7 +433,7 @@ dsnx_dsn_parse(dsnx_report *r, const char *text, size_t len)
 				}
 			}
 			if (apply_field(r, rcpt, kind, text + name_start, name_len,
-			    v, vlen) < 0)
+			    v, vlen, cut) < 0)
 				return -1;
 		}
 		pos = next;

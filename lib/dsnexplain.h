@@ -54,6 +54,17 @@ typedef struct dsnx_error {
 const char *dsnx_strstatus(dsnx_status status);
 
 /*
+ * Control characters (C0 with TAB, DEL, C1, U+2028, U+2029) in UTF-8
+ * text.  dsnx_text_control() gives the offset of the first one in s, or
+ * len when there is none.  dsnx_text_escape() copies s to out (size
+ * bytes, always NUL-terminated) with each byte of a control character or
+ * of invalid UTF-8 written as "\xHH", for a log line or a terminal, and
+ * returns the length written; what does not fit is left off.
+ */
+size_t dsnx_text_control(const char *s, size_t len);
+size_t dsnx_text_escape(char *out, size_t size, const char *s, size_t len);
+
+/*
  * Limits.  Every parser bound that protects memory and time lives here, so
  * a milter and the CLI apply the same ones.  dsnx_limits_init() fills in
  * the defaults documented beside each field.
@@ -226,8 +237,13 @@ typedef struct dsnx_recipient {
 	const char *status_raw;         /* the Status: field as written */
 	int reply;                      /* SMTP reply code from the diagnostic, 0 if none */
 	const char *remote_mta;         /* host part of Remote-MTA */
+	int remote_mta_cut;             /* 1: longer than a limit, remote_mta is its start */
 	const char *diagnostic_type;    /* "smtp", "X-Postfix", ... */
 	const char *diagnostic;         /* Diagnostic-Code text (or the text found) */
+	int diagnostic_cut;             /* 1: longer than a limit (max_header_field
+	                                 * in a report, 2,048 bytes in prose), so
+	                                 * diagnostic is only its start: what ends
+	                                 * there is not the end of the field */
 	const char *last_attempt_raw;
 	time_t last_attempt;            /* valid when has_last_attempt */
 	int has_last_attempt;

@@ -26,7 +26,12 @@
  *	runs and every rule fails.
  * LIMITS
  *	Text values longer than RULE_SUBJECT_MAX are matched on their first
- *	RULE_SUBJECT_MAX bytes.  Every pattern runs under RULE_MATCH_LIMIT
+ *	RULE_SUBJECT_MAX bytes.  A value cut there, or by the report (a
+ *	Diagnostic-Code over max_header_field), never matches at the cut:
+ *	"$" does not match there (PCRE2_NOTEOL), a match ending at the cut
+ *	(\z, \Z, \b, a run stopped by the end) does not count, and a
+ *	pattern with a lookaround, which might read up to the cut, is not
+ *	run (no match).  Every pattern runs under RULE_MATCH_LIMIT
  *	(or what is left of the budget), RULE_DEPTH_LIMIT and
  *	RULE_HEAP_LIMIT_KB; a pattern that hits one counts as no match and is
  *	counted in limit_hits.  The prefilter folds ASCII case only: a pattern
@@ -247,10 +252,36 @@ charge(rule_scratch *s, unsigned long steps)
 	}
 }
 
+/*
+ * Did a match found in a cut value depend on where the value was cut?
+ * It did when it ends at the cut, or where only line ends follow up to
+ * it: \z, \Z, \b or a run that stopped there say something about text
+ * that was never seen.  A match that ends earlier read nothing past its
+ * end but through a lookaround, and patterns with one are not run on
+ * cut values at all; so such a match holds for the whole field too.
+ */
 static int
-run_pattern(const condition *c, const char *v, size_t len, rule_scratch *s)
+ends_at_cut(const char *v, size_t len, pcre2_match_data *md)
 {
-	uint32_t limit = RULE_MATCH_LIMIT;
+	PCRE2_SIZE end = pcre2_get_ovector_pointer(md)[1];
+
+	while (end < len && (v[end] == '\r' || v[end] == '\n'))
+		end++;
+	return end >= len;
+}
+
+/*
+ * Runs c's pattern on len bytes of v.  A value that is only the start of
+ * its field (cut: flagged by the report, or longer than RULE_SUBJECT_MAX
+ * and cut here) is matched so that nothing matches at the cut:
+ * PCRE2_NOTEOL ("$" is never true there), no match that ends at the cut
+ * (ends_at_cut()), and no pattern with a lookaround.
+ */
+static int
+run_pattern(const condition *c, const char *v, size_t len, int cut,
+    rule_scratch *s)
+{
+	uint32_t limit = RULE_MATCH_LIMIT, options = PCRE2_NO_UTF_CHECK;
 	int rc;
 
 	if (v == NULL)
@@ -262,12 +293,17 @@ run_pattern(const condition *c, const char *v, size_t len, rule_scratch *s)
 		len = RULE_SUBJECT_MAX;
 		while (len > 0 && ((unsigned char)v[len] & 0xC0) == 0x80)
 			len--;
+		cut = 1;
+	}
+	if (cut) {
+		if (c->looks_around)
+			return 0;
+		options |= PCRE2_NOTEOL;
 	}
 	if (s->budget > 0 && s->budget - s->steps < limit)
 		limit = (uint32_t)(s->budget - s->steps);
 	pcre2_set_match_limit(s->mctx, limit);
-	rc = pcre2_match(c->re, (PCRE2_SPTR)v, len, 0, PCRE2_NO_UTF_CHECK, s->md,
-	    s->mctx);
+	rc = pcre2_match(c->re, (PCRE2_SPTR)v, len, 0, options, s->md, s->mctx);
 	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT
 	    || rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
 		s->limit_hits++;
@@ -275,7 +311,7 @@ run_pattern(const condition *c, const char *v, size_t len, rule_scratch *s)
 		return 0;
 	}
 	charge(s, 1 + len / 64);
-	return rc >= 0;
+	return rc >= 0 && !(cut && ends_at_cut(v, len, s->md));
 }
 
 static int
@@ -302,10 +338,11 @@ evaluate(const condition *c, const rule_input *in, rule_scratch *s)
 		const char *v = in->header ? in->header(in->header_arg, c->header)
 		    : NULL;
 
-		return v != NULL && run_pattern(c, v, strlen(v), s);
+		return v != NULL && run_pattern(c, v, strlen(v), 0, s);
 	}
 	default:
-		return run_pattern(c, in->value[c->field], in->len[c->field], s);
+		return run_pattern(c, in->value[c->field], in->len[c->field],
+		    (in->cut >> c->field) & 1, s);
 	}
 }
 

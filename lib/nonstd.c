@@ -50,7 +50,8 @@
  *	Knowledge of particular MTAs belongs in formats.c, not here.
  * LIMITS
  *	Every pattern runs under PCRE2 match and depth limits (a limit hit
- *	counts as no match).  Diagnostics are capped at DIAG_MAX bytes.  At
+ *	counts as no match).  Diagnostics are capped at DIAG_MAX bytes; a
+ *	longer one is marked cut (diagnostic_cut).  At
  *	most MAX_TEXTS text parts, MAX_HITS recipient matches per format and
  *	max_recipients recipients; the report fields are looked for in the
  *	first EMBED_SCAN_MAX bytes, an inline returned header in the first
@@ -472,14 +473,17 @@ note_returned(dsnx_report *r)
 
 /* ---------------------------------------------------------- recipients */
 
-/* Collapses runs of white space (line ends too) into single spaces. */
+/* Collapses runs of white space (line ends too) into single spaces;
+ * *cut (may be NULL) says whether DIAG_MAX cut the text. */
 static const char *
-squeeze(dsnx_report *r, const char *s, size_t len)
+squeeze(dsnx_report *r, const char *s, size_t len, int *cut)
 {
 	char *out, *o;
 	size_t i;
 	int space = 1;
 
+	if (cut != NULL)
+		*cut = len > DIAG_MAX;
 	if (len > DIAG_MAX)
 		len = DIAG_MAX;
 	if ((out = dsnx_arena_alloc(&r->arena, len + 1)) == NULL)
@@ -542,10 +546,11 @@ status_in(matcher *mt, const compiled_format *cf, const char *text,
 }
 
 /* A diagnostic captured by a format's diagnostic pattern in text[from,
- * to); 1 if found (*out NULL only when memory ran out). */
+ * to); 1 if found (*out NULL only when memory ran out), *cut whether
+ * DIAG_MAX cut it. */
 static int
 diagnostic_in(matcher *mt, const compiled_format *cf, dsnx_report *r,
-    const char *text, size_t from, size_t to, const char **out)
+    const char *text, size_t from, size_t to, const char **out, int *cut)
 {
 	size_t m0, m1, g0, g1;
 
@@ -556,7 +561,7 @@ diagnostic_in(matcher *mt, const compiled_format *cf, dsnx_report *r,
 		g0 = m0;
 		g1 = m1;
 	}
-	*out = squeeze(r, text + g0, g1 - g0);
+	*out = squeeze(r, text + g0, g1 - g0, cut);
 	return 1;
 }
 
@@ -593,7 +598,8 @@ read_recipients(matcher *mt, const compiled_format *cf, dsnx_report *r,
 	hit hits[MAX_HITS];
 	dsnx_code code;
 	unsigned n = 0, i, k;
-	int added = 0, whole_state = 0;	/* diagnostic in the whole text: */
+	int added = 0, whole_state = 0, whole_cut = 0;	/* diagnostic in the
+							 * whole text: */
 	const char *whole = NULL;	/* 0 not looked, 1 found, -1 none */
 	size_t pos = start, m0, m1, g0, g1;
 
@@ -653,20 +659,24 @@ read_recipients(matcher *mt, const compiled_format *cf, dsnx_report *r,
 		    && dsnx_report_set_status(r, rc, &code) < 0)
 			return -1;
 		if (diagnostic_in(mt, cf, r, text, hits[pick].line, dend,
-		    &rc->diagnostic))
+		    &rc->diagnostic, &rc->diagnostic_cut))
 			;
 		else if (whole_state == 0 && (whole_state = diagnostic_in(mt, cf,
-		    r, text, start, end, &whole) ? 1 : -1) == 1 && whole == NULL)
+		    r, text, start, end, &whole, &whole_cut) ? 1 : -1) == 1
+		    && whole == NULL)
 			return -1;
-		if (rc->diagnostic == NULL && whole_state == 1)
+		if (rc->diagnostic == NULL && whole_state == 1) {
 			rc->diagnostic = whole;
-		else if (rc->diagnostic == NULL && dend > hits[pick].after)
+			rc->diagnostic_cut = whole_cut;
+		} else if (rc->diagnostic == NULL && dend > hits[pick].after)
 			rc->diagnostic = squeeze(r, text + hits[pick].after,
-			    dend - hits[pick].after);
+			    dend - hits[pick].after, &rc->diagnostic_cut);
 		if (rc->diagnostic == NULL && dend > hits[pick].after)
 			return -1;
-		if (rc->diagnostic != NULL && rc->diagnostic[0] == '\0')
+		if (rc->diagnostic != NULL && rc->diagnostic[0] == '\0') {
 			rc->diagnostic = NULL;
+			rc->diagnostic_cut = 0;
+		}
 	}
 	return added;
 }
@@ -674,7 +684,8 @@ read_recipients(matcher *mt, const compiled_format *cf, dsnx_report *r,
 /* Fallback: the addresses of a header field's value v (may be NULL) of
  * the top-level header or of the returned message. */
 static int
-recipients_from_header(dsnx_report *r, const char *v, const char *diag)
+recipients_from_header(dsnx_report *r, const char *v, const char *diag,
+    int diag_cut)
 {
 	const char *p;
 	int added = 0;
@@ -692,6 +703,7 @@ recipients_from_header(dsnx_report *r, const char *v, const char *diag)
 				return added;
 			rc->recipient = a;
 			rc->diagnostic = diag;
+			rc->diagnostic_cut = diag_cut;
 			added++;
 		}
 		p += len;
@@ -750,7 +762,7 @@ embedded_block(dsnx_report *r, const char *t, const size_t *f0,
     const size_t *f1)
 {
 	dsnx_recipient blk, *rc;
-	int k, is_new = 0;
+	int k, is_new = 0, diag_cut = 0;
 
 	memset(&blk, 0, sizeof(blk));
 	for (k = 0; k < E_COUNT; k++) {
@@ -760,7 +772,7 @@ embedded_block(dsnx_report *r, const char *t, const size_t *f0,
 		if (f1[k] <= f0[k])
 			continue;
 		if (k == E_DIAGNOSTIC) {
-			if ((val = squeeze(r, val, len)) == NULL)
+			if ((val = squeeze(r, val, len, &diag_cut)) == NULL)
 				return -1;
 			len = strlen(val);
 		}
@@ -778,6 +790,7 @@ embedded_block(dsnx_report *r, const char *t, const size_t *f0,
 	}
 	if (is_new && blk.diagnostic != NULL && blk.diagnostic[0] != '\0') {
 		rc->diagnostic = blk.diagnostic;
+		rc->diagnostic_cut = diag_cut;
 		rc->diagnostic_type = blk.diagnostic_type;
 	}
 	if (rc->status == NULL && blk.status != NULL && (rc->diagnostic == NULL
@@ -845,7 +858,7 @@ read_embedded(dsnx_report *r, const char *t, size_t start, size_t end)
  */
 static int
 recipients_from_inline(dsnx_report *r, const char *t, size_t from,
-    size_t len, const char *diag)
+    size_t len, const char *diag, int diag_cut)
 {
 	size_t pos = from, b, e, v, end = len;
 	unsigned lines = 0;
@@ -876,6 +889,7 @@ recipients_from_inline(dsnx_report *r, const char *t, size_t from,
 						return added;
 					rc->recipient = a;
 					rc->diagnostic = diag;
+					rc->diagnostic_cut = diag_cut;
 					added++;
 				}
 				p += l;
@@ -983,6 +997,7 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 		/* The first format that recognised the message, without a
 		 * recipient of its own: the addresses are in the header. */
 		const char *diag;
+		int diag_cut = 0;
 
 		cf = first;
 		text = ftext;
@@ -992,20 +1007,22 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 		end = len;
 		if (run(&mt, cf->re[P_END], text, len, start, &m0, &m1, NULL, NULL))
 			end = m0;
-		if (!diagnostic_in(&mt, cf, r, text, start, end, &diag))
-			diag = squeeze(r, text + start, end - start);
+		if (!diagnostic_in(&mt, cf, r, text, start, end, &diag, &diag_cut))
+			diag = squeeze(r, text + start, end - start, &diag_cut);
 		if (diag == NULL)
 			goto nomem;
-		if (diag[0] == '\0')
+		if (diag[0] == '\0') {
 			diag = NULL;
+			diag_cut = 0;
+		}
 		n = recipients_from_header(r, dsnx_report_header(r,
-		    "x-failed-recipients"), diag);
+		    "x-failed-recipients"), diag, diag_cut);
 		if (n == 0 && r->returned_part != NULL
 		    && r->returned_part->child != NULL)
 			n = recipients_from_header(r, dsnx_part_header_get(r->mime,
-			    r->returned_part->child, "to", 0), diag);
+			    r->returned_part->child, "to", 0), diag, diag_cut);
 		if (n == 0 && end < len)
-			n = recipients_from_inline(r, text, end, len, diag);
+			n = recipients_from_inline(r, text, end, len, diag, diag_cut);
 	}
 	pcre2_match_data_free(mt.md);
 	if (r->rcpt_count == 0)

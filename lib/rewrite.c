@@ -270,22 +270,71 @@ ascii_only(const char *s, size_t len)
 	return 1;
 }
 
-/* The outcome prefix for the Subject, RFC 2047 encoded when not ASCII. */
+/*
+ * Appends len bytes of UTF-8 as RFC 2047 "B" encoded words of at most
+ * 75 characters each (section 2), cut between characters, separated by
+ * a space (which readers drop between encoded words, section 6.2).
+ */
+static void
+put_encoded_words(dsnx_buf *b, const char *s, size_t len)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	/* "=?UTF-8?B?" + 60 base64 characters + "?=" is 72. */
+	const size_t chunk = 45;
+	size_t at = 0, n, i;
+
+	while (at < len) {
+		n = len - at < chunk ? len - at : chunk;
+		while (at + n < len && n > 1
+		    && ((unsigned char)s[at + n] & 0xC0) == 0x80)
+			n--;
+		if (at > 0)
+			dsnx_buf_putc(b, ' ');
+		put(b, "=?UTF-8?B?");
+		for (i = 0; i < n; i += 3) {
+			const unsigned char *u = (const unsigned char *)s + at + i;
+			unsigned v = (unsigned)u[0] << 16;
+
+			if (i + 1 < n)
+				v |= (unsigned)u[1] << 8;
+			if (i + 2 < n)
+				v |= u[2];
+			dsnx_buf_putc(b, b64[(v >> 18) & 63]);
+			dsnx_buf_putc(b, b64[(v >> 12) & 63]);
+			dsnx_buf_putc(b, i + 1 < n ? b64[(v >> 6) & 63] : '=');
+			dsnx_buf_putc(b, i + 2 < n ? b64[v & 63] : '=');
+		}
+		put(b, "?=");
+		at += n;
+	}
+}
+
+/* Bytes the "Subject: " line may take without its line end: RFC 5322's
+ * 998; the value is never folded, the same for the milter's edit and the
+ * message written. */
+#define SUBJECT_LINE_MAX 998
+
+/*
+ * The outcome prefix for the Subject, RFC 2047 encoded when not ASCII.
+ * The label is a rule text, so plain already (the loader refuses control
+ * characters); it is checked again here because this is where a CR or LF
+ * would become a header field of its own.  NULL (the Subject is left as
+ * it was) for such a label or when the line would be too long.
+ */
 static char *
 subject_value(const dsnx_ruleset *rules, const char *lang,
     dsnx_outcome outcome, const char *old)
 {
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	char key[40];
 	const char *label;
 	dsnx_buf b, raw;
-	char *s;
-	size_t i;
+	char *s = NULL;
 
 	snprintf(key, sizeof(key), "subject.%s",
 	    dsnx_outcome_name(outcome) ? dsnx_outcome_name(outcome) : "failed");
-	if ((label = dsnx_ruleset_string(rules, lang, key)) == NULL)
+	if ((label = dsnx_ruleset_string(rules, lang, key)) == NULL
+	    || dsnx_text_control(label, strlen(label)) != strlen(label))
 		return NULL;
 	dsnx_buf_init(&raw, 0);
 	dsnx_buf_putc(&raw, '[');
@@ -294,25 +343,13 @@ subject_value(const dsnx_ruleset *rules, const char *lang,
 	dsnx_buf_init(&b, 0);
 	if (ascii_only(raw.data, raw.len))
 		dsnx_buf_append(&b, raw.data, raw.len);
-	else {
-		put(&b, "=?UTF-8?B?");
-		for (i = 0; i < raw.len; i += 3) {
-			unsigned v = (unsigned char)raw.data[i] << 16;
-
-			if (i + 1 < raw.len)
-				v |= (unsigned char)raw.data[i + 1] << 8;
-			if (i + 2 < raw.len)
-				v |= (unsigned char)raw.data[i + 2];
-			dsnx_buf_putc(&b, b64[(v >> 18) & 63]);
-			dsnx_buf_putc(&b, b64[(v >> 12) & 63]);
-			dsnx_buf_putc(&b, i + 1 < raw.len ? b64[(v >> 6) & 63] : '=');
-			dsnx_buf_putc(&b, i + 2 < raw.len ? b64[v & 63] : '=');
-		}
-		put(&b, "?=");
+	else
+		put_encoded_words(&b, raw.data, raw.len);
+	if (strlen("Subject: ") + b.len + 1 + strlen(old) <= SUBJECT_LINE_MAX) {
+		dsnx_buf_putc(&b, ' ');
+		put(&b, old);
+		s = b.overflow ? NULL : strdup(dsnx_buf_str(&b));
 	}
-	dsnx_buf_putc(&b, ' ');
-	put(&b, old);
-	s = b.overflow ? NULL : strdup(dsnx_buf_str(&b));
 	dsnx_buf_free(&b);
 	dsnx_buf_free(&raw);
 	return s;

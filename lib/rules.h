@@ -53,6 +53,7 @@ typedef struct condition {
 	const char **words;         /* RF_ACTION, RF_OUTCOME, RF_FORMAT; "none" */
 	pcre2_code *re;             /* text fields */
 	const char *pattern;        /* as written, for traces */
+	int looks_around;           /* has a lookaround: never true on a cut value */
 	const char *header;         /* RF_HEADER: the field name */
 	int has_literal;            /* the prefilter knows a literal for it */
 	unsigned id;                /* 0..condition_count-1 in the set */
@@ -121,7 +122,8 @@ struct dsnx_ruleset {
 	unsigned code_cap;
 };
 
-/* Subject length the text patterns see at most (a longer value is cut). */
+/* Subject length the text patterns see at most (a longer value is cut,
+ * and matched as a cut value is: see match.c). */
 #define RULE_SUBJECT_MAX (64u << 10)
 
 /* PCRE2 limits every pattern runs under. */
@@ -139,6 +141,8 @@ void dsnx_rules_number_conditions(dsnx_ruleset *set);
 typedef struct rule_input {
 	const char *value[RF_COUNT];    /* NULL when absent */
 	size_t len[RF_COUNT];
+	unsigned cut;                   /* bit f: value[f] is the start of a
+	                                 * longer field, cut at a limit */
 	int has_status;
 	dsnx_code status;
 	int reply;                      /* 0 when absent */

@@ -88,6 +88,63 @@ keep_code(dsnx_ruleset *set, pcre2_code *re)
 	return 0;
 }
 
+/*
+ * Does the pattern assert anything about text around a position: a
+ * lookahead or lookbehind ("(?=", "(?!", "(?<=", "(?<!") or an
+ * alphabetic assertion or group ("(*pla:", "(*napla:", "(*atomic:",
+ * ...; all lower case, unlike the verbs)?  A lookahead may read up to
+ * the end of a value, so on a value that was cut it could see "nothing
+ * follows" where the field went on (see match.c).  Read lexically:
+ * escapes, \Q...\E and character classes are skipped; anything it is
+ * unsure of (a comment of (?x) mode) counts as yes, the safe side.
+ */
+static int
+looks_around(const char *p)
+{
+	for (; *p != '\0'; p++) {
+		if (p[0] == '\\') {
+			if (p[1] == 'Q') {
+				const char *e = strstr(p + 2, "\\E");
+
+				if (e == NULL)
+					return 0;
+				p = e + 1;
+			} else if (p[1] != '\0')
+				p++;
+			continue;
+		}
+		if (p[0] == '[') {
+			/* A class: ']' first (after '^') is a member. */
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			for (; *p != '\0' && *p != ']'; p++) {
+				if (p[0] == '\\' && p[1] != '\0')
+					p++;
+				else if (p[0] == '[' && p[1] == ':') {
+					const char *e = strstr(p + 2, ":]");
+
+					if (e != NULL)
+						p = e + 1;
+				}
+			}
+			if (*p == '\0')
+				return 0;
+			continue;
+		}
+		if (p[0] != '(')
+			continue;
+		if (p[1] == '?' && (p[2] == '=' || p[2] == '!'
+		    || (p[2] == '<' && (p[3] == '=' || p[3] == '!'))))
+			return 1;
+		if (p[1] == '*' && p[2] >= 'a' && p[2] <= 'z')
+			return 1;
+	}
+	return 0;
+}
+
 void
 dsnx_load_pattern(loader *ld, unsigned file, const char *path, condition *c,
     const char *pattern)
@@ -96,6 +153,7 @@ dsnx_load_pattern(loader *ld, unsigned file, const char *path, condition *c,
 	PCRE2_SIZE off;
 
 	c->pattern = dsnx_load_keep(ld, pattern);
+	c->looks_around = looks_around(pattern);
 	c->re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
 	    PCRE2_CASELESS | PCRE2_MULTILINE | PCRE2_UTF, &code, &off, NULL);
 	if (c->re == NULL) {

@@ -4,6 +4,11 @@
  * The destination is process state set once at start and again after a
  * reload (the worker may switch between syslog and standard error);
  * a mutex guards the switch, not the writes.
+ *
+ * Every line is formatted first and then escaped (dsnx_text_escape()):
+ * a control character or an invalid UTF-8 byte from a rule file, a
+ * message or a path is written as \xHH, so no value can end a line,
+ * forge the next one or reach a terminal as a command.
  */
 #include "log.h"
 
@@ -12,6 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "dsnexplain.h"
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static int log_syslog;
@@ -31,7 +38,7 @@ milter_log_open(int use_syslog, int facility)
 void
 milter_log(int priority, const char *fmt, ...)
 {
-	char line[2048];
+	char text[2048], line[2048];
 	va_list ap;
 	int n, k, use_syslog;
 
@@ -39,20 +46,21 @@ milter_log(int priority, const char *fmt, ...)
 	use_syslog = log_syslog;
 	pthread_mutex_unlock(&log_lock);
 	va_start(ap, fmt);
+	k = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return;
+	if ((size_t)k >= sizeof(text))
+		k = (int)sizeof(text) - 1;
 	if (use_syslog) {
-		vsyslog(priority, fmt, ap);
-		va_end(ap);
+		(void)dsnx_text_escape(line, sizeof(line), text, (size_t)k);
+		syslog(priority, "%s", line);
 		return;
 	}
 	n = snprintf(line, sizeof(line), "dsnexplain-milter[%ld]: ",
 	    (long)getpid());
-	k = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	if (k < 0)
-		return;
-	n += k;
-	if ((size_t)n > sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
+	n += (int)dsnx_text_escape(line + n, sizeof(line) - (size_t)n - 1, text,
+	    (size_t)k);
 	line[n++] = '\n';
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }

@@ -2,9 +2,10 @@
  * log - one line per event, to syslog or to standard error
  *
  * The milter's only output channel.  Lines are written whole (one
- * write per line), so threads never interleave inside a line.  Text
- * from a message (a queue id, a reason) is passed through as it is:
- * callers log only values we produced or checked.
+ * write per line), so threads never interleave inside a line.  Control
+ * characters and invalid UTF-8 in a line are written as \xHH (see
+ * log.c), whatever their source: a rule file's text, a message's queue
+ * id or a path.
  */
 #ifndef MILTER_LOG_H
 #define MILTER_LOG_H

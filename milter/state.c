@@ -22,6 +22,18 @@ struct rule_problems {
 	void *arg;
 };
 
+/* Every problem goes out with its control characters escaped: a rule
+ * text, a path or a configuration line may hold any byte, and the
+ * problem is printed on a terminal or logged line by line. */
+static void
+tell(milter_problem_fn *problem, void *arg, const char *text)
+{
+	char out[4 * (DSNX_ERROR_SOURCE_LENGTH + DSNX_ERROR_TEXT_LENGTH + 48)];
+
+	(void)dsnx_text_escape(out, sizeof(out), text, strlen(text));
+	problem(out, arg);
+}
+
 static void
 rule_problem(const dsnx_error_t *err, void *arg)
 {
@@ -35,7 +47,7 @@ rule_problem(const dsnx_error_t *err, void *arg)
 	else
 		snprintf(text, sizeof(text), "%s%s: %s", err->warning
 		    ? "warning: " : "", err->source, err->text);
-	rp->problem(text, rp->arg);
+	tell(rp->problem, rp->arg, text);
 }
 
 static void
@@ -48,7 +60,7 @@ say(milter_problem_fn *problem, void *arg, const milter_config_error *e)
 		    e->text);
 	else
 		snprintf(text, sizeof(text), "%s: %s", e->source, e->text);
-	problem(text, arg);
+	tell(problem, arg, text);
 }
 
 milter_state *

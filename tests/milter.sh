@@ -513,6 +513,27 @@ if grep -q '50-greylisting.json:4:[0-9][0-9]*' "$tmp/j-bad.out"; then
 else
 	fail "no file:line:col in: $(cat "$tmp/j-bad.out")"
 fi
+# A site Subject label with CR LF (a header field of its own) and a name
+# with a BEL: refused at file:line:col, and no control character reaches
+# the output (one line per problem, escaped as \xHH).
+mkdir -p "$tmp/j-ctl"
+printf '%s\n' '{"strings": {"xx": {' \
+    '  "subject.failed": "Undeliverable\r\nBcc: victim@example.org",' \
+    '  "bad\u0007name": "x"}}}' >"$tmp/j-ctl/local.json"
+"$M" -n -r "$RULES" -s "$tmp/j-ctl" >"$tmp/j-ctl.out" 2>&1
+rc=$?
+[ "$rc" = 1 ] && ok "-n, CR LF in a site string: exit 1" || fail "-n, CR LF in a site string: exit $rc"
+if grep -q 'j-ctl/local.json:2:[0-9]*: subject.failed: control character U+000D' "$tmp/j-ctl.out"; then
+	ok "refused at its place: $(grep -m1 'U+000D' "$tmp/j-ctl.out")"
+else
+	fail "CR LF in a site string not refused at file:line:col: $(cat "$tmp/j-ctl.out")"
+fi
+if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$tmp/j-ctl.out" \
+    || ! grep -q 'bad\\x07name' "$tmp/j-ctl.out"; then
+	fail "a control character reached the output: $(od -c "$tmp/j-ctl.out" | head -n 20)"
+else
+	ok "control characters escaped in what the milter says"
+fi
 "$M" -n -Z >"$tmp/j-usage.out" 2>&1
 rc=$?
 [ "$rc" = 2 ] && ok "usage error: exit 2" || fail "usage error: exit $rc"

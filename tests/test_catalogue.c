@@ -9,6 +9,9 @@
  * lacks or for no language, NULL for a key no language has; which
  * languages the set has.  Missing translations reach the callback as
  * warnings and do not refuse the set; an empty set has no strings.
+ * A text or a language tag with a control character in it (CR LF in a
+ * site's Subject label, TAB, ESC, DEL, C1, U+2028/9) refuses the set at
+ * that character's line and column; texts in other scripts load.
  *
  * What lint says about a wrong catalogue is tested from data
  * (tests/rules-cases: causes-wrong-shape, strings-errors, ...).
@@ -19,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dsnexplain.h"
 #include "rule_dir.h"
@@ -196,6 +200,143 @@ START_TEST(test_empty_catalogue)
 }
 END_TEST
 
+/* What the first error said, and where. */
+typedef struct first_error {
+	unsigned errors;
+	dsnx_error_t err;
+} first_error;
+
+static void
+keep_first(const dsnx_error_t *err, void *arg)
+{
+	first_error *f = arg;
+
+	if (!err->warning && f->errors++ == 0)
+		f->err = *err;
+}
+
+/*
+ * A site file that gives a Subject label a CR LF (a new header field) is
+ * refused at the CR, whatever the text; so is every other control
+ * character in a string or a cause text, TAB included; plain texts in
+ * many scripts load.
+ */
+START_TEST(test_control_characters_refused)
+{
+	static const char *const bad[] = {
+	    "\"Undeliverable\\r\\nBcc: victim@example.org\"",
+	    "\"Undeliverable\\nX\"", "\"tab\\there\"", "\"esc \\u001b[2J\"",
+	    "\"del \\u007f\"", "\"C1 \\u0085 NEL\"", "\"C1 \\u009b CSI\"",
+	    "\"line \\u2028 separator\"", "\"para \\u2029 separator\"",
+	};
+	static const char *const good[] = {
+	    "\"Nicht zugestellt\"", "\"Non distribu\\u00e9\"",
+	    "\"\\u914d\\u4fe1\\u4e0d\\u80fd\"", "\"\\u00a0no-break \\u00bb\\u00ab\"",
+	};
+	char site[600], text[300];
+	unsigned i;
+
+	snprintf(site, sizeof(site), "%s/site", tmp);
+	ck_assert_int_eq(mkdir(site, 0700), 0);
+	put("00-causes.json", causes_json);
+	put("10-strings.json", strings_json);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		dsnx_ruleset *set = NULL;
+		first_error f;
+
+		snprintf(text, sizeof(text), "{\"strings\": {\"en\": {\n"
+		    "  \"subject.failed\": %s}}}\n", bad[i]);
+		rule_dir_put(site, "local.json", text);
+		memset(&f, 0, sizeof(f));
+		ck_assert_int_eq(dsnx_ruleset_load(tmp, site, keep_first, &f,
+		    &set), DSNX_EPARSE);
+		ck_assert_ptr_null(set);
+		ck_assert_uint_eq(f.errors, 1);
+		ck_assert_msg(strstr(f.err.source, "local.json") != NULL, "%s",
+		    f.err.source);
+		ck_assert_int_eq(f.err.line, 2);
+		/* The column of the escape, past "  \"subject.failed\": \"". */
+		ck_assert_int_gt(f.err.column, 22);
+		ck_assert_msg(strstr(f.err.text, "control character") != NULL,
+		    "%s: %s", bad[i], f.err.text);
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		dsnx_ruleset *set = NULL;
+		first_error f;
+
+		snprintf(text, sizeof(text), "{\"strings\": {\"en\": {\n"
+		    "  \"subject.failed\": %s}}}\n", good[i]);
+		rule_dir_put(site, "local.json", text);
+		memset(&f, 0, sizeof(f));
+		ck_assert_int_eq(dsnx_ruleset_load(tmp, site, keep_first, &f,
+		    &set), DSNX_OK);
+		ck_assert_uint_eq(f.errors, 0);
+		dsnx_ruleset_unref(set);
+	}
+	/* The exact place of the first one: the backslash of "\r". */
+	{
+		dsnx_ruleset *set = NULL;
+		first_error f;
+
+		snprintf(text, sizeof(text), "{\"strings\": {\"en\": {\n"
+		    "  \"subject.failed\": %s}}}\n", bad[0]);
+		rule_dir_put(site, "local.json", text);
+		memset(&f, 0, sizeof(f));
+		(void)dsnx_ruleset_load(tmp, site, keep_first, &f, &set);
+		ck_assert_int_eq(f.err.column, 35);
+	}
+}
+END_TEST
+
+/* A cause text (title, summary, sender, an admin hint, a reference) and
+ * a language tag are held to the same rule. */
+START_TEST(test_cause_texts_plain)
+{
+	static const char *const where[] = {
+	    "\"title\": \"One\\r\\n\", \"summary\": \"S\", \"sender\": \"D\", "
+	    "\"admin\": [\"A\"]",
+	    "\"title\": \"One\", \"summary\": \"S\\t\", \"sender\": \"D\", "
+	    "\"admin\": [\"A\"]",
+	    "\"title\": \"One\", \"summary\": \"S\", \"sender\": \"D\\u001b\", "
+	    "\"admin\": [\"A\"]",
+	    "\"title\": \"One\", \"summary\": \"S\", \"sender\": \"D\", "
+	    "\"admin\": [\"A\", \"B\\n\"]",
+	    "\"title\": \"One\", \"summary\": \"S\", \"sender\": \"D\", "
+	    "\"admin\": [\"A\"], \"references\": [\"RFC\\r3463\"]",
+	};
+	char text[600];
+	unsigned i;
+
+	for (i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		dsnx_ruleset *set = NULL;
+		first_error f;
+
+		snprintf(text, sizeof(text), "{\"causes\": {\"c-one\": "
+		    "{\"who\": \"sender\", \"text\": {\"en\": {\n  %s}}}}}\n",
+		    where[i]);
+		put("00-causes.json", text);
+		memset(&f, 0, sizeof(f));
+		ck_assert_int_eq(dsnx_ruleset_load(tmp, NULL, keep_first, &f,
+		    &set), DSNX_EPARSE);
+		ck_assert_uint_eq(f.errors, 1);
+		ck_assert_int_eq(f.err.line, 2);
+		ck_assert_msg(strstr(f.err.text, "control character") != NULL,
+		    "%s", f.err.text);
+	}
+	{
+		dsnx_ruleset *set = NULL;
+		first_error f;
+
+		put("00-causes.json", "{\"strings\": {\"e\\nn\": {\"a\": \"b\"}}}");
+		memset(&f, 0, sizeof(f));
+		ck_assert_int_eq(dsnx_ruleset_load(tmp, NULL, keep_first, &f,
+		    &set), DSNX_EPARSE);
+		ck_assert_msg(strstr(f.err.text, "bad language entry") != NULL,
+		    "%s", f.err.text);
+	}
+}
+END_TEST
+
 static Suite *
 catalogue_suite(void)
 {
@@ -208,6 +349,8 @@ catalogue_suite(void)
 	tcase_add_test(tc, test_has_lang);
 	tcase_add_test(tc, test_missing_translations_warn);
 	tcase_add_test(tc, test_empty_catalogue);
+	tcase_add_test(tc, test_control_characters_refused);
+	tcase_add_test(tc, test_cause_texts_plain);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,7 +8,8 @@
  * come in report order with the worst outcome; the match budget stops a
  * catastrophic rule set, leaves the remaining recipients unclassified
  * (outcome from Action and Status, reason "undefined") and the rewritten
- * message is still explained and valid.
+ * message is still explained and valid.  A Diagnostic-Code cut at the
+ * field limit is marked cut, and no pattern matches at the cut.
  */
 #include "config.h"
 
@@ -386,6 +387,168 @@ START_TEST(test_not_a_dsn_and_errors)
 }
 END_TEST
 
+/*
+ * A cut field.  A Diagnostic-Code longer than max_header_field (64 KiB)
+ * is read only up to there; where the cut falls right after "mailbox
+ * full", patterns anchored at the end (\z, \Z, $), \b, and a lookahead
+ * that sees nothing after it would match the cut text, though the field
+ * goes on ("... user unknown").  None of them may match; a pattern that
+ * needs no end still does; the report says the field was cut.  The same
+ * rules on a field that does end there match as before.
+ */
+static const char cut_rules[] =
+    "{\"id\": \"t.end-z\", \"priority\": 900,"
+    " \"when\": {\"diagnostic\": \"mailbox full\\\\z\"},"
+    " \"reason\": \"mailboxfull\", \"cause\": \"c-diag\","
+    " \"examples\": {\"match\": [{\"diagnostic\": \"mailbox full\"}]}},\n"
+    "{\"id\": \"t.end-big-z\", \"priority\": 890,"
+    " \"when\": {\"diagnostic\": \"mailbox full\\\\Z\"},"
+    " \"reason\": \"mailboxfull\", \"cause\": \"c-diag\","
+    " \"examples\": {\"match\": [{\"diagnostic\": \"mailbox full\"}]}},\n"
+    "{\"id\": \"t.end-dollar\", \"priority\": 880,"
+    " \"when\": {\"diagnostic\": \"mailbox full$\"},"
+    " \"reason\": \"mailboxfull\", \"cause\": \"c-diag\","
+    " \"examples\": {\"match\": [{\"diagnostic\": \"mailbox full\"}]}},\n"
+    "{\"id\": \"t.lookahead\", \"priority\": 870,"
+    " \"when\": {\"diagnostic\": \"mailbox (?!.*unknown)\"},"
+    " \"reason\": \"mailboxfull\", \"cause\": \"c-diag\","
+    " \"examples\": {\"match\": [{\"diagnostic\": \"mailbox full\"}]}},\n"
+    "{\"id\": \"t.word-end\", \"priority\": 860,"
+    " \"when\": {\"diagnostic\": \"mailbox full\\\\b\"},"
+    " \"reason\": \"mailboxfull\", \"cause\": \"c-diag\","
+    " \"examples\": {\"match\": [{\"diagnostic\": \"mailbox full\"}]}},\n"
+    "{\"id\": \"t.greedy\", \"priority\": 850,"
+    " \"when\": {\"diagnostic\": \"mailbox f.*\"},"
+    " \"reason\": \"mailboxfull\", \"cause\": \"c-diag\","
+    " \"examples\": {\"match\": [{\"diagnostic\": \"mailbox full\"}]}},\n"
+    "{\"id\": \"t.plain\", \"priority\": 100,"
+    " \"when\": {\"diagnostic\": \"5\\\\.2\\\\.2 yada\"},"
+    " \"reason\": \"undefined\", \"cause\": \"c-text\","
+    " \"examples\": {\"match\": [{\"diagnostic\": \"5.2.2 yada\"}]}}";
+
+/* A DSN whose one recipient's Diagnostic-Code is value, on one line. */
+static char *
+dsn_with_diagnostic(const char *value)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "From: MAILER-DAEMON@mx.example.net\r\n"
+	    "To: sender@example.com\r\nSubject: Undelivered Mail\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+	    "\tboundary=\"=_B_=\"\r\n\r\n"
+	    "--=_B_=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello.\r\n"
+	    "\r\n--=_B_=\r\nContent-Type: message/delivery-status\r\n\r\n"
+	    "Reporting-MTA: dns; mx.example.net\r\n\r\n"
+	    "Final-Recipient: rfc822; user@example.org\r\n"
+	    "Action: failed\r\nStatus: 5.2.2\r\nDiagnostic-Code: %s\r\n"
+	    "\r\n--=_B_=--\r\n", value);
+	ck_assert_int_eq(fclose(fp), 0);
+	return buf;
+}
+
+/* "smtp; 552 5.2.2 yada yada ..." + tail, its first cap bytes ending
+ * with the end of tail; then more (may be ""). */
+static char *
+long_value(size_t cap, const char *tail, const char *more)
+{
+	static const char head[] = "smtp; 552 5.2.2 ";
+	size_t n = cap + strlen(more) + 1, fill, i;
+	char *v = malloc(n);
+
+	ck_assert_ptr_nonnull(v);
+	fill = cap - strlen(head) - strlen(tail);
+	memcpy(v, head, strlen(head));
+	for (i = 0; i < fill; i++)
+		v[strlen(head) + i] = "yada "[i % 5];
+	memcpy(v + strlen(head) + fill, tail, strlen(tail));
+	memcpy(v + cap, more, strlen(more) + 1);
+	return v;
+}
+
+/* The verdict's rule for a message whose diagnostic is value. */
+static const char *
+rule_for(const char *value, int *cut, size_t *diag_len, char *last,
+    size_t last_size)
+{
+	char *msg = dsn_with_diagnostic(value);
+	dsnx_report *r = NULL;
+	dsnx_classification *c = NULL;
+	const dsnx_recipient *rc;
+	const char *rule;
+
+	ck_assert_int_eq(dsnx_report_read(ctx, msg, strlen(msg), &r), DSNX_OK);
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 1);
+	rc = dsnx_report_recipient(r, 0);
+	ck_assert_ptr_nonnull(rc->diagnostic);
+	*cut = rc->diagnostic_cut;
+	*diag_len = strlen(rc->diagnostic);
+	snprintf(last, last_size, "%s", rc->diagnostic + (*diag_len > last_size
+	    - 1 ? *diag_len - (last_size - 1) : 0));
+	ck_assert_int_eq(dsnx_classify_message(set, r, NULL, &c), DSNX_OK);
+	rule = dsnx_classification_verdict(c, 0)->rule;
+	dsnx_classification_free(c);
+	dsnx_report_free(r);
+	free(msg);
+	return rule;	/* the set's string */
+}
+
+START_TEST(test_cut_field_no_match_at_cut)
+{
+	const size_t cap = dsnx_context_limits(ctx)->max_header_field;
+	char *v, last[14];
+	const char *rule;
+	size_t dlen;
+	int cut;
+
+	load_rules(cut_rules);
+	/* Cut right after "mailbox full"; the field goes on. */
+	v = long_value(cap, " mailbox full", " - no: user unknown here");
+	rule = rule_for(v, &cut, &dlen, last, sizeof(last));
+	ck_assert_int_eq(cut, 1);
+	ck_assert_uint_eq(dlen, cap - strlen("smtp; "));
+	ck_assert_str_eq(last, " mailbox full");
+	ck_assert_str_eq(rule, "t.plain");
+	free(v);
+
+	/* The same bytes where the field really ends there: not cut, and
+	 * the end-anchored rule decides. */
+	v = long_value(cap - 100, " mailbox full", "");
+	rule = rule_for(v, &cut, &dlen, last, sizeof(last));
+	ck_assert_int_eq(cut, 0);
+	ck_assert_str_eq(rule, "t.end-z");
+	free(v);
+
+	/* Longer than the cap by one byte only: still cut. */
+	v = long_value(cap, " mailbox full", "!");
+	rule = rule_for(v, &cut, &dlen, last, sizeof(last));
+	ck_assert_int_eq(cut, 1);
+	ck_assert_str_eq(rule, "t.plain");
+	free(v);
+
+	/* Exactly at the cap: all of it was read, nothing is cut. */
+	v = long_value(cap, " mailbox full", "");
+	rule = rule_for(v, &cut, &dlen, last, sizeof(last));
+	ck_assert_int_eq(cut, 0);
+	ck_assert_str_eq(rule, "t.end-z");
+	free(v);
+
+	/* A cut inside a UTF-8 sequence leaves the whole characters only,
+	 * no U+FFFD; a match before the cut still counts. */
+	v = long_value(cap + 1, " mailbox full \xc3\xa9", "\xa9 more");
+	v[cap - 1] = 'x';       /* "...full x" then the cut inside "\xc3\xa9" */
+	v[cap] = '\xc3';
+	rule = rule_for(v, &cut, &dlen, last, sizeof(last));
+	ck_assert_int_eq(cut, 1);
+	ck_assert_msg(strstr(last, "\xef\xbf\xbd") == NULL, "U+FFFD at the cut");
+	ck_assert_str_eq(rule, "t.word-end");
+	free(v);
+}
+END_TEST
+
 static Suite *
 classify_suite(void)
 {
@@ -399,6 +562,7 @@ classify_suite(void)
 	tcase_add_test(tc, test_budget_stops_catastrophic_rules);
 	tcase_add_test(tc, test_budget_rewrite_still_explained);
 	tcase_add_test(tc, test_not_a_dsn_and_errors);
+	tcase_add_test(tc, test_cut_field_no_match_at_cut);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +81,45 @@ START_TEST(test_qmail)
 	/* The returned copy is not read as recipients. */
 	ck_assert_ptr_null(strstr(b->diagnostic, "eve@"));
 	dsnx_report_free(r);
+}
+END_TEST
+
+/* A recipient's text in prose longer than the 2,048 bytes a diagnostic
+ * keeps: the diagnostic is its start, marked cut; a short one is not. */
+START_TEST(test_qmail_long_diagnostic_cut)
+{
+	char *msg = NULL;
+	size_t len = 0, i;
+	FILE *fp = open_memstream(&msg, &len);
+	dsnx_report *r;
+	const dsnx_recipient *a, *b;
+
+	ck_assert_ptr_nonnull(fp);
+	fputs("From: MAILER-DAEMON@mx.example.net\n"
+	    "Subject: failure notice\n\n"
+	    "Hi. This is the qmail-send program at mx.example.net.\n"
+	    "I'm afraid I wasn't able to deliver your message to the following "
+	    "addresses.\nThis is a permanent error; I've given up. Sorry it "
+	    "didn't work out.\n\n<carol@example.org>:\n"
+	    "Remote host said: 552 5.2.2 mailbox full", fp);
+	for (i = 0; i < 600; i++)
+		fputs(" blah", fp);
+	fputs("\n\n<dave@example.org>:\n"
+	    "Sorry, I couldn't find any host named example.org. (#5.1.2)\n\n"
+	    "--- Below this line is a copy of the message.\n\n"
+	    "To: <eve@example.com>\nSubject: hello\n", fp);
+	ck_assert_int_eq(fclose(fp), 0);
+	r = read_msg(msg);
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 2);
+	a = dsnx_report_recipient(r, 0);
+	b = dsnx_report_recipient(r, 1);
+	ck_assert_ptr_nonnull(a->diagnostic);
+	ck_assert_uint_le(strlen(a->diagnostic), 2048);
+	ck_assert_int_eq(a->diagnostic_cut, 1);
+	ck_assert_ptr_nonnull(b->diagnostic);
+	ck_assert_int_eq(b->diagnostic_cut, 0);
+	dsnx_report_free(r);
+	free(msg);
 }
 END_TEST
 
@@ -321,6 +361,7 @@ nonstd_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_qmail);
+	tcase_add_test(tc, test_qmail_long_diagnostic_cut);
 	tcase_add_test(tc, test_exim);
 	tcase_add_test(tc, test_adjacent_recipients);
 	tcase_add_test(tc, test_failed_recipients_fallback);

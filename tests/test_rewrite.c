@@ -31,6 +31,7 @@
 
 #include "dsnexplain.h"
 #include "sbuf.h"
+#include "rule_dir.h"
 #include "shipped_rules.h"
 
 #define TIMEOUT 120
@@ -1246,6 +1247,92 @@ check_milter_view(const char *in, size_t inlen, dsnx_rewrite *rw,
 	sb_free(&h);
 }
 
+/*
+ * A site's new language, its label in other scripts and of many
+ * characters: the Subject
+ * carries it as RFC 2047 encoded words of at most 75 characters, cut
+ * between characters, the line under 998 and free of CR, LF and 8-bit
+ * bytes; a site headline with markup in it is escaped in the HTML.
+ */
+START_TEST(test_subject_site_label)
+{
+	static const char site_json[] =
+	    "{\"strings\": {\"eo\": {\n"
+	    "  \"subject.failed\": \"\\u00c4rger: Zustellung fehlgeschlagen, "
+	    "\\u00fcberpr\\u00fcfen Sie die Adresse \\u2013 \\u914d\\u4fe1"
+	    "\\u4e0d\\u80fd \\u2013 \\u00e4\\u00f6\\u00fc\\u00df\",\n"
+	    "  \"headline.failed\": \"<b>Nicht</b> zugestellt & {recipients}\"}}}\n";
+	char dir[512];
+	dsnx_ruleset *set = NULL;
+	dsnx_rewrite_options o;
+	dsnx_rewrite *rw = NULL;
+	dsnx_rendition rd = { NULL, 0, NULL, 0 };
+	sbuf b = { 0 };
+	const char *out, *subj, *e, *w;
+	size_t outlen, ob, oe;
+	unsigned words = 0, k;
+
+	rule_dir_make(dir, sizeof(dir), "rewrite-site");
+	rule_dir_put(dir, "local.json", site_json);
+	ck_assert_int_eq(dsnx_ruleset_load(RULES_DIR, dir, NULL, NULL, &set),
+	    DSNX_OK);
+	make_dsn_diag(&b, "\r\n", "550 5.1.1 <victim.user@example.org>: "
+	    "Recipient address rejected: User unknown");
+	dsnx_rewrite_options_init(&o);
+	o.subject = 1;
+	o.render.lang = "eo";
+	ck_assert_int_eq(dsnx_rewrite_message(ctx, set, b.p, b.len, &o, &rw),
+	    DSNX_OK);
+	ck_assert(dsnx_rewrite_changed(rw));
+	out = dsnx_rewrite_output(rw, &outlen);
+	oe = header_end(out, outlen, &ob);
+	subj = mem_find(out, oe, "\nSubject: ", 10);
+	ck_assert_ptr_nonnull(subj);
+	subj++;
+	e = mem_find(subj, (size_t)(out + oe - subj), "\r\n", 2);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_le((size_t)(e - subj), 998);
+	for (w = subj; w < e; w++) {
+		ck_assert_msg((unsigned char)*w >= 0x20 && (unsigned char)*w < 0x7f,
+		    "byte %02x in the Subject", (unsigned char)*w);
+	}
+	/* every encoded word 75 characters at most */
+	for (w = subj; (w = mem_find(w, (size_t)(e - w), "=?UTF-8?B?", 10))
+	    != NULL; ) {
+		const char *end = mem_find(w + 10, (size_t)(e - w - 10), "?=", 2);
+
+		ck_assert_ptr_nonnull(end);
+		ck_assert_uint_le((size_t)(end + 2 - w), 75);
+		words++;
+		w = end + 2;
+	}
+	ck_assert_uint_ge(words, 2);
+	ck_assert_msg(mem_find(subj, (size_t)(e - subj),
+	    "Undelivered Mail Returned to Sender", 35) != NULL,
+	    "old Subject not kept");
+	for (k = 0; k < dsnx_rewrite_edit_count(rw); k++) {
+		const dsnx_header_edit *ed = dsnx_rewrite_edit(rw, k);
+
+		ck_assert(strchr(ed->value, '\r') == NULL
+		    && strchr(ed->value, '\n') == NULL);
+		if (ed->kind == DSNX_EDIT_CHANGE_HEADER)
+			ck_assert_uint_eq(strlen("Subject: ") + strlen(ed->value),
+			    (size_t)(e - subj));
+	}
+	/* the headline's markup is text in the HTML */
+	ck_assert_int_eq(dsnx_explanation_render(dsnx_rewrite_explanation(rw),
+	    &rd), DSNX_OK);
+	ck_assert_ptr_null(strstr(rd.html, "<b>Nicht"));
+	ck_assert_ptr_nonnull(strstr(rd.html, "&lt;b&gt;Nicht&lt;/b&gt; "
+	    "zugestellt &amp; "));
+	dsnx_rendition_free(&rd);
+	dsnx_rewrite_free(rw);
+	dsnx_ruleset_unref(set);
+	rule_dir_remove(dir);
+	sb_free(&b);
+}
+END_TEST
+
 START_TEST(test_subject_option)
 {
 	sbuf b = { 0 };
@@ -1423,6 +1510,7 @@ rewrite_suite(void)
 	tcase_add_test(c, test_deterministic);
 	tcase_add_test(c, test_crlf_in_crlf_out);
 	tcase_add_test(c, test_subject_option);
+	tcase_add_test(c, test_subject_site_label);
 	tcase_add_test(c, test_milter_view);
 	tcase_add_test(c, test_unchanged_milter_view);
 	tcase_add_test(c, test_bad_arguments);
