@@ -6,8 +6,9 @@
 # then each is fuzzed for FUZZ_SECONDS (30) seconds, niced, one at a time,
 # from seeds made by fuzz/make-seeds.py out of tests/data, rules/ and the
 # shared corpus, with fuzz/dsn.dict and inputs up to 1 MiB.  Any crash,
-# leak, timeout or broken invariant fails the test; the input is kept in
-# the work directory and its path printed.  Exit 77 (skipped) when clang
+# leak, timeout or broken invariant fails the test (libFuzzer's exit 99,
+# 98 for a timeout: not 77, its default, which says "skipped" here); the
+# input is kept in the work directory and its path printed.  Exit 77 (skipped) when clang
 # cannot build a libFuzzer program.
 #
 # Environment: top_srcdir, top_builddir (as "make check" sets them; else
@@ -92,6 +93,7 @@ for t in $targets; do
 	mkdir -p "$work/corpus/$t" "$work/crashes"
 	nice -n "$nice" "$prog" -max_total_time="$seconds" -max_len="$max_len" \
 		-timeout="$timeout" -rss_limit_mb=4096 -print_final_stats=1 \
+		-error_exitcode=99 -timeout_exitcode=98 \
 		-dict="$top_srcdir/fuzz/dsn.dict" \
 		-artifact_prefix="$work/crashes/$t-" \
 		"$work/corpus/$t" "$work/seeds/$t" >"$work/$t.log" 2>&1
