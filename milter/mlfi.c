@@ -118,7 +118,8 @@ collect(msg_ctx *m, const char *p, size_t n)
 	size_t limit = m->mctx_state->settings.maximum_size, cap;
 	char *nb;
 
-	if (m->mctx_too_big || m->mctx_no_memory)
+	/* n == 0 before the first byte: no pointer arithmetic on NULL. */
+	if (m->mctx_too_big || m->mctx_no_memory || n == 0)
 		return;
 	if (n > limit - m->mctx_len || m->mctx_len > limit) {
 		m->mctx_too_big = 1;
@@ -250,7 +251,10 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps,
 	}
 	if (st != NULL && st->settings.inspect_non_null)
 		optional &= ~SMFIP_NR_EOH;	/* eoh decides, so it answers */
-	if (st != NULL && st->settings.rewrite_subject)
+	/* Only what the MTA offers may be asked for (libmilter ends the
+	 * connection otherwise); without header changes the Subject stays. */
+	if (st != NULL && st->settings.rewrite_subject
+	    && (actions & SMFIF_CHGHDRS))
 		needed |= SMFIF_CHGHDRS;
 	milter_state_unref(st);
 	if ((cc = conn_of(ctx)) == NULL)

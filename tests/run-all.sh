@@ -30,11 +30,12 @@ src=$work/src
 # (dpkg-buildpackage needs no devscripts).  tzdata: the time zone tests
 # read Europe/Berlin; strace: lint reads files once.  neomutt, tmux:
 # tests/mutt.sh reads rewritten bounces in a real text mail client.
+# clang and its libFuzzer runtime: tests/fuzz-smoke.sh.
 packages="build-essential autoconf automake libtool pkg-config libmilter-dev
   libpcre2-dev libjansson-dev check valgrind python3 libsisimai-perl
   postfix postfix-pcre liblockfile1 libwrap0 m4
   dpkg-dev debhelper dh-autoreconf fakeroot lintian git tzdata strace
-  neomutt tmux"
+  neomutt tmux clang libclang-rt-14-dev"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
@@ -105,6 +106,11 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd "$work/asan" && make -s -j"$jobs" check) || { show_failures "$work/asan"; exit 1; }
 grep -h '^corpus:' "$work/asan/tests/test_corpus.log" || true
+echo "== 1/5 (cont.) the libFuzzer targets, 30 s each (tests/fuzz-smoke.sh)"
+rc=0
+(cd "$work/asan" && top_srcdir=$src top_builddir=$work/asan \
+	sh "$src/tests/fuzz-smoke.sh") || rc=$?
+case $rc in 0|77) ;; *) exit 1 ;; esac
 
 echo "== 2/5 build with -Werror; unit tests under valgrind memcheck"
 unset ASAN_OPTIONS UBSAN_OPTIONS
