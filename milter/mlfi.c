@@ -400,10 +400,11 @@ mlfi_eoh(SMFICTX *ctx)
 		guard_content(cc->cctx_slot, cc, 1);
 	if (cc != NULL && cc->cctx_no_eoh_reply)
 		return SMFIS_NOREPLY;
-	if (m == NULL)
-		return SMFIS_ACCEPT;
-	if (!m->mctx_null_sender && !m->mctx_bounce_like) {
+	if (m != NULL && !m->mctx_null_sender && !m->mctx_bounce_like)
 		msg_free(cc);
+	if (cc == NULL || cc->cctx_msg == NULL) {
+		if (cc != NULL)	/* answered: the idle deadline applies again */
+			guard_content(cc->cctx_slot, cc, 0);
 		return SMFIS_ACCEPT;
 	}
 	return SMFIS_CONTINUE;
@@ -426,6 +427,8 @@ give_up(SMFICTX *ctx, conn_ctx *cc, msg_ctx *m)
 	else
 		return 0;
 	msg_free(cc);
+	/* Answered: the MTA moves on, the idle deadline applies again. */
+	guard_content(cc->cctx_slot, cc, 0);
 	return 1;
 }
 
