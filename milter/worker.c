@@ -7,6 +7,10 @@
  * then smfi_main().  A draining stop waits at most ShutdownTimeout for
  * messages in flight before leaving: with Debian's worker-pool
  * libmilter, smfi_stop() would freeze sessions mid-message.
+ *
+ * An inet socket named without a host listens on the loopback address
+ * only; one on any other address is logged as a warning.  The limits
+ * on MTA connections (guard.c) start just before smfi_main().
  */
 #include "worker.h"
 
