@@ -19,6 +19,14 @@
  * the rewrite built (dsnx_rewrite_explanation()): the outcome and the
  * other X-DSN-Explain tokens, and whether the match budget ran out.
  *
+ * Memory: every byte a message holds counts against BufferLimit, shared
+ * by all connections (counted as allocated, not as used).  A message
+ * whose buffer cannot grow within it is dropped and passes unchanged:
+ * SMFIS_ACCEPT at its next body chunk (or end of message), so the MTA
+ * stops sending it.  Time: MilterTimeout is kept per connection and
+ * per message by guard.c; each callback reports to it, and a message
+ * whose content is already late passes unchanged at once.
+ *
  * LIMITS: MaximumSize bytes per message; over it the rest is skipped
  * (SMFIS_SKIP where offered) and the message passes unchanged.
  */
@@ -31,6 +39,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "guard.h"
 #include "log.h"
 #include "state.h"
 
@@ -41,6 +50,7 @@ typedef struct conn_ctx {
 	int cctx_no_eoh_reply;    /* SMFIP_NR_EOH: likewise from xxfi_eoh */
 	int cctx_change_headers;  /* SMFIF_CHGHDRS granted (RewriteSubject) */
 	int cctx_skip;            /* SMFIS_SKIP allowed from xxfi_body */
+	int cctx_slot;            /* guard.c's name for it; -1: none */
 	struct msg_ctx *cctx_msg;
 } conn_ctx;
 
@@ -52,12 +62,34 @@ typedef struct msg_ctx {
 	int mctx_null_sender;
 	int mctx_too_big;
 	int mctx_no_memory;
+	int mctx_over_budget;     /* BufferLimit reached: passes unchanged */
 	int mctx_bounce_like;     /* a header that only bounces carry */
 	int mctx_in_body;         /* the blank line after the header is in */
 } msg_ctx;
 
 static atomic_uint inflight;
 static atomic_int draining;
+/* Bytes allocated by all messages' buffers, within BufferLimit. */
+static atomic_size_t buffered;
+
+/* Takes n more bytes of the shared budget: 0, or -1 when over limit. */
+static int
+budget_take(size_t n, size_t limit)
+{
+	size_t cur = atomic_load(&buffered);
+
+	do {
+		if (n > limit || cur > limit - n)
+			return -1;
+	} while (!atomic_compare_exchange_weak(&buffered, &cur, cur + n));
+	return 0;
+}
+
+static void
+budget_give(size_t n)
+{
+	atomic_fetch_sub(&buffered, n);
+}
 
 unsigned
 milter_inflight(void)
@@ -76,9 +108,32 @@ conn_of(SMFICTX *ctx)
 {
 	conn_ctx *cc = smfi_getpriv(ctx);
 
-	if (cc == NULL && (cc = calloc(1, sizeof(*cc))) != NULL)
+	if (cc == NULL && (cc = calloc(1, sizeof(*cc))) != NULL) {
+		cc->cctx_slot = guard_claim(cc);
 		smfi_setpriv(ctx, cc);
+	}
 	return cc;
+}
+
+/* A command of this connection arrived (every callback but close). */
+static conn_ctx *
+arrived(SMFICTX *ctx)
+{
+	conn_ctx *cc = smfi_getpriv(ctx);
+
+	if (cc != NULL)
+		guard_progress(cc->cctx_slot, cc);
+	return cc;
+}
+
+/* Drops the message's buffer and gives its bytes back. */
+static void
+drop_buffer(msg_ctx *m)
+{
+	budget_give(m->mctx_cap);
+	free(m->mctx_buf);
+	m->mctx_buf = NULL;
+	m->mctx_len = m->mctx_cap = 0;
 }
 
 static void
@@ -89,7 +144,7 @@ msg_free(conn_ctx *cc)
 	if (cc == NULL || (m = cc->cctx_msg) == NULL)
 		return;
 	milter_state_unref(m->mctx_state);
-	free(m->mctx_buf);
+	drop_buffer(m);
 	free(m);
 	cc->cctx_msg = NULL;
 	atomic_fetch_sub(&inflight, 1);
@@ -111,7 +166,7 @@ queue_id(SMFICTX *ctx)
 }
 
 /* Appends n bytes; over MaximumSize the buffer goes and the message is
- * marked too big. */
+ * marked too big, over BufferLimit likewise and marked over budget. */
 static void
 collect(msg_ctx *m, const char *p, size_t n)
 {
@@ -119,24 +174,28 @@ collect(msg_ctx *m, const char *p, size_t n)
 	char *nb;
 
 	/* n == 0 before the first byte: no pointer arithmetic on NULL. */
-	if (m->mctx_too_big || m->mctx_no_memory || n == 0)
+	if (m->mctx_too_big || m->mctx_no_memory || m->mctx_over_budget
+	    || n == 0)
 		return;
 	if (n > limit - m->mctx_len || m->mctx_len > limit) {
 		m->mctx_too_big = 1;
-		free(m->mctx_buf);
-		m->mctx_buf = NULL;
-		m->mctx_len = m->mctx_cap = 0;
+		drop_buffer(m);
 		return;
 	}
 	if (m->mctx_len + n > m->mctx_cap) {
 		cap = m->mctx_cap ? m->mctx_cap : 16384;
 		while (cap < m->mctx_len + n)
 			cap = cap > limit / 2 ? limit : cap * 2;
+		if (budget_take(cap - m->mctx_cap,
+		    m->mctx_state->settings.buffer_limit) != 0) {
+			m->mctx_over_budget = 1;
+			drop_buffer(m);
+			return;
+		}
 		if ((nb = realloc(m->mctx_buf, cap)) == NULL) {
+			budget_give(cap - m->mctx_cap);
 			m->mctx_no_memory = 1;
-			free(m->mctx_buf);
-			m->mctx_buf = NULL;
-			m->mctx_len = m->mctx_cap = 0;
+			drop_buffer(m);
 			return;
 		}
 		m->mctx_buf = nb;
@@ -280,6 +339,8 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 
 	if (cc == NULL)
 		return SMFIS_ACCEPT;	/* out of memory: pass */
+	guard_progress(cc->cctx_slot, cc);
+	guard_content(cc->cctx_slot, cc, 0);
 	msg_free(cc);
 	if (atomic_load(&draining))
 		return SMFIS_ACCEPT;
@@ -307,18 +368,20 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 static sfsistat
 mlfi_data(SMFICTX *ctx)
 {
-	(void)ctx;
+	(void)arrived(ctx);
 	return SMFIS_CONTINUE;
 }
 
 static sfsistat
 mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
-	conn_ctx *cc = smfi_getpriv(ctx);
+	conn_ctx *cc = arrived(ctx);
 	msg_ctx *m = cc != NULL ? cc->cctx_msg : NULL;
 	sfsistat done = cc != NULL && cc->cctx_no_header_reply
 	    ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 
+	if (cc != NULL)
+		guard_content(cc->cctx_slot, cc, 1);
 	if (m == NULL)
 		return done;
 	if (bounce_like(name, value))
@@ -335,30 +398,59 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 static sfsistat
 mlfi_eoh(SMFICTX *ctx)
 {
-	conn_ctx *cc = smfi_getpriv(ctx);
+	conn_ctx *cc = arrived(ctx);
 	msg_ctx *m = cc != NULL ? cc->cctx_msg : NULL;
 
+	if (cc != NULL)
+		guard_content(cc->cctx_slot, cc, 1);
 	if (cc != NULL && cc->cctx_no_eoh_reply)
 		return SMFIS_NOREPLY;
-	if (m == NULL)
-		return SMFIS_ACCEPT;
-	if (!m->mctx_null_sender && !m->mctx_bounce_like) {
+	if (m != NULL && !m->mctx_null_sender && !m->mctx_bounce_like)
 		msg_free(cc);
+	if (cc == NULL || cc->cctx_msg == NULL) {
+		if (cc != NULL)	/* answered: the idle deadline applies again */
+			guard_content(cc->cctx_slot, cc, 0);
 		return SMFIS_ACCEPT;
 	}
 	return SMFIS_CONTINUE;
 }
 
+/* A message that cannot go on (content late, BufferLimit reached)
+ * passes unchanged now, with its log line; 0 when it can go on. */
+static int
+give_up(SMFICTX *ctx, conn_ctx *cc, msg_ctx *m)
+{
+	const milter_settings *set = &m->mctx_state->settings;
+
+	if (guard_content_late(cc->cctx_slot, cc))
+		milter_log(LOG_WARNING, "%s: unchanged: its content took longer "
+		    "than MilterTimeout (%d s)", queue_id(ctx), set->milter_timeout);
+	else if (m->mctx_over_budget)
+		milter_log(LOG_WARNING, "%s: unchanged: BufferLimit reached (%zu "
+		    "bytes held by the messages in flight)", queue_id(ctx),
+		    set->buffer_limit);
+	else
+		return 0;
+	msg_free(cc);
+	/* Answered: the MTA moves on, the idle deadline applies again. */
+	guard_content(cc->cctx_slot, cc, 0);
+	return 1;
+}
+
 static sfsistat
 mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
-	conn_ctx *cc = smfi_getpriv(ctx);
+	conn_ctx *cc = arrived(ctx);
 	msg_ctx *m = cc != NULL ? cc->cctx_msg : NULL;
 
+	if (cc != NULL)
+		guard_content(cc->cctx_slot, cc, 1);
 	if (m == NULL)
 		return cc != NULL && cc->cctx_skip ? SMFIS_SKIP : SMFIS_CONTINUE;
 	end_header(m);
 	collect(m, (const char *)chunk, len);
+	if (give_up(ctx, cc, m))
+		return SMFIS_ACCEPT;
 	if ((m->mctx_too_big || m->mctx_no_memory) && cc->cctx_skip)
 		return SMFIS_SKIP;
 	return SMFIS_CONTINUE;
@@ -443,7 +535,7 @@ apply_edits(SMFICTX *ctx, const conn_ctx *cc, const milter_state *st,
 static sfsistat
 mlfi_eom(SMFICTX *ctx)
 {
-	conn_ctx *cc = smfi_getpriv(ctx);
+	conn_ctx *cc = arrived(ctx);
 	msg_ctx *m = cc != NULL ? cc->cctx_msg : NULL;
 	const char *qid = queue_id(ctx), *failed = NULL;
 	const milter_settings *set;
@@ -451,6 +543,12 @@ mlfi_eom(SMFICTX *ctx)
 	dsnx_rewrite *rw = NULL;
 	char facts[1536];
 
+	if (m != NULL && give_up(ctx, cc, m))
+		m = NULL;
+	/* All content is in: from here the idle deadline applies again,
+	 * so a long rewrite is not cut off mid-reply. */
+	if (cc != NULL)
+		guard_content(cc->cctx_slot, cc, 0);
 	if (m == NULL)
 		return SMFIS_CONTINUE;
 	set = &m->mctx_state->settings;
@@ -493,7 +591,11 @@ mlfi_eom(SMFICTX *ctx)
 static sfsistat
 mlfi_abort(SMFICTX *ctx)
 {
-	msg_free(smfi_getpriv(ctx));
+	conn_ctx *cc = arrived(ctx);
+
+	if (cc != NULL)
+		guard_content(cc->cctx_slot, cc, 0);
+	msg_free(cc);
 	return SMFIS_CONTINUE;
 }
 
@@ -503,10 +605,12 @@ mlfi_close(SMFICTX *ctx)
 	conn_ctx *cc = smfi_getpriv(ctx);
 
 	if (cc != NULL) {
+		guard_release(cc->cctx_slot, cc);
 		msg_free(cc);
 		free(cc);
 		smfi_setpriv(ctx, NULL);
-	}
+	} else
+		guard_release_unclaimed();
 	return SMFIS_CONTINUE;
 }
 

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -97,6 +98,8 @@ milter_settings_init(milter_settings *s)
 	s->language = strdup("en");
 	s->language_fallback = strdup("en");
 	s->maximum_size = 32u * 1024 * 1024;
+	s->buffer_limit = (size_t)256 * 1024 * 1024;
+	s->max_connections = 500;
 	s->body_chunk = 65535;
 	s->match_budget = DSNX_MATCH_BUDGET_DEFAULT;
 	s->match_cpu_ms = DSNX_MATCH_CPU_MS_DEFAULT;
@@ -307,6 +310,14 @@ milter_settings_set(milter_settings *s, const char *key, const char *value,
 		if (parse_size(value, 1024, (size_t)1 << 30, &size) != 0)
 			return BAD("want a size from 1k to 1G");
 		s->maximum_size = size;
+	} else if (!strcasecmp(key, "BufferLimit")) {
+		if (parse_size(value, (size_t)1 << 20, SIZE_MAX, &size) != 0)
+			return BAD("want a size of 1M or more");
+		s->buffer_limit = size;
+	} else if (!strcasecmp(key, "MaximumConnections")) {
+		if (parse_int(value, 1, 65000, &n) != 0)
+			return BAD("want 1 to 65000");
+		s->max_connections = n;
 	} else if (!strcasecmp(key, "InspectNonNullSenders")) {
 		if (parse_bool(value, &s->inspect_non_null) != 0)
 			return BAD("want yes or no");
@@ -421,6 +432,8 @@ milter_settings_print(const milter_settings *s, FILE *fp)
 	fprintf(fp, "TimeZone              %s\n", dsnx_tz_name(s->time_zone));
 	fprintf(fp, "RewriteSubject        %s\n", YN(s->rewrite_subject));
 	fprintf(fp, "MaximumSize           %zu\n", s->maximum_size);
+	fprintf(fp, "BufferLimit           %zu\n", s->buffer_limit);
+	fprintf(fp, "MaximumConnections    %d\n", s->max_connections);
 	fprintf(fp, "InspectNonNullSenders %s\n", YN(s->inspect_non_null));
 	fprintf(fp, "BodyChunkSize         %zu\n", s->body_chunk);
 	fprintf(fp, "MatchBudget           %lu\n", s->match_budget);

@@ -31,6 +31,8 @@ typedef struct milter_settings {
 	dsnx_tz *time_zone;       /* of the dates shown; NULL: UTC */
 	int rewrite_subject;
 	size_t maximum_size;
+	size_t buffer_limit;      /* bytes all messages in flight may hold */
+	int max_connections;      /* open MTA connections at most */
 	int inspect_non_null;
 	size_t body_chunk;        /* bytes per smfi_replacebody call */
 	unsigned long match_budget; /* regex steps per message, 0: no limit */

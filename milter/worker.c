@@ -7,6 +7,10 @@
  * then smfi_main().  A draining stop waits at most ShutdownTimeout for
  * messages in flight before leaving: with Debian's worker-pool
  * libmilter, smfi_stop() would freeze sessions mid-message.
+ *
+ * An inet socket named without a host listens on the loopback address
+ * only; one on any other address is logged as a warning.  The limits
+ * on MTA connections (guard.c) start just before smfi_main().
  */
 #include "worker.h"
 
@@ -20,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
@@ -31,6 +36,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "guard.h"
 #include "log.h"
 #include "mlfi.h"
 
@@ -166,13 +172,80 @@ tcp_nodelay_on_listener(void)
 	}
 }
 
+/*
+ * The socket spec given to libmilter: "inet:PORT" and "inet6:PORT"
+ * name no host, and libmilter would listen on every address; they get
+ * the loopback address (said in the log) instead.
+ */
+static const char *
+listen_spec(const char *sock, char *buf, size_t size)
+{
+	const char *loopback = NULL;
+
+	if (strchr(sock, '@') != NULL)
+		return sock;
+	if (strncasecmp(sock, "inet:", 5) == 0)
+		loopback = "127.0.0.1";
+	else if (strncasecmp(sock, "inet6:", 6) == 0)
+		loopback = "::1";
+	if (loopback == NULL
+	    || (size_t)snprintf(buf, size, "%s@[%s]", sock, loopback) >= size)
+		return sock;
+	milter_log(LOG_INFO, "Socket %s names no host: listening on %s only "
+	    "(write PORT@HOST for another address)", sock, loopback);
+	return buf;
+}
+
+/* A TCP listener on an address other hosts can reach gets a warning:
+ * the milter protocol has no authentication. */
+static void
+warn_unless_loopback(void)
+{
+	struct rlimit rl;
+	struct sockaddr_storage ss;
+	char text[INET6_ADDRSTRLEN];
+	socklen_t len;
+	int fd, max = 1024, listening, local;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536)
+		max = (int)rl.rlim_cur;
+	for (fd = 0; fd < max; fd++) {
+		len = sizeof(listening);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0
+		    || !listening)
+			continue;
+		len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+			continue;
+		if (ss.ss_family == AF_INET) {
+			const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+
+			local = (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+			inet_ntop(AF_INET, &a->sin_addr, text, sizeof(text));
+		} else if (ss.ss_family == AF_INET6) {
+			const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+
+			local = IN6_IS_ADDR_LOOPBACK(&a->sin6_addr)
+			    || (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)
+			    && a->sin6_addr.s6_addr[12] == 127);
+			inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof(text));
+		} else
+			continue;
+		if (!local)
+			milter_log(LOG_WARNING, "listening on %s, not a loopback "
+			    "address: every host that reaches it can use the milter "
+			    "(the protocol has no authentication); restrict it with a "
+			    "firewall or systemd's IPAddressAllow=", text);
+	}
+}
+
 static int
 open_socket(const milter_settings *s)
 {
 	const char *path = unix_path(s->socket);
 	mode_t old_mask;
 	user_ids ids;
-	char why[300];
+	char why[300], spec[300];
 	int rc;
 
 	if (path != NULL && socket_in_use(path)) {
@@ -180,7 +253,8 @@ open_socket(const milter_settings *s)
 		    s->socket);
 		return -1;
 	}
-	if (smfi_setconn(s->socket) != MI_SUCCESS
+	if (smfi_setconn((char *)listen_spec(s->socket, spec, sizeof(spec)))
+	    != MI_SUCCESS
 	    || smfi_settimeout(s->milter_timeout) != MI_SUCCESS
 	    || smfi_register(milter_desc) != MI_SUCCESS) {
 		milter_log(LOG_ERR, "libmilter refused the socket %s", s->socket);
@@ -194,9 +268,10 @@ open_socket(const milter_settings *s)
 		    "directory, or the port in use)", s->socket);
 		return -1;
 	}
-	if (path == NULL)
+	if (path == NULL) {
 		tcp_nodelay_on_listener();
-	else {
+		warn_unless_loopback();
+	} else {
 		if (chmod(path, (mode_t)s->socket_mode) != 0)
 			milter_log(LOG_WARNING, "chmod %s: %s", path, strerror(errno));
 		if (s->user != NULL && geteuid() == 0
@@ -338,6 +413,8 @@ worker_run(milter_state *st, const milter_sources *src, int ready_fd,
 		_exit(WORKER_EXIT_STARTUP);
 	}
 	pthread_detach(tid);
+	if (guard_start(s) != 0)
+		_exit(WORKER_EXIT_STARTUP);
 
 	milter_log(LOG_INFO, "started: socket %s, %u rules, %u causes",
 	    s->socket, dsnx_ruleset_rule_count(st->rules),

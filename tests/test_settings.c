@@ -138,7 +138,10 @@ START_TEST(bad_values)
 		"PidFile=relative.pid", "Rules=", "Rules=none", "noequals",
 		"=value", "MatchBudget=", "MatchBudget=-1", "MatchBudget=1k",
 		"MatchBudget=99999999999999999999999", "MatchCPUTime=1.5",
-		"MatchCPUTime=4294967296", "MatchCPUTime= 5", NULL
+		"MatchCPUTime=4294967296", "MatchCPUTime= 5",
+		"BufferLimit=1023k", "BufferLimit=0", "BufferLimit=lots",
+		"BufferLimit=-1M", "MaximumConnections=0",
+		"MaximumConnections=65001", "MaximumConnections=10k", NULL
 	};
 	size_t i;
 
@@ -155,6 +158,8 @@ START_TEST(bad_values)
 	ck_assert_uint_eq(s.maximum_size, 32u * 1024 * 1024);
 	ck_assert_uint_eq(s.match_budget, DSNX_MATCH_BUDGET_DEFAULT);
 	ck_assert_uint_eq(s.match_cpu_ms, DSNX_MATCH_CPU_MS_DEFAULT);
+	ck_assert_uint_eq(s.buffer_limit, 256u * 1024 * 1024);
+	ck_assert_int_eq(s.max_connections, 500);
 }
 END_TEST
 
@@ -178,6 +183,13 @@ START_TEST(good_values)
 	ck_assert_uint_eq(s.match_budget, 1000);
 	ck_assert_int_eq(milter_settings_assign(&s, "matchcputime=0", &err), 0);
 	ck_assert_uint_eq(s.match_cpu_ms, 0);
+	ck_assert_int_eq(milter_settings_assign(&s, "BufferLimit=1M", &err), 0);
+	ck_assert_uint_eq(s.buffer_limit, 1024u * 1024);
+	ck_assert_int_eq(milter_settings_assign(&s, "bufferlimit=4G", &err), 0);
+	ck_assert_uint_eq(s.buffer_limit, (size_t)4 << 30);
+	ck_assert_int_eq(milter_settings_assign(&s, "MaximumConnections=1",
+	    &err), 0);
+	ck_assert_int_eq(s.max_connections, 1);
 }
 END_TEST
 
