@@ -196,6 +196,9 @@ cmd_explain(int argc, char **argv)
 		show("reply code:", rc->reply ? reply : NULL);
 		show("Remote-MTA:", rc->remote_mta);
 		show("Diagnostic-Code:", rc->diagnostic);
+		if (dsnx_report_recipient_reply(r, i) != rc->diagnostic)
+			show("reply as read:", dsnx_report_recipient_reply(r, i));
+		show("its own text:", dsnx_report_recipient_excerpt(r, i));
 		show("Last-Attempt-Date:", rc->last_attempt_raw);
 		show("Will-Retry-Until:", rc->will_retry_until_raw);
 		show("outcome as stated:", dsnx_outcome_name(dsnx_outcome_of(rc,

@@ -318,6 +318,20 @@ const dsnx_part *dsnx_report_status_part(const dsnx_report *report);
 const dsnx_part *dsnx_report_returned_part(const dsnx_report *report);
 const dsnx_part *dsnx_report_human_part(const dsnx_report *report);
 
+/*
+ * What the human-readable text says about recipient i: every line that
+ * names its address (or its Original-Recipient) with that mention's
+ * continuation lines, one mention a line; NULL when the text names it
+ * nowhere.  Classification reads it before the whole text.
+ */
+const char *dsnx_report_recipient_excerpt(const dsnx_report *report,
+    unsigned i);
+/* Recipient i's diagnostic as the rules read it: a multi-line SMTP
+ * reply's continuation prefixes ("550-5.1.1 ") taken out.  NULL when it
+ * has no diagnostic. */
+const char *dsnx_report_recipient_reply(const dsnx_report *report,
+    unsigned i);
+
 /* --------------------------------------------------------------- rules */
 
 /*
