@@ -163,6 +163,7 @@ cmd_explain(int argc, char **argv)
 	    ? ", with MIME problems" : "");
 	show("Subject:", dsnx_report_subject(r));
 	show("From:", dsnx_report_from(r));
+	show("structure:", dsnx_report_detection(r));
 	show("Reporting-MTA:", dsnx_report_reporting_mta(r));
 	show("Arrival-Date:", dsnx_report_arrival_date_raw(r));
 	show_part("human-readable:", dsnx_report_human_part(r));

@@ -319,6 +319,14 @@ const dsnx_part *dsnx_report_returned_part(const dsnx_report *report);
 const dsnx_part *dsnx_report_human_part(const dsnx_report *report);
 
 /*
+ * For a message without a delivery-status part, the structural signals
+ * that say whether it is a bounce, scored (see dsnexplain(1), explain):
+ * "score 9 (a bounce at 6 ...): null-sender +2, ...; absent: ...".
+ * NULL for a message read from its delivery-status part.
+ */
+const char *dsnx_report_detection(const dsnx_report *report);
+
+/*
  * What the human-readable text says about recipient i: every line that
  * names its address (or its Original-Recipient) with that mention's
  * continuation lines, one mention a line; NULL when the text names it

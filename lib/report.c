@@ -480,8 +480,20 @@ excerpt_of(const char *orig, const char *low, size_t end,
 			rest++;
 		bare = rest == e;
 		/* What the line says after the address: the address itself
-		 * is no evidence (a domain may be called anything). */
-		excerpt_line(out, orig, rest, e);
+		 * is no evidence (a domain may be called anything), but a
+		 * reply code before it ("550 5.1.1 <addr>... User unknown")
+		 * is, and the line is kept whole. */
+		{
+			dsnx_code code;
+			size_t ml, pre;
+
+			pre = at > b ? at - b : 0;
+			if (dsnx_code_find(orig + b, pre, &code, &ml) >= 0
+			    || dsnx_reply_find(orig + b, pre) != 0)
+				excerpt_line(out, orig, b, e);
+			else
+				excerpt_line(out, orig, rest, e);
+		}
 		save = pos;
 		while (lines < EXCERPT_LINES && line_at(low, end, &pos, &nb, &ne)) {
 			size_t ni = indent_of(low, nb, ne);
@@ -1086,6 +1098,12 @@ const dsnx_part *
 dsnx_report_human_part(const dsnx_report *r)
 {
 	return r->human_part;
+}
+
+const char *
+dsnx_report_detection(const dsnx_report *r)
+{
+	return r->detection;
 }
 
 const char *

@@ -51,6 +51,7 @@ struct dsnx_report {
 	const dsnx_part *human_part;
 	const char *human_text;     /* its text as read, once known */
 	size_t human_len;
+	const char *detection;      /* nonstd.c: the structural signals */
 	const char **rcpt_excerpt;  /* per recipient: what the text says of it */
 	const char **rcpt_reply;    /* per recipient: diagnostic, reply unwrapped */
 	dsnx_buf scratch;
