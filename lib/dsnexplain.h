@@ -322,7 +322,8 @@ const dsnx_part *dsnx_report_human_part(const dsnx_report *report);
  * For a message without a delivery-status part, the structural signals
  * that say whether it is a bounce, scored (see dsnexplain(1), explain):
  * "score 9 (a bounce at 6 ...): null-sender +2, ...; absent: ...".
- * NULL for a message read from its delivery-status part.
+ * NULL when it was not needed: a message read from its delivery-status
+ * part, or one a format description recognised by its own gate.
  */
 const char *dsnx_report_detection(const dsnx_report *report);
 

@@ -1108,6 +1108,22 @@ structure_text(dsnx_report *r, const structure *st)
 	return dsnx_report_text(r, buf, o);
 }
 
+/* Reads the structure the first time it is asked for (st zeroed before):
+ * 1 it passes, 0 not, -1 when memory ran out. */
+static int
+structure_once(matcher *mt, dsnx_report *r, texts *tx, structure *st,
+    const char **stext, size_t *slen)
+{
+	if (r->detection == NULL) {
+		if (tx->n > 0 && (*stext = cand_text(r, &tx->v[0], slen)) == NULL)
+			return -1;
+		read_structure(mt, r, *stext, *slen, st);
+		if ((r->detection = structure_text(r, st)) == NULL)
+			return -1;
+	}
+	return st->passes;
+}
+
 /* ------------------------------------------------------------ the reader */
 
 static int
@@ -1157,16 +1173,15 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 		return -1;
 	note_returned(r);
 	collect_texts(r, &tx);
-	if (tx.n > 0 && (stext = cand_text(r, &tx.v[0], &slen)) == NULL)
-		goto nomem;
-	read_structure(&mt, r, stext, slen, &st);
-	if ((r->detection = structure_text(r, &st)) == NULL)
-		goto nomem;
+	memset(&st, 0, sizeof(st));
 	for (i = 0; i < formats->count && cf == NULL; i++) {
 		const compiled_format *f = &formats->v[i];
 		int found = 0;
 
-		if (!gate(&mt, f, r) && !(f->def->score_gate && st.passes))
+		/* The structure is read only when a format asks for it: the
+		 * named formats recognise most bounces without it. */
+		if (!gate(&mt, f, r) && !(f->def->score_gate
+		    && structure_once(&mt, r, &tx, &st, &stext, &slen) > 0))
 			continue;
 		for (c = 0; c < tx.n && !found; c++) {
 			if ((text = cand_text(r, &tx.v[c], &len)) == NULL)
@@ -1235,6 +1250,9 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 		if (n == 0 && end < len)
 			n = recipients_from_inline(r, text, end, len, diag);
 	}
+	if (r->rcpt_count == 0
+	    && structure_once(&mt, r, &tx, &st, &stext, &slen) < 0)
+		goto nomem;
 	if (r->rcpt_count == 0 && st.passes) {
 		/* No format knew it, but its structure is a bounce's: the
 		 * addresses near its failure wording are the recipients, and
