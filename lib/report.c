@@ -398,6 +398,24 @@ names_any(const char *t, size_t b, size_t e, const rcpt_names *n)
 	return 0;
 }
 
+/* The first mention of one of n's names in t[from, end): the end of the
+ * address, its start in *start; 0 when there is none. */
+static size_t
+next_mention(const char *t, size_t from, size_t end, const rcpt_names *n,
+    size_t *start)
+{
+	size_t best = 0, at;
+	int k;
+
+	for (k = 0; k < 2; k++)
+		if ((at = names_at(t, from, end, n->name[k], n->len[k])) != 0
+		    && (best == 0 || at - n->len[k] < *start)) {
+			best = at;
+			*start = at - n->len[k];
+		}
+	return best;
+}
+
 static size_t
 indent_of(const char *t, size_t b, size_t e)
 {
@@ -466,14 +484,19 @@ static void
 excerpt_of(const char *orig, const char *low, size_t end,
     const rcpt_names *all, unsigned count, unsigned me, dsnx_buf *out)
 {
-	size_t pos = 0, b, e, at;
+	size_t pos = 0, b, e, at, from;
 
-	while (line_at(low, end, &pos, &b, &e)) {
-		size_t ind, rest, save = pos, nb, ne;
+	/* One search through the text for each name, not one a line. */
+	while ((at = next_mention(low, pos, end, &all[me], &from)) != 0) {
+		size_t ind, rest, save, nb, ne;
 		int bare, lines = 0;
 
-		if ((at = names_any(low, b, e, &all[me])) == 0)
-			continue;
+		b = from;
+		while (b > 0 && low[b - 1] != '\n')
+			b--;
+		pos = b;
+		(void)line_at(low, end, &pos, &b, &e);
+		save = pos;
 		ind = indent_of(low, b, e);
 		rest = at;
 		while (rest < e && strchr(">]\")':;,. \t", low[rest]) != NULL)
@@ -487,7 +510,7 @@ excerpt_of(const char *orig, const char *low, size_t end,
 			dsnx_code code;
 			size_t ml, pre;
 
-			pre = at > b ? at - b : 0;
+			pre = from - b;
 			if (dsnx_code_find(orig + b, pre, &code, &ml) >= 0
 			    || dsnx_reply_find(orig + b, pre) != 0)
 				excerpt_line(out, orig, b, e);
