@@ -176,6 +176,7 @@ cmd_explain(int argc, char **argv)
 	    ? ", with MIME problems" : "");
 	show("Subject:", dsnx_report_subject(r));
 	show("From:", dsnx_report_from(r));
+	show("structure:", dsnx_report_detection(r));
 	show("Reporting-MTA:", dsnx_report_reporting_mta(r));
 	show("Arrival-Date:", dsnx_report_arrival_date_raw(r));
 	show_part("human-readable:", dsnx_report_human_part(r));
@@ -211,6 +212,9 @@ cmd_explain(int argc, char **argv)
 		show_cut("Remote-MTA", rc->remote_mta, rc->remote_mta_cut);
 		show("Diagnostic-Code:", rc->diagnostic);
 		show_cut("Diagnostic-Code", rc->diagnostic, rc->diagnostic_cut);
+		if (dsnx_report_recipient_reply(r, i) != rc->diagnostic)
+			show("reply as read:", dsnx_report_recipient_reply(r, i));
+		show("its own text:", dsnx_report_recipient_excerpt(r, i));
 		show("Last-Attempt-Date:", rc->last_attempt_raw);
 		show("Will-Retry-Until:", rc->will_retry_until_raw);
 		show("outcome as stated:", dsnx_outcome_name(dsnx_outcome_of(rc,

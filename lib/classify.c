@@ -95,8 +95,12 @@ dsnx_rule_input_outcome(rule_input *in, dsnx_outcome outcome)
 
 void
 dsnx_rule_input_build(rule_input *in, const rule_message *m,
-    const dsnx_recipient *rc)
+    const dsnx_recipient *rc, const rule_evidence *ev)
 {
+	const char *excerpt = ev != NULL ? ev->excerpt : NULL;
+	const char *diag = ev != NULL && ev->reply != NULL ? ev->reply
+	    : rc->diagnostic;
+
 	memset(in, 0, sizeof(*in));
 	set_value(in, RF_FORMAT, m->format);
 	set_value(in, RF_REPORTING_MTA, m->reporting_mta);
@@ -112,9 +116,15 @@ dsnx_rule_input_build(rule_input *in, const rule_message *m,
 		in->status = rc->code;
 	}
 	in->reply = rc->reply;
+	if (diag == NULL && excerpt != NULL) {
+		diag = excerpt;
+		if (in->reply == 0)
+			in->reply = dsnx_reply_find(excerpt, strlen(excerpt));
+	}
 	set_value(in, RF_STATUS, rc->status);
 	set_value(in, RF_ACTION, rc->action);
-	set_value(in, RF_DIAGNOSTIC, rc->diagnostic);
+	set_value(in, RF_DIAGNOSTIC, diag);
+	set_value(in, RF_RECIPIENT_TEXT, excerpt);
 	set_value(in, RF_REMOTE_MTA, rc->remote_mta);
 	if (rc->diagnostic_cut)
 		in->cut |= 1u << RF_DIAGNOSTIC;
@@ -143,6 +153,7 @@ classify_one(const dsnx_ruleset *set, const rule_message *msg,
     const dsnx_classify_options *o, dsnx_verdict *out)
 {
 	rule_input in;
+	rule_evidence ev;
 	const rule *r;
 	dsnx_outcome first = dsnx_outcome_of(rc, msg->is_dsn), outcome = first;
 	unsigned hits = s->limit_hits;
@@ -150,7 +161,11 @@ classify_one(const dsnx_ruleset *set, const rule_message *msg,
 
 	memset(out, 0, sizeof(*out));
 	out->reason = "undefined";
-	dsnx_rule_input_build(&in, msg, rc);
+	ev.excerpt = msg->report != NULL
+	    ? dsnx_report_recipient_excerpt(msg->report, i) : NULL;
+	ev.reply = msg->report != NULL
+	    ? dsnx_report_recipient_reply(msg->report, i) : NULL;
+	dsnx_rule_input_build(&in, msg, rc, &ev);
 	dsnx_rule_scratch_recipient(s);
 	if ((r = dsnx_rule_first_match(set, RK_OUTCOME, &in, s, o->trace,
 	    o->trace_arg, i)) != NULL) {

@@ -347,6 +347,29 @@ const dsnx_part *dsnx_report_status_part(const dsnx_report *report);
 const dsnx_part *dsnx_report_returned_part(const dsnx_report *report);
 const dsnx_part *dsnx_report_human_part(const dsnx_report *report);
 
+/*
+ * For a message without a delivery-status part, the structural signals
+ * that say whether it is a bounce, scored (see dsnexplain(1), explain):
+ * "score 9 (a bounce at 6 ...): null-sender +2, ...; absent: ...".
+ * NULL when it was not needed: a message read from its delivery-status
+ * part, or one a format description recognised by its own gate.
+ */
+const char *dsnx_report_detection(const dsnx_report *report);
+
+/*
+ * What the human-readable text says about recipient i: every line that
+ * names its address (or its Original-Recipient) with that mention's
+ * continuation lines, one mention a line; NULL when the text names it
+ * nowhere.  Classification reads it before the whole text.
+ */
+const char *dsnx_report_recipient_excerpt(const dsnx_report *report,
+    unsigned i);
+/* Recipient i's diagnostic as the rules read it: a multi-line SMTP
+ * reply's continuation prefixes ("550-5.1.1 ") taken out.  NULL when it
+ * has no diagnostic. */
+const char *dsnx_report_recipient_reply(const dsnx_report *report,
+    unsigned i);
+
 /* --------------------------------------------------------------- rules */
 
 /*

@@ -60,6 +60,30 @@
 	"|mail system error|undelivered mail)"
 
 const char dsnx_bounce_from_pattern[] = BOUNCE_FROM;
+const char dsnx_bounce_subject_pattern[] = BOUNCE_SUBJECT;
+const char dsnx_returned_pattern[] = RETURNED_MARKERS
+    "|^(?:Received|Message-ID|Return-Path):[ \\t]*\\S";
+
+/*
+ * Failure wording: what every bounce says in some words, whatever wrote
+ * it (that a message could not be delivered, that an address or mailbox
+ * does not exist or is unavailable, an SMTP failure reply with its
+ * enhanced code), in the families the rules use, never one MTA's
+ * sentence.
+ */
+const char dsnx_failure_wording_pattern[] =
+    "(?:could ?not|couldn't|cannot|can't|was not|wasn't|has not been|hasn't been"
+    "|unable to) (?:be )?(?:deliver(?:ed)?|reach(?:ed)?|sent|forward(?:ed)?)"
+    "|undeliver(?:able|ed)|non-?delivery|not (?:be )?delivered"
+    "|deliver(?:y|ies) (?:to [^\\r\\n]{1,80} )?(?:has |have )?(?:failed|failure|problem)"
+    "|failed (?:to deliver|recipient|permanently|after)|permanent(?:ly)? (?:error|fail|fatal)"
+    "|fatal errors?|returned (?:mail|to (?:the )?sender)|failure notice"
+    "|(?:user|recipient|mailbox|address|account|addressee)(?: name)? (?:is |was )?"
+    "(?:unknown|not (?:found|known|valid)|does ?n[o']t exist|unavailable|invalid"
+    "|rejected|full|disabled|over quota)"
+    "|no such (?:user|mailbox|address|recipient|account)"
+    "|(?:^|[\\s(:])[45]\\d\\d[ -][45]\\.\\d{1,3}\\.\\d{1,3}\\b"
+    "|Delivery Status Notification|mail delivery (?:system|subsystem|software)";
 
 /* Formats that carry no header of their own are gated on these. */
 #define BOUNCE_GATE .from = BOUNCE_FROM, .subject = BOUNCE_SUBJECT
@@ -269,7 +293,8 @@ const dsnx_format_def dsnx_format_table[] = {
 		.end = RETURNED_MARKERS,
 		.recipient = "^[ \\t]+(" ADDR ")[ \\t]*$",
 	},
-	/* Any other bounce: a bounce-like sender AND subject, and a line
+	/* Any other bounce: a bounce-like sender AND subject (or the
+	 * structural score of nonstd.c), and a line
 	 * that starts with an address (alone, or followed by a reason), or
 	 * that names one as "Recipient:" or in an SMTP "RCPT TO:". */
 	{
@@ -277,6 +302,7 @@ const dsnx_format_def dsnx_format_table[] = {
 		.from = BOUNCE_FROM,
 		.subject = BOUNCE_SUBJECT,
 		.gate_all = 1,
+		.score_gate = 1,
 		.end = RETURNED_MARKERS,
 		.recipient = "(?|^[ \\t]*(?:>>>[ \\t]*|\\*[ \\t]*)?[<\"]?(" ADDR ")[>\"]?"
 		    "(?:[ \\t]*$|[ \\t]*:|[ \\t]*\\.\\.\\.|[ \\t]+[(<\\[])"

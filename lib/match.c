@@ -53,7 +53,8 @@
 
 const char *const dsnx_rule_field_names[RF_COUNT] = {
 	"status", "reply", "action", "outcome", "format", "diagnostic",
-	"remote_mta", "reporting_mta", "text", "subject", "from", "headers"
+	"remote_mta", "reporting_mta", "text", "subject", "from",
+	"recipient_text", "headers"
 };
 
 const char *const dsnx_outcome_names[RO_COUNT] = {

@@ -101,6 +101,9 @@ struct dsnx_formats {
 	compiled_format *v;
 	unsigned count;
 	pcre2_code *bounce_from;	/* dsnx_bounce_from_pattern */
+	pcre2_code *bounce_subject;	/* dsnx_bounce_subject_pattern */
+	pcre2_code *returned;		/* dsnx_returned_pattern */
+	pcre2_code *wording;		/* dsnx_failure_wording_pattern */
 	pcre2_match_context *mctx;
 };
 
@@ -136,6 +139,9 @@ dsnx_formats_free(dsnx_formats *f)
 		for (k = 0; k < P_COUNT; k++)
 			pcre2_code_free(f->v[i].re[k]);
 	pcre2_code_free(f->bounce_from);
+	pcre2_code_free(f->bounce_subject);
+	pcre2_code_free(f->returned);
+	pcre2_code_free(f->wording);
 	pcre2_match_context_free(f->mctx);
 	free(f->v);
 	free(f);
@@ -203,7 +209,13 @@ dsnx_formats_compile(const dsnx_format_def *defs, dsnx_formats **out,
 	pcre2_set_match_limit(f->mctx, MATCH_LIMIT);
 	pcre2_set_depth_limit(f->mctx, DEPTH_LIMIT);
 	if ((f->bounce_from = compile_one(dsnx_bounce_from_pattern, cctx,
-	    "(all)", "bounce sender", err)) == NULL)
+	    "(all)", "bounce sender", err)) == NULL
+	    || (f->bounce_subject = compile_one(dsnx_bounce_subject_pattern,
+	    cctx, "(structure)", "bounce subject", err)) == NULL
+	    || (f->returned = compile_one(dsnx_returned_pattern, cctx,
+	    "(structure)", "returned message", err)) == NULL
+	    || (f->wording = compile_one(dsnx_failure_wording_pattern, cctx,
+	    "(structure)", "failure wording", err)) == NULL)
 		st = DSNX_EPARSE;
 	for (i = 0; i < n && st == DSNX_OK; i++) {
 		f->v[i].def = &defs[i];
@@ -902,6 +914,230 @@ recipients_from_inline(dsnx_report *r, const char *t, size_t from,
 	return added;
 }
 
+
+/* ------------------------------------------------------------ structure */
+
+/*
+ * Whether a message is a bounce, from its structure rather than from one
+ * MTA's sentences: each signal found adds its weight, and a message
+ * whose score reaches STRUCT_THRESHOLD, with failure wording and an
+ * address near it (the recipient to report), is read as a bounce when
+ * no format description read it.  The signals, in dsnexplain(1) too:
+ *
+ *	null-sender		Return-Path: <>, the envelope sender of
+ *				every bounce (RFC 5321 4.5.5)		2
+ *	bounce-sender		From: a mailer daemon, postmaster or mail
+ *				delivery system			2
+ *	bounce-subject		Subject: undeliverable, returned mail,
+ *				delivery failure, ... (not Re:/Fwd:)	1
+ *	auto-submitted		Auto-Submitted: other than "no"		1
+ *	failure-wording		the text says delivery failed, an
+ *				address is unknown, a 4xx/5xx reply	2
+ *	address-near-wording	an address within NEAR_LINES lines of
+ *				that wording, not the notice's own
+ *				From, To or Return-Path			2
+ *	returned-message	a returned message or header part, or
+ *				a returned-message marker or header
+ *				block in the text			1
+ *
+ * A person's mail that quotes a bounce lacks the sender signals and
+ * stays below the threshold; a bounce from an unknown MTA has most of
+ * them.  The verdict and each signal are kept as text for explain.
+ */
+#define STRUCT_THRESHOLD 6
+#define NEAR_LINES 3
+#define STRUCT_SCAN_MAX (32 * 1024)
+#define STRUCT_WORDING_MAX 32	/* wording matches looked around */
+#define STRUCT_ADDRS 16		/* addresses kept */
+
+enum { SIG_NULL_SENDER, SIG_BOUNCE_FROM, SIG_SUBJECT, SIG_AUTO, SIG_WORDING,
+	SIG_ADDRESS, SIG_RETURNED, SIG_COUNT };
+
+static const struct {
+	const char *name;
+	int weight;
+} signal_defs[SIG_COUNT] = {
+	{ "null-sender", 2 }, { "bounce-sender", 2 }, { "bounce-subject", 1 },
+	{ "auto-submitted", 1 }, { "failure-wording", 2 },
+	{ "address-near-wording", 2 }, { "returned-message", 1 },
+};
+
+typedef struct structure {
+	int on[SIG_COUNT];
+	int score;
+	int passes;
+	const char *addrs[STRUCT_ADDRS];
+	unsigned naddrs;
+} structure;
+
+/* The bare address of a header field of the notice, or NULL. */
+static const char *
+own_address(dsnx_report *r, const char *name)
+{
+	const char *v = dsnx_report_header(r, name);
+
+	return v != NULL ? dsnx_report_address(r, v, strlen(v)) : NULL;
+}
+
+/* Start of the line NEAR_LINES lines before pos, and end of the one
+ * NEAR_LINES lines after. */
+static void
+near_window(const char *t, size_t len, size_t pos, size_t *b, size_t *e)
+{
+	size_t i = pos, j = pos;
+	int n;
+
+	for (n = 0; n <= NEAR_LINES && i > 0; ) {
+		i--;
+		if (t[i] == '\n' && ++n > NEAR_LINES) {
+			i++;
+			break;
+		}
+	}
+	for (n = 0; j < len; j++)
+		if (t[j] == '\n' && ++n > NEAR_LINES)
+			break;
+	*b = i;
+	*e = j;
+}
+
+/* Adds the addresses of t[b, e) that are none of the notice's own to
+ * st.  -1 when memory ran out. */
+static int
+near_addresses(dsnx_report *r, const char *t, size_t b, size_t e,
+    const char *const own[3], structure *st)
+{
+	size_t i;
+
+	for (i = b; i < e && st->naddrs < STRUCT_ADDRS; i++) {
+		size_t ab = i, ae = i;
+		const char *a;
+		unsigned k;
+		int dup = 0;
+
+		if (t[i] != '@')
+			continue;
+		while (ab > b && t[ab - 1] != ' ' && t[ab - 1] != '\t'
+		    && t[ab - 1] != '\n' && t[ab - 1] != '<' && t[ab - 1] != '"'
+		    && t[ab - 1] != '(' && t[ab - 1] != ':' && t[ab - 1] != ',')
+			ab--;
+		while (ae < e && t[ae] != ' ' && t[ae] != '\t' && t[ae] != '\r'
+		    && t[ae] != '\n' && t[ae] != '>' && t[ae] != '"' && t[ae] != ')'
+		    && t[ae] != ',' && t[ae] != ';')
+			ae++;
+		i = ae;
+		if (ab == i - 1 || (a = dsnx_report_address(r, t + ab, ae - ab))
+		    == NULL)
+			continue;
+		if (strchr(a, '@') == NULL || strchr(a, '@') == a
+		    || strchr(strchr(a, '@'), '.') == NULL)
+			continue;
+		for (k = 0; k < 3; k++)
+			if (own[k] != NULL && strcasecmp(own[k], a) == 0)
+				dup = 1;
+		for (k = 0; k < st->naddrs && !dup; k++)
+			if (strcasecmp(st->addrs[k], a) == 0)
+				dup = 1;
+		if (!dup)
+			st->addrs[st->naddrs++] = a;
+	}
+	return 0;
+}
+
+/* The signals of the message, its first candidate text t[0, len). */
+static void
+read_structure(matcher *mt, dsnx_report *r, const char *t, size_t len,
+    structure *st)
+{
+	const char *rp = dsnx_report_header(r, "return-path");
+	const char *as = dsnx_report_header(r, "auto-submitted");
+	const char *own[3];
+	size_t end = len, m0, m1, pos = 0;
+	unsigned n = 0;
+	int k;
+
+	memset(st, 0, sizeof(*st));
+	if (rp != NULL) {
+		while (*rp == ' ' || *rp == '\t')
+			rp++;
+		st->on[SIG_NULL_SENDER] = strncmp(rp, "<>", 2) == 0;
+	}
+	st->on[SIG_BOUNCE_FROM] = match_str(mt, mt->formats->bounce_from, r->from);
+	st->on[SIG_SUBJECT] = match_str(mt, mt->formats->bounce_subject,
+	    r->subject);
+	st->on[SIG_AUTO] = as != NULL && strncasecmp(as, "no", 2) != 0;
+	st->on[SIG_RETURNED] = r->returned_part != NULL;
+	if (end > STRUCT_SCAN_MAX)
+		end = STRUCT_SCAN_MAX;
+	/* The notice ends where the returned message starts. */
+	if (run(mt, mt->formats->returned, t, end, 0, &m0, &m1, NULL, NULL)) {
+		st->on[SIG_RETURNED] = 1;
+		end = m0;
+	}
+	own[0] = own_address(r, "from");
+	own[1] = own_address(r, "to");
+	own[2] = own_address(r, "return-path");
+	while (n < STRUCT_WORDING_MAX
+	    && run(mt, mt->formats->wording, t, end, pos, &m0, &m1, NULL, NULL)) {
+		size_t b, e;
+
+		st->on[SIG_WORDING] = 1;
+		near_window(t, end, m0, &b, &e);
+		(void)near_addresses(r, t, b, e, own, st);
+		pos = m1 > m0 ? m1 : m0 + 1;
+		n++;
+	}
+	st->on[SIG_ADDRESS] = st->naddrs > 0;
+	for (k = 0; k < SIG_COUNT; k++)
+		if (st->on[k])
+			st->score += signal_defs[k].weight;
+	st->passes = st->score >= STRUCT_THRESHOLD && st->on[SIG_WORDING]
+	    && st->on[SIG_ADDRESS];
+}
+
+/* The signals as explain shows them: "score 9 (needs 6 with wording and
+ * an address): null-sender +2, ...; absent: ...". */
+static const char *
+structure_text(dsnx_report *r, const structure *st)
+{
+	char buf[512];
+	size_t o;
+	int k, any = 0;
+
+	o = (size_t)snprintf(buf, sizeof(buf), "score %d (%s at %d with "
+	    "failure-wording and address-near-wording):", st->score,
+	    st->passes ? "a bounce" : "not a bounce", STRUCT_THRESHOLD);
+	for (k = 0; k < SIG_COUNT && o < sizeof(buf); k++)
+		if (st->on[k])
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s %s +%d",
+			    any++ ? "," : "", signal_defs[k].name,
+			    signal_defs[k].weight);
+	any = 0;
+	for (k = 0; k < SIG_COUNT && o < sizeof(buf); k++)
+		if (!st->on[k])
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s %s",
+			    any++ ? "," : "; absent:", signal_defs[k].name);
+	if (o >= sizeof(buf))
+		o = sizeof(buf) - 1;
+	return dsnx_report_text(r, buf, o);
+}
+
+/* Reads the structure the first time it is asked for (st zeroed before):
+ * 1 it passes, 0 not, -1 when memory ran out. */
+static int
+structure_once(matcher *mt, dsnx_report *r, texts *tx, structure *st,
+    const char **stext, size_t *slen)
+{
+	if (r->detection == NULL) {
+		if (tx->n > 0 && (*stext = cand_text(r, &tx->v[0], slen)) == NULL)
+			return -1;
+		read_structure(mt, r, *stext, *slen, st);
+		if ((r->detection = structure_text(r, st)) == NULL)
+			return -1;
+	}
+	return st->passes;
+}
+
 /* ------------------------------------------------------------ the reader */
 
 static int
@@ -938,9 +1174,12 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 	const char *text = "", *ftext = "";
 	size_t len = 0, flen = 0, start = 0, fstart = 0, end, m0, m1;
 	texts tx;
+	structure st;
 	unsigned i, c;
 	const dsnx_part *part = NULL, *fpart = NULL;	/* whose text */
-	int n = 0, rc = 0;
+	const char *stext = "";
+	size_t slen = 0;
+	int n = 0, rc = 0, by_structure = 0;
 
 	mt.formats = formats;
 	mt.md = pcre2_match_data_create(4, NULL);
@@ -948,11 +1187,15 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 		return -1;
 	note_returned(r);
 	collect_texts(r, &tx);
+	memset(&st, 0, sizeof(st));
 	for (i = 0; i < formats->count && cf == NULL; i++) {
 		const compiled_format *f = &formats->v[i];
 		int found = 0;
 
-		if (!gate(&mt, f, r))
+		/* The structure is read only when a format asks for it: the
+		 * named formats recognise most bounces without it. */
+		if (!gate(&mt, f, r) && !(f->def->score_gate
+		    && structure_once(&mt, r, &tx, &st, &stext, &slen) > 0))
 			continue;
 		for (c = 0; c < tx.n && !found; c++) {
 			if ((text = cand_text(r, &tx.v[c], &len)) == NULL)
@@ -1024,10 +1267,29 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 		if (n == 0 && end < len)
 			n = recipients_from_inline(r, text, end, len, diag, diag_cut);
 	}
+	if (r->rcpt_count == 0
+	    && structure_once(&mt, r, &tx, &st, &stext, &slen) < 0)
+		goto nomem;
+	if (r->rcpt_count == 0 && st.passes) {
+		/* No format knew it, but its structure is a bounce's: the
+		 * addresses near its failure wording are the recipients, and
+		 * what the text says of each is read by report.c. */
+		for (c = 0; c < st.naddrs; c++) {
+			dsnx_recipient *nr = dsnx_report_add(r);
+
+			if (nr == NULL)
+				break;
+			nr->recipient = st.addrs[c];
+		}
+		by_structure = r->rcpt_count > 0;
+		text = stext;
+		len = slen;
+		part = tx.n > 0 ? tx.v[0].part : NULL;
+	}
 	pcre2_match_data_free(mt.md);
 	if (r->rcpt_count == 0)
 		return 0;
-	r->format = cf->def->name;
+	r->format = by_structure ? "structure" : cf->def->name;
 	/* The text the bounce was read from is its human-readable part
 	 * (HTML already reduced to text). */
 	r->human_part = part;

@@ -40,6 +40,7 @@ typedef struct dsnx_format_def {
 	const char *status;     /* group 1: the recipient's status code */
 	const char *diagnostic; /* group 1: the recipient's diagnostic text */
 	int gate_all;           /* from, subject and header must all match */
+	int score_gate;         /* or: the structural score passes (nonstd.c) */
 } dsnx_format_def;
 
 /* The shipped table, ended by an entry whose name is NULL. */
@@ -48,6 +49,12 @@ extern const dsnx_format_def dsnx_format_table[];
  * postmaster, "Mail Delivery System", <>, ...): the one bounce-sender
  * heuristic, used by the formats' gates and by report.c. */
 extern const char dsnx_bounce_from_pattern[];
+/* The structural detector's patterns (see nonstd.c, "structure"): a
+ * bounce's Subject, the lines after which a returned message or its
+ * header stands, and failure wording in any MTA's words. */
+extern const char dsnx_bounce_subject_pattern[];
+extern const char dsnx_returned_pattern[];
+extern const char dsnx_failure_wording_pattern[];
 
 dsnx_status dsnx_formats_compile(const dsnx_format_def *defs,
     dsnx_formats **out, dsnx_error_t *err);

@@ -29,6 +29,14 @@
  *	(dsnx_report_set_status()), its text made from it, so the two never
  *	disagree and nobody parses the text again.
  *
+ *	Per recipient, the report also keeps what the human-readable text
+ *	says of it (dsnx_report_recipient_excerpt(): the lines that name its
+ *	address or its Original-Recipient, each with its continuation lines,
+ *	as Postfix, Sendmail, qmail, Exim and OpenSMTPD write them) and its
+ *	diagnostic as the rules read it, a multi-line reply's continuation
+ *	prefixes taken out (dsnx_report_recipient_reply()).  Both are
+ *	derived here, once; classify.c reads them.
+ *
  *	The report also remembers which parts hold the human-readable text,
  *	the machine-readable status and the returned message, because a
  *	rewrite must keep the latter two byte for byte.  Whether a part is a
@@ -45,7 +53,10 @@
  *	Those of the context (see dsnx_limits); recipients past
  *	max_recipients are dropped and DSNX_REPORT_TRUNCATED set.  The
  *	message's own header fields are kept decoded up to max_decoded bytes
- *	of values; fields past that read as absent.
+ *	of values; fields past that read as absent.  Excerpts come from the
+ *	first EXCERPT_SCAN_MAX bytes of the text, for the first
+ *	EXCERPT_RECIPIENTS recipients, EXCERPT_LINES continuation lines a
+ *	mention, about EXCERPT_MAX bytes each.
  * DIAGNOSTICS
  *	Fails only for ENOMEM, EINVAL, or ELIMIT (message too large).
  * SEE ALSO
@@ -53,6 +64,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -293,6 +305,352 @@ complete_recipient(dsnx_report *r, dsnx_recipient *rc, int reply_class)
 		code.detail = 0;
 	}
 	return dsnx_report_set_status(r, rc, &code);
+}
+
+/* ------------------------------------------ per-recipient evidence */
+
+/*
+ * What the text says about each recipient.  A bounce names its
+ * recipients in its human-readable part, each with the reply or the
+ * reason that concerns it: "addr: 550 5.2.2 ... Mailbox full"
+ * (OpenSMTPD), "<addr>: host ... said: ..." with indented continuation
+ * lines (Postfix), "<addr>:" then lines up to a blank one (qmail),
+ * "  addr" then more indented lines (Exim), "<addr>... Deferred: ..."
+ * and ">>> RCPT To:<addr>" then "<<< reply" (Sendmail's transcript).
+ * A recipient's excerpt is every such mention of its address (or of its
+ * Original-Recipient, the alias it was "expanded from"): the rest of the
+ * mention's line after the address, and its continuation lines.  Classification reads it
+ * before the whole text (classify.c), so that two recipients with
+ * different causes get different verdicts.
+ *
+ * The reply text is the diagnostic with the prefixes of a multi-line
+ * SMTP reply's continuation lines ("550-5.1.1 ") taken out, so that a
+ * sentence the server wrapped over several lines reads as one.
+ */
+#define EXCERPT_SCAN_MAX (64 * 1024)	/* text looked at */
+#define EXCERPT_MAX 2048		/* bytes of one excerpt */
+#define EXCERPT_RECIPIENTS 100		/* recipients given one */
+#define EXCERPT_LINES 16		/* continuation lines of a mention */
+
+/* The address name (lower case, nlen bytes) in lower-cased t[b, e),
+ * standing alone (not part of a longer address)?  Its end, or 0. */
+static size_t
+names_at(const char *t, size_t b, size_t e, const char *name, size_t nlen)
+{
+	size_t p = b;
+
+	if (nlen == 0)
+		return 0;
+	while (p + nlen <= e) {
+		const char *hit = memmem(t + p, e - p, name, nlen);
+		size_t h;
+
+		if (hit == NULL)
+			return 0;
+		h = (size_t)(hit - t);
+		if ((h == b || !is_addr_char((unsigned char)t[h - 1])
+		    || t[h - 1] == ':')
+		    && (h + nlen == e || !is_addr_char((unsigned char)t[h + nlen])
+		    || t[h + nlen] == '.' || t[h + nlen] == ':'))
+			return h + nlen;
+		p = h + 1;
+	}
+	return 0;
+}
+
+typedef struct rcpt_names {
+	char name[2][ADDRESS_MAX + 1];
+	size_t len[2];
+} rcpt_names;
+
+static void
+names_of(const dsnx_recipient *rc, rcpt_names *n)
+{
+	const char *v[2];
+	int k;
+	size_t i;
+
+	v[0] = rc->recipient;
+	v[1] = rc->original_recipient;
+	for (k = 0; k < 2; k++) {
+		n->len[k] = 0;
+		if (v[k] == NULL || strchr(v[k], '@') == NULL
+		    || strlen(v[k]) > ADDRESS_MAX
+		    || (k == 1 && v[0] != NULL && strcasecmp(v[0], v[1]) == 0))
+			continue;
+		for (i = 0; v[k][i] != '\0'; i++)
+			n->name[k][i] = (char)((v[k][i] >= 'A' && v[k][i] <= 'Z')
+			    ? v[k][i] + 32 : v[k][i]);
+		n->name[k][i] = '\0';
+		n->len[k] = i;
+	}
+}
+
+static size_t
+names_any(const char *t, size_t b, size_t e, const rcpt_names *n)
+{
+	size_t at;
+	int k;
+
+	for (k = 0; k < 2; k++)
+		if ((at = names_at(t, b, e, n->name[k], n->len[k])) != 0)
+			return at;
+	return 0;
+}
+
+/* The first mention of one of n's names in t[from, end): the end of the
+ * address, its start in *start; 0 when there is none. */
+static size_t
+next_mention(const char *t, size_t from, size_t end, const rcpt_names *n,
+    size_t *start)
+{
+	size_t best = 0, at;
+	int k;
+
+	for (k = 0; k < 2; k++)
+		if ((at = names_at(t, from, end, n->name[k], n->len[k])) != 0
+		    && (best == 0 || at - n->len[k] < *start)) {
+			best = at;
+			*start = at - n->len[k];
+		}
+	return best;
+}
+
+static size_t
+indent_of(const char *t, size_t b, size_t e)
+{
+	size_t i = b;
+
+	while (i < e && (t[i] == ' ' || t[i] == '\t'))
+		i++;
+	return i - b;
+}
+
+/* Does line t[b, e) name a recipient of the report other than me? */
+static int
+names_other(const char *t, size_t b, size_t e, const rcpt_names *all,
+    unsigned count, unsigned me)
+{
+	unsigned i;
+
+	if (memchr(t + b, '@', e - b) == NULL)
+		return 0;
+	for (i = 0; i < count; i++)
+		if (i != me && all[i].len[0] + all[i].len[1] > 0
+		    && names_any(t, b, e, &all[i]) != 0
+		    && names_any(t, b, e, &all[me]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Appends line t[b, e) to out, its indentation dropped. */
+static void
+excerpt_line(dsnx_buf *out, const char *t, size_t b, size_t e)
+{
+	b += indent_of(t, b, e);
+	if (e <= b)
+		return;
+	if (out->len > 0)
+		(void)dsnx_buf_putc(out, '\n');
+	(void)dsnx_buf_append(out, t + b, e - b);
+}
+
+/* The line at *pos of t[0, end): its extent, *pos moved past it. */
+static int
+line_at(const char *t, size_t end, size_t *pos, size_t *b, size_t *e)
+{
+	const char *nl;
+
+	if (*pos >= end)
+		return 0;
+	*b = *pos;
+	nl = memchr(t + *pos, '\n', end - *pos);
+	*e = nl ? (size_t)(nl - t) : end;
+	*pos = nl ? *e + 1 : end;
+	if (*e > *b && t[*e - 1] == '\r')
+		(*e)--;
+	return 1;
+}
+
+/*
+ * One recipient's excerpt from the text (orig: as written, low: lower
+ * cased), into out.  A mention's continuation: lines indented deeper
+ * than the mention, "<<<" reply lines of a transcript, or, when nothing
+ * but the address stands on the mention's line, every line up to a blank
+ * one that is indented at least as deep; never past a line naming
+ * another recipient.
+ */
+static void
+excerpt_of(const char *orig, const char *low, size_t end,
+    const rcpt_names *all, unsigned count, unsigned me, dsnx_buf *out)
+{
+	size_t pos = 0, b, e, at, from;
+
+	/* One search through the text for each name, not one a line. */
+	while ((at = next_mention(low, pos, end, &all[me], &from)) != 0) {
+		size_t ind, rest, save, nb, ne;
+		int bare, lines = 0;
+
+		b = from;
+		while (b > 0 && low[b - 1] != '\n')
+			b--;
+		pos = b;
+		(void)line_at(low, end, &pos, &b, &e);
+		save = pos;
+		ind = indent_of(low, b, e);
+		rest = at;
+		while (rest < e && strchr(">]\")':;,. \t", low[rest]) != NULL)
+			rest++;
+		bare = rest == e;
+		/* What the line says after the address: the address itself
+		 * is no evidence (a domain may be called anything), but a
+		 * reply code before it ("550 5.1.1 <addr>... User unknown")
+		 * is, and the line is kept whole. */
+		{
+			dsnx_code code;
+			size_t ml, pre;
+
+			pre = from - b;
+			if (dsnx_code_find(orig + b, pre, &code, &ml) >= 0
+			    || dsnx_reply_find(orig + b, pre) != 0)
+				excerpt_line(out, orig, b, e);
+			else
+				excerpt_line(out, orig, rest, e);
+		}
+		save = pos;
+		while (lines < EXCERPT_LINES && line_at(low, end, &pos, &nb, &ne)) {
+			size_t ni = indent_of(low, nb, ne);
+
+			if (ni == ne - nb || names_other(low, nb, ne, all, count, me))
+				break;
+			if (!((bare && ni >= ind) || ni > ind || (ne - nb - ni >= 3
+			    && memcmp(low + nb + ni, "<<<", 3) == 0)))
+				break;
+			excerpt_line(out, orig, nb, ne);
+			save = pos;
+			lines++;
+		}
+		pos = save;
+		if (out->len >= EXCERPT_MAX)
+			break;
+	}
+}
+
+/*
+ * The text with a multi-line reply's continuation prefixes taken out:
+ * after the first "550-5.1.1 " or "550 ", every later white-space
+ * preceded "550-" or "550 " with the same reply code, and the enhanced
+ * code after it, goes.  NULL when there was none (or memory ran out:
+ * the text then stays as it is, which is only less helpful).
+ */
+static const char *
+reply_text(dsnx_report *r, const char *s)
+{
+	size_t len = strlen(s), i, o = 0, first = 0;
+	int code = dsnx_reply_find(s, len), cut = 0, seen = 0;
+	char digits[5], *out;
+	const char *m;
+
+	if (code < 200 || code > 599 || len > 64 * 1024)
+		return NULL;
+	snprintf(digits, sizeof(digits), "%03d-", code);
+	/* Only a reply that was written over several lines. */
+	if ((m = strstr(s, digits)) == NULL)
+		return NULL;
+	first = (size_t)(m - s);
+	if ((out = dsnx_arena_alloc(&r->arena, len + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len; ) {
+		if (i > first && (s[i - 1] == ' ' || s[i - 1] == '\t'
+		    || s[i - 1] == '\n') && i + 4 <= len
+		    && memcmp(s + i, digits, 3) == 0
+		    && (s[i + 3] == '-' || s[i + 3] == ' ')) {
+			size_t j = i + 4, ml;
+			dsnx_code c;
+
+			if (dsnx_code_find(s + j, len - j, &c, &ml) == 0)
+				j += ml;
+			while (j < len && (s[j] == ' ' || s[j] == '\t'))
+				j++;
+			while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '\t'
+			    || out[o - 1] == '\n' || out[o - 1] == '\r'))
+				o--;
+			out[o++] = ' ';
+			i = j;
+			cut = 1;
+			continue;
+		}
+		out[o++] = s[i++];
+	}
+	(void)seen;
+	out[o] = '\0';
+	return cut ? out : NULL;
+}
+
+/* Every recipient's excerpt and reply text.  -1 when memory ran out. */
+static int
+read_evidence(dsnx_report *r)
+{
+	unsigned n = r->rcpt_count, i;
+	rcpt_names *names = NULL;
+	char *low = NULL;
+	size_t len = r->human_text != NULL ? r->human_len : 0, k;
+	dsnx_buf out;
+	int rc = -1;
+
+	if (n == 0)
+		return 0;
+	if ((r->rcpt_excerpt = dsnx_arena_alloc(&r->arena, n
+	    * sizeof(*r->rcpt_excerpt))) == NULL
+	    || (r->rcpt_reply = dsnx_arena_alloc(&r->arena, n
+	    * sizeof(*r->rcpt_reply))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		r->rcpt_excerpt[i] = NULL;
+		r->rcpt_reply[i] = r->rcpts[i].diagnostic != NULL
+		    ? reply_text(r, r->rcpts[i].diagnostic) : NULL;
+	}
+	if (len == 0)
+		return 0;
+	if (len > EXCERPT_SCAN_MAX)
+		len = EXCERPT_SCAN_MAX;
+	if (n > EXCERPT_RECIPIENTS)
+		n = EXCERPT_RECIPIENTS;
+	if ((names = calloc(n, sizeof(*names))) == NULL
+	    || (low = malloc(len + 1)) == NULL)
+		goto done;
+	for (k = 0; k < len; k++) {
+		unsigned char c = (unsigned char)r->human_text[k];
+
+		low[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	low[len] = '\0';
+	for (i = 0; i < n; i++)
+		names_of(&r->rcpts[i], &names[i]);
+	dsnx_buf_init(&out, EXCERPT_MAX + 512);
+	for (i = 0; i < n; i++) {
+		const char *x;
+
+		if (names[i].len[0] + names[i].len[1] == 0)
+			continue;
+		dsnx_buf_reset(&out);
+		excerpt_of(r->human_text, low, len, names, n, i, &out);
+		if (out.len == 0)
+			continue;
+		if ((x = dsnx_report_text(r, dsnx_buf_str(&out), out.len)) == NULL) {
+			dsnx_buf_free(&out);
+			goto done;
+		}
+		r->rcpt_excerpt[i] = reply_text(r, x);
+		if (r->rcpt_excerpt[i] == NULL)
+			r->rcpt_excerpt[i] = x;
+	}
+	dsnx_buf_free(&out);
+	rc = 0;
+done:
+	free(names);
+	free(low);
+	return rc;
 }
 
 /* --------------------------------------------------- reading a message */
@@ -658,7 +1016,7 @@ dsnx_report_read(const dsnx_context *ctx, const char *buf, size_t len,
 		dsnx_report_free(r);
 		return DSNX_ENOMEM;
 	}
-	if (r->is_dsn && read_returned(r) < 0) {
+	if ((r->is_dsn && read_returned(r) < 0) || read_evidence(r) < 0) {
 		dsnx_report_free(r);
 		return DSNX_ENOMEM;
 	}
@@ -841,4 +1199,27 @@ const dsnx_part *
 dsnx_report_human_part(const dsnx_report *r)
 {
 	return r->human_part;
+}
+
+const char *
+dsnx_report_detection(const dsnx_report *r)
+{
+	return r->detection;
+}
+
+const char *
+dsnx_report_recipient_excerpt(const dsnx_report *r, unsigned i)
+{
+	return i < r->rcpt_count && r->rcpt_excerpt != NULL
+	    ? r->rcpt_excerpt[i] : NULL;
+}
+
+const char *
+dsnx_report_recipient_reply(const dsnx_report *r, unsigned i)
+{
+	if (i >= r->rcpt_count)
+		return NULL;
+	if (r->rcpt_reply != NULL && r->rcpt_reply[i] != NULL)
+		return r->rcpt_reply[i];
+	return r->rcpts[i].diagnostic;
 }

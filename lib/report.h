@@ -53,6 +53,9 @@ struct dsnx_report {
 	                            * Accept-Language of the returned message */
 	const char *human_text;     /* its text as read, once known */
 	size_t human_len;
+	const char *detection;      /* nonstd.c: the structural signals */
+	const char **rcpt_excerpt;  /* per recipient: what the text says of it */
+	const char **rcpt_reply;    /* per recipient: diagnostic, reply unwrapped */
 	dsnx_buf scratch;
 };
 

@@ -25,7 +25,7 @@
 enum rule_field {
 	RF_STATUS, RF_REPLY, RF_ACTION, RF_OUTCOME, RF_FORMAT,
 	RF_DIAGNOSTIC, RF_REMOTE_MTA, RF_REPORTING_MTA, RF_TEXT, RF_SUBJECT,
-	RF_FROM, RF_HEADER,
+	RF_FROM, RF_RECIPIENT_TEXT, RF_HEADER,
 	RF_COUNT
 };
 #define RF_FIRST_TEXT RF_DIAGNOSTIC
@@ -170,12 +170,27 @@ typedef struct rule_message {
 } rule_message;
 
 void dsnx_rule_message_of(const dsnx_report *report, rule_message *out);
+
+/*
+ * What the report found of one recipient beyond its fields (report.c):
+ * the text's lines that name it, and its diagnostic as the rules read
+ * it (a multi-line reply unwrapped).  Either may be NULL.
+ */
+typedef struct rule_evidence {
+	const char *excerpt;
+	const char *reply;
+} rule_evidence;
+
 /*
  * The one place a rule input is made: the message's evidence plus one
- * recipient's fields, with the outcome dsnx_outcome_of() gives.
+ * recipient's fields and evidence (ev may be NULL), with the outcome
+ * dsnx_outcome_of() gives.  The diagnostic the rules read is the reply
+ * text; a recipient without a diagnostic reads its excerpt there (the
+ * reply the text quotes is the diagnostic the report lacks).
  */
 void dsnx_rule_input_build(rule_input *in, const rule_message *msg,
-    const dsnx_recipient *rc);
+    const dsnx_recipient *rc, const rule_evidence *ev);
+
 /* Sets the outcome word the outcome conditions see. */
 void dsnx_rule_input_outcome(rule_input *in, dsnx_outcome outcome);
 

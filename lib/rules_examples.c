@@ -41,8 +41,8 @@
 
 static const char *const example_members[] = {
 	"status", "reply", "action", "outcome", "format", "diagnostic",
-	"remote_mta", "reporting_mta", "text", "subject", "from", "headers",
-	NULL
+	"remote_mta", "reporting_mta", "text", "subject", "from",
+	"recipient_text", "headers", NULL
 };
 
 static const char *
@@ -72,6 +72,7 @@ example_input(loader *ld, unsigned file, const char *path, json_t *ex,
 	size_t len[RF_COUNT];
 	rule_message msg;
 	dsnx_recipient rc;
+	rule_evidence ev;
 	json_t *v;
 	char p[LOAD_PATH_MAX];
 	unsigned before = ld->errors;
@@ -136,7 +137,9 @@ example_input(loader *ld, unsigned file, const char *path, json_t *ex,
 	rc.reply = reply;
 	rc.diagnostic = value[RF_DIAGNOSTIC];
 	rc.remote_mta = value[RF_REMOTE_MTA];
-	dsnx_rule_input_build(in, &msg, &rc);
+	ev.excerpt = value[RF_RECIPIENT_TEXT];
+	ev.reply = NULL;
+	dsnx_rule_input_build(in, &msg, &rc, &ev);
 	/* An example may give the outcome an outcome rule decided. */
 	if (outcome >= 0)
 		dsnx_rule_input_outcome(in, (dsnx_outcome)outcome);

@@ -366,6 +366,76 @@ START_TEST(test_budget_rewrite_still_explained)
 }
 END_TEST
 
+/*
+ * Two recipients with the same vague status and no Diagnostic-Code,
+ * whose causes stand only in the human-readable part, each in the lines
+ * that name it (OpenSMTPD's "addr: reply", qmail's "<addr>:" block):
+ * each gets the verdict of its own lines, not the whole text's.
+ */
+static const char two_causes_msg[] =
+    "From: MAILER-DAEMON@mx.example.net\r\n"
+    "To: sender@example.com\r\nSubject: Undelivered Mail\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+    "\tboundary=\"=_B_=\"\r\n\r\n"
+    "--=_B_=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    "An error has occurred for the following recipients:\r\n\r\n"
+    "ann@example.org: 552 5.2.2 Sorry, mailbox full\r\n\r\n"
+    "<bob@example.org>:\r\n192.0.2.1 does not like recipient.\r\n"
+    "Remote host said: 550 no such user here\r\n\r\n"
+    "--=_B_=\r\nContent-Type: message/delivery-status\r\n\r\n"
+    "Reporting-MTA: dns; mx.example.net\r\n\r\n"
+    "Final-Recipient: rfc822; ann@example.org\r\n"
+    "Action: failed\r\nStatus: 5.0.0\r\n\r\n"
+    "Final-Recipient: rfc822; bob@example.org\r\n"
+    "Action: failed\r\nStatus: 5.0.0\r\n\r\n"
+    "Final-Recipient: rfc822; cy@example.org\r\n"
+    "Action: failed\r\nStatus: 5.0.0\r\n"
+    "\r\n--=_B_=--\r\n";
+
+static const char own_text_rules[] =
+    "{\"id\": \"t.full\", \"priority\": 900,"
+    " \"when\": {\"diagnostic\": \"mailbox full\"},"
+    " \"reason\": \"mailboxfull\", \"cause\": \"c-diag\","
+    " \"examples\": {\"match\": [{\"diagnostic\": \"mailbox full\"}]}},\n"
+    "{\"id\": \"t.unknown\", \"priority\": 890,"
+    " \"when\": {\"recipient_text\": \"no such user\"},"
+    " \"reason\": \"userunknown\", \"cause\": \"c-text\","
+    " \"examples\": {\"match\": [{\"recipient_text\": \"no such user\"}],"
+    "  \"no_match\": [{\"text\": \"no such user\"}]}},\n"
+    "{\"id\": \"t.text\", \"priority\": 800,"
+    " \"when\": {\"text\": \"mailbox full|no such user\"},"
+    " \"reason\": \"undefined\", \"cause\": \"c-text\","
+    " \"examples\": {\"match\": [{\"text\": \"no such user\"}]}}";
+
+START_TEST(test_recipients_own_text)
+{
+	dsnx_report *r = NULL;
+	dsnx_classification *c = NULL;
+	const dsnx_verdict *v;
+
+	load_rules(own_text_rules);
+	ck_assert_int_eq(dsnx_report_read(ctx, two_causes_msg,
+	    strlen(two_causes_msg), &r), DSNX_OK);
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 3);
+	ck_assert_int_eq(dsnx_classify_message(set, r, NULL, &c), DSNX_OK);
+	/* ann: her line is the diagnostic she lacks. */
+	v = dsnx_classification_verdict(c, 0);
+	ck_assert_str_eq(v->rule, "t.full");
+	ck_assert_str_eq(v->reason, "mailboxfull");
+	/* bob: his block, read as recipient_text, not ann's line. */
+	v = dsnx_classification_verdict(c, 1);
+	ck_assert_str_eq(v->rule, "t.unknown");
+	ck_assert_str_eq(v->reason, "userunknown");
+	/* cy is named nowhere: only the whole text speaks for him. */
+	ck_assert_ptr_null(dsnx_report_recipient_excerpt(r, 2));
+	v = dsnx_classification_verdict(c, 2);
+	ck_assert_str_eq(v->rule, "t.text");
+	dsnx_classification_free(c);
+	dsnx_report_free(r);
+}
+END_TEST
+
 START_TEST(test_not_a_dsn_and_errors)
 {
 	static const char plain[] = "From: a@example.org\nSubject: hi\n\nhello\n";
@@ -563,6 +633,7 @@ classify_suite(void)
 	tcase_add_test(tc, test_budget_rewrite_still_explained);
 	tcase_add_test(tc, test_not_a_dsn_and_errors);
 	tcase_add_test(tc, test_cut_field_no_match_at_cut);
+	tcase_add_test(tc, test_recipients_own_text);
 	suite_add_tcase(s, tc);
 	return s;
 }

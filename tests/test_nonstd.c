@@ -333,6 +333,54 @@ START_TEST(test_embedded_fields)
 }
 END_TEST
 
+/*
+ * A bounce of a format no description knows is read by its structure:
+ * null sender, a mailer daemon, a failure subject, failure wording and
+ * an address near it.  The same words in a person's mail, from a person
+ * to a person, are not a bounce.  Both say why in their signals.
+ */
+START_TEST(test_structure)
+{
+	static const char bounce[] =
+	    "Return-Path: <>\r\n"
+	    "From: MAILER-DAEMON@relay.example.net\r\n"
+	    "To: sender@example.com\r\n"
+	    "Subject: Email Delivery Failure\r\n\r\n"
+	    "This notification tells you that an email you addressed to:\r\n"
+	    "  ~~ ann@example.org ~~\r\n"
+	    "could not be delivered.  The problem appears to be:\r\n"
+	    "  ~~ 550 5.1.1 mailbox unavailable\r\n";
+	static const char person[] =
+	    "Return-Path: <bob@example.com>\r\n"
+	    "From: Bob <bob@example.com>\r\n"
+	    "To: ann@example.org\r\n"
+	    "Subject: about yesterday\r\n\r\n"
+	    "My mail to carl@example.net could not be delivered, he says\r\n"
+	    "his mailbox is full.  Can you tell him?\r\n";
+	dsnx_report *r = read_msg(bounce);
+	const char *why;
+
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_str_eq(dsnx_report_format(r), "structure");
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 1);
+	ck_assert_str_eq(dsnx_report_recipient(r, 0)->recipient,
+	    "ann@example.org");
+	ck_assert_ptr_nonnull(why = dsnx_report_detection(r));
+	ck_assert_ptr_nonnull(strstr(why, "null-sender +2"));
+	ck_assert_ptr_nonnull(strstr(why, "address-near-wording +2"));
+	ck_assert_ptr_nonnull(strstr(why, "absent: auto-submitted"));
+	dsnx_report_free(r);
+
+	r = read_msg(person);
+	ck_assert(!dsnx_report_is_dsn(r));
+	ck_assert_ptr_nonnull(why = dsnx_report_detection(r));
+	ck_assert_ptr_nonnull(strstr(why, "not a bounce"));
+	ck_assert_ptr_nonnull(strstr(why, "failure-wording +2"));
+	ck_assert_ptr_nonnull(strstr(why, "absent: null-sender"));
+	dsnx_report_free(r);
+}
+END_TEST
+
 START_TEST(test_compile_error)
 {
 	static const dsnx_format_def bad[] = {
@@ -370,6 +418,7 @@ nonstd_suite(void)
 	tcase_add_test(tc, test_not_a_bounce_from_postmaster);
 	tcase_add_test(tc, test_embedded_fields);
 	tcase_add_test(tc, test_compile_error);
+	tcase_add_test(tc, test_structure);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -39,6 +39,74 @@ read_msg(const char *msg)
 	return r;
 }
 
+/* Each recipient's excerpt holds what the lines naming it say, and
+ * stops at the next recipient; a multi-line reply reads as one. */
+static const char excerpt_msg[] =
+    "From: MAILER-DAEMON@mx.example.net\r\n"
+    "To: sender@example.com\r\nSubject: Undelivered Mail\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+    "\tboundary=\"=_B_=\"\r\n\r\n"
+    "--=_B_=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    "<ann@example.org> (expanded from <team@example.org>): host\r\n"
+    "    mx.example.org[192.0.2.1] said: 552 5.2.2 Mailbox full\r\n"
+    "<bob@example.org>... Deferred: Connection refused by mx.example.org.\r\n"
+    "  cy@example.org\r\n"
+    "    retry timeout exceeded\r\n"
+    "unrelated line\r\n"
+    "\r\n"
+    "... while talking to mx.example.org.:\r\n"
+    ">>> RCPT To:<bob@example.org>\r\n"
+    "<<< 451 4.7.1 Greylisted\r\n"
+    ">>> RCPT To:<ann@example.org>\r\n"
+    "\r\n"
+    "--=_B_=\r\nContent-Type: message/delivery-status\r\n\r\n"
+    "Reporting-MTA: dns; mx.example.net\r\n\r\n"
+    "Final-Recipient: rfc822; ann@example.org\r\n"
+    "Original-Recipient: rfc822; team@example.org\r\n"
+    "Action: failed\r\nStatus: 5.2.2\r\n\r\n"
+    "Final-Recipient: rfc822; bob@example.org\r\n"
+    "Action: delayed\r\nStatus: 4.4.1\r\n\r\n"
+    "Final-Recipient: rfc822; cy@example.org\r\n"
+    "Action: failed\r\nStatus: 5.0.0\r\n"
+    "Diagnostic-Code: smtp; 550-5.1.1 The email account that you tried to\r\n"
+    " reach does not exist. Please try 550-5.1.1 double-checking the\r\n"
+    " address. 550 5.1.1 https://support.example/?p=NoSuchUser\r\n"
+    "\r\n--=_B_=--\r\n";
+
+START_TEST(test_recipient_excerpt)
+{
+	dsnx_report *r = read_msg(excerpt_msg);
+	const char *x;
+
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 3);
+	x = dsnx_report_recipient_excerpt(r, 0);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_nonnull(strstr(x, "552 5.2.2 Mailbox full"));
+	ck_assert_ptr_null(strstr(x, "Connection refused"));
+	ck_assert_ptr_null(strstr(x, "ann@example.org"));
+	x = dsnx_report_recipient_excerpt(r, 1);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_nonnull(strstr(x, "Deferred: Connection refused"));
+	ck_assert_ptr_nonnull(strstr(x, "<<< 451 4.7.1 Greylisted"));
+	ck_assert_ptr_null(strstr(x, "retry timeout"));
+	ck_assert_ptr_null(strstr(x, "Mailbox full"));
+	x = dsnx_report_recipient_excerpt(r, 2);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_str_eq(x, "retry timeout exceeded");
+	/* The reply the rules read: one sentence, its first prefix kept. */
+	x = dsnx_report_recipient_reply(r, 2);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_nonnull(strstr(x, "Please try double-checking the"));
+	ck_assert_ptr_nonnull(strstr(x, "address. https://"));
+	ck_assert_ptr_nonnull(strstr(x, "550-5.1.1 The email account"));
+	/* A one-line reply is the diagnostic itself. */
+	ck_assert_ptr_null(dsnx_report_recipient_reply(r, 0));
+	ck_assert_ptr_null(dsnx_report_recipient_excerpt(r, 3));
+	dsnx_report_free(r);
+}
+END_TEST
+
 START_TEST(test_feedback_report)
 {
 	dsnx_report *r = read_msg(
@@ -478,6 +546,7 @@ report_suite(void)
 	tcase_add_test(tc, test_own_header);
 	tcase_add_test(tc, test_recipient_limit);
 	tcase_add_test(tc, test_arguments);
+	tcase_add_test(tc, test_recipient_excerpt);
 	suite_add_tcase(s, tc);
 	return s;
 }
