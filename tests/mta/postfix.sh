@@ -153,9 +153,8 @@ from postfix_view import postfix_view
 
 CLI, RULES = sys.argv[2], sys.argv[3]
 RCV = re.compile(rb"Received: [^\n]*\n(?:\t[^\n]*\n)*")
-LEAD = {"delayed": "has not been delivered yet",
-        "failed": "could not be delivered",
-        "delivered": "was delivered", "relayed": "was delivered"}
+LEAD = {"delayed": "Not delivered yet", "failed": "Not delivered",
+        "delivered": "Delivered", "relayed": "Delivered"}
 
 
 def delivered(path):
@@ -238,7 +237,7 @@ def check_dsn(msg, cause, status, action, rcpt, subject):
     if not raw_plain.startswith(b"Content-Language: "):
         bad.append("the text/plain part does not begin with Content-Language")
     text = plain[0].get_payload(decode=True).decode("utf-8")
-    for want in ("Your message to %s %s" % (rcpt, LEAD[action]),
+    for want in ("%s: your message to %s." % (LEAD[action], rcpt),
                  "Recipient: %s" % rcpt, "Cause: %s" % cause):
         if want not in text:
             bad.append("plain-language text lacks %r" % want)
