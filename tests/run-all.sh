@@ -31,6 +31,7 @@ src=$work/src
 # read Europe/Berlin; strace: lint reads files once.
 packages="build-essential autoconf automake libtool pkg-config libmilter-dev
   libpcre2-dev libjansson-dev check valgrind python3 libsisimai-perl
+  libmail-deliverystatus-bounceparser-perl
   postfix postfix-pcre liblockfile1 libwrap0 m4
   dpkg-dev debhelper dh-autoreconf fakeroot lintian git tzdata strace"
 missing=""
