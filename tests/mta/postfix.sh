@@ -32,8 +32,9 @@
 #        scenario's cause key and status;
 #      - as the first part of the multipart/report a multipart/alternative
 #        whose text/plain part starts with Content-Language and says,
-#        decoded, "has not been delivered yet" (delayed), "could not be
-#        delivered" (failed) or "was delivered" (delivered, relayed),
+#        decoded, "Not delivered yet: your message to <rcpt>." (delayed),
+#        "Not delivered: ..." (failed) or "Delivered: ..." (delivered,
+#        relayed),
 #        "Recipient: <rcpt>" and "Cause: <key>";
 #      - with the milter's changes undone (that header and that part
 #        removed), Postfix's own report: parts Notification,
