@@ -338,6 +338,39 @@ for c in "auto-fr.eml::fr" "auto-it.eml::it" "auto-fr.eml:--lang-fallback de:fr"
 	fi
 done
 
+# 9. rewrite --out-dir: several files, the rules loaded once, the n-th
+# result in DIR/n.eml byte for byte what a rewrite of that file alone
+# writes; several files without it, or it without files, is a usage error.
+mkdir "$tmp/outdir"
+run "$cli" rewrite --rules "$rules" --lang de --out-dir "$tmp/outdir" \
+    "$samples/postfix-delay-warning-4.4.1.eml" "$samples/exim-user-unknown.eml"
+ok=1
+[ "$rc" -eq 0 ] && [ ! -s "$tmp/out" ] || ok=0
+k=0
+for f in "$samples/postfix-delay-warning-4.4.1.eml" "$samples/exim-user-unknown.eml"; do
+	k=$((k + 1))
+	"$cli" rewrite --rules "$rules" --lang de "$f" >"$tmp/one.eml" 2>/dev/null
+	cmp -s "$tmp/one.eml" "$tmp/outdir/$k.eml" || ok=0
+done
+if [ "$ok" -eq 1 ]; then
+	pass "rewrite --out-dir: two files as rewritten one by one"
+else
+	fail "rewrite --out-dir: exit status $rc, or a result differs from a single rewrite"
+fi
+run "$cli" rewrite --rules "$rules" "$samples/postfix-delay-warning-4.4.1.eml" \
+    "$samples/exim-user-unknown.eml"
+if [ "$rc" -ne 2 ] || [ -s "$tmp/out" ]; then
+	fail "rewrite of two files without --out-dir: exit status $rc (want 2)"
+else
+	pass "rewrite of two files without --out-dir refused"
+fi
+run "$cli" rewrite --rules "$rules" --out-dir "$tmp/outdir"
+if [ "$rc" -ne 2 ]; then
+	fail "rewrite --out-dir without files: exit status $rc (want 2)"
+else
+	pass "rewrite --out-dir without files refused"
+fi
+
 if [ "$failures" -ne 0 ]; then
 	echo "cli.sh: $failures check(s) failed"
 	exit 1

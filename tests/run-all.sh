@@ -33,6 +33,7 @@ src=$work/src
 # clang and its libFuzzer runtime: tests/fuzz-smoke.sh.
 packages="build-essential autoconf automake libtool pkg-config libmilter-dev
   libpcre2-dev libjansson-dev check valgrind python3 libsisimai-perl
+  libmail-deliverystatus-bounceparser-perl
   postfix postfix-pcre liblockfile1 libwrap0 m4
   dpkg-dev debhelper dh-autoreconf fakeroot lintian git tzdata strace
   neomutt tmux clang libclang-rt-14-dev"

@@ -8,7 +8,8 @@
 #   perl sisimai-compare.pl [-v] --list PAIRS-FILE     ('-' reads stdin)
 #
 # A pairs file has one pair a line: the original path and the rewritten
-# path, separated by a TAB (or, when the line has no TAB, by white space).
+# path, separated by a TAB (or, when the line has no TAB, by white space);
+# further TAB-separated columns are ignored.
 # Blank lines and lines starting with '#' are ignored.
 #
 # Both messages of a pair are parsed with Sisimai->make($path,
@@ -57,8 +58,8 @@ while (@ARGV) {
 			$line =~ s/\r?\n\z//;
 			next if $line =~ /^\s*(?:#|\z)/;
 			my @p = index($line, "\t") >= 0
-			    ? split(/\t/, $line, 2) : split(' ', $line);
-			if (@p != 2 || $p[0] eq '' || $p[1] eq '') {
+			    ? (split(/\t/, $line))[0, 1] : split(' ', $line);
+			if (@p != 2 || !defined $p[1] || $p[0] eq '' || $p[1] eq '') {
 				print STDERR "$0: $file:$.: want ORIGINAL and REWRITTEN\n";
 				exit 2;
 			}

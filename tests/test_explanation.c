@@ -142,6 +142,15 @@ explained_free(explained *e)
 	dsnx_report_free(e->report);
 }
 
+/* Does s end with tail?  (The headline ends with the recipients.) */
+static int
+ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), k = strlen(tail);
+
+	return n >= k && strcmp(s + n - k, tail) == 0;
+}
+
 static unsigned
 count_of(const char *hay, const char *needle)
 {
@@ -252,7 +261,7 @@ START_TEST(test_200_recipients)
 	ck_assert_uint_eq(g->shown, DSNX_EXPLAIN_SHOWN);
 	for (i = 0; i < g->count; i++)
 		ck_assert_uint_eq(g->members[i], i);
-	ck_assert_ptr_nonnull(strstr(g->headline, "user9@example.org, +190 "));
+	ck_assert(ends_with(g->headline, "user9@example.org, +190"));
 	ck_assert_ptr_null(strstr(g->headline, "user10@"));
 	/* the headline: once in the text, in <title> and <h1> in HTML */
 	ck_assert_uint_eq(count_of(e.rd.text, "+190"), 1);
@@ -326,7 +335,7 @@ START_TEST(test_exactly_the_bound)
 	explain(&e, &b, NULL, NULL);
 	g = &e.x->groups[0];
 	ck_assert_uint_eq(g->count, DSNX_EXPLAIN_SHOWN + 1);
-	ck_assert_ptr_nonnull(strstr(g->headline, ", +1 "));
+	ck_assert(ends_with(g->headline, ", +1"));
 	ck_assert_str_eq(g->more, ui("admin.more.one"));
 	shown_by_both(&e, ui("admin.more.one"));
 	explained_free(&e);

@@ -32,8 +32,9 @@
 #        scenario's cause key and status;
 #      - as the first part of the multipart/report a multipart/alternative
 #        whose text/plain part starts with Content-Language and says,
-#        decoded, "has not been delivered yet" (delayed), "could not be
-#        delivered" (failed) or "was delivered" (delivered, relayed),
+#        decoded, "Not delivered yet: your message to <rcpt>." (delayed),
+#        "Not delivered: ..." (failed) or "Delivered: ..." (delivered,
+#        relayed),
 #        "Recipient: <rcpt>" and "Cause: <key>";
 #      - with the milter's changes undone (that header and that part
 #        removed), Postfix's own report: parts Notification,
@@ -153,9 +154,8 @@ from postfix_view import postfix_view
 
 CLI, RULES = sys.argv[2], sys.argv[3]
 RCV = re.compile(rb"Received: [^\n]*\n(?:\t[^\n]*\n)*")
-LEAD = {"delayed": "has not been delivered yet",
-        "failed": "could not be delivered",
-        "delivered": "was delivered", "relayed": "was delivered"}
+LEAD = {"delayed": "Not delivered yet", "failed": "Not delivered",
+        "delivered": "Delivered", "relayed": "Delivered"}
 
 
 def delivered(path):
@@ -238,7 +238,7 @@ def check_dsn(msg, cause, status, action, rcpt, subject):
     if not raw_plain.startswith(b"Content-Language: "):
         bad.append("the text/plain part does not begin with Content-Language")
     text = plain[0].get_payload(decode=True).decode("utf-8")
-    for want in ("Your message to %s %s" % (rcpt, LEAD[action]),
+    for want in ("%s: your message to %s." % (LEAD[action], rcpt),
                  "Recipient: %s" % rcpt, "Cause: %s" % cause):
         if want not in text:
             bad.append("plain-language text lacks %r" % want)

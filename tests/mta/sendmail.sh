@@ -335,8 +335,7 @@ def cmd_enriched(got, orig, cli, rules, status, cause):
         print("  " + b)
     return 1 if bad else 0
 
-LEAD = {"delayed": "has not been delivered yet",
-        "failed": "could not be delivered"}
+LEAD = {"delayed": "Not delivered yet", "failed": "Not delivered"}
 
 def cmd_explained(got, action, rcpt, reporting_mta):
     """Exit 0 when got is a DSN Sendmail made itself (Reporting-MTA,
@@ -364,7 +363,7 @@ def cmd_explained(got, action, rcpt, reporting_mta):
         text = plain[0].get_payload(decode=True).decode("utf-8") if plain else ""
         if not plain or plain[0].get("Content-Language") != "en":
             bad.append("no English text/plain first in our part")
-        want = "Your message to %s %s" % (rcpt, LEAD[action])
+        want = "%s: your message to %s." % (LEAD[action], rcpt)
         if want not in text:
             bad.append("our text lacks %r" % want)
         if types[1] != "text/plain" or types[2] != "message/delivery-status" \
