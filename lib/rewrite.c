@@ -61,7 +61,8 @@
 #include "mime.h"
 #include "rules.h"
 
-#define EDITS_MAX 4
+#define EDITS_MAX 12
+
 
 struct dsnx_rewrite {
 	int changed;
@@ -74,6 +75,7 @@ struct dsnx_rewrite {
 	unsigned edit_count;
 	const char *header_value;   /* X-DSN-Explain, the model's */
 	char *subject_value;
+	char ctype_value[128];       /* our multipart/mixed, when wrapping */
 	unsigned recipients;        /* in the report, when it was a DSN */
 	dsnx_classification *verdicts;  /* when it was classified */
 	dsnx_explanation *explanation;  /* likewise */
@@ -394,41 +396,84 @@ body_multipart(dsnx_buf *o, const char *buf, const dsnx_mime *mime,
 	return 0;
 }
 
+/* Root fields that say how to read the old body.  When a single-part
+ * bounce is wrapped they move, byte for byte, into the header of the
+ * old text's own part, where they go on saying it. */
+static int
+moved_field(const dsnx_mime *mime, const dsnx_hfield *f)
+{
+	return dsnx_mime_field_is(mime, f, "content-type")
+	    || dsnx_mime_field_is(mime, f, "content-transfer-encoding");
+}
+
+/* Does the body, past white space, open a JSON document (a provider's
+ * machine notification, read by software such as Sisimai only while it
+ * is the whole body)? */
+static int
+json_body(const char *buf, dsnx_span body)
+{
+	size_t i = body.start;
+
+	while (i < body.end && (buf[i] == ' ' || buf[i] == '\t'
+	    || buf[i] == '\r' || buf[i] == '\n'))
+		i++;
+	return i < body.end && buf[i] == '{';
+}
+
+/* A charset parameter worth repeating: a plain token. */
+static int
+charset_token(const char *cs)
+{
+	size_t i;
+
+	if (cs == NULL || cs[0] == '\0' || strlen(cs) > 40)
+		return 0;
+	for (i = 0; cs[i] != '\0'; i++)
+		if (!((cs[i] >= 'a' && cs[i] <= 'z') || (cs[i] >= 'A'
+		    && cs[i] <= 'Z') || (cs[i] >= '0' && cs[i] <= '9')
+		    || strchr("-_.:", cs[i]) != NULL))
+			return 0;
+	return 1;
+}
+
 /*
- * A single text part (a MIME text/plain bounce, or one without MIME at
- * all): our text rendition goes after the old text, when the part's
- * charset and transfer encoding can carry it.  After, not before: bounce
- * parsers such as Sisimai read a single-part bounce from its first line,
- * and text in front of the MTA's own changes what they find.  A body that
- * is a JSON document (a provider's machine notification) is left alone.
+ * Can our text rendition simply follow the old text in its own part?
+ * Only for text/plain in 7bit or 8bit whose charset is UTF-8, or US-ASCII
+ * when our text is ASCII.  After, not before: bounce parsers such as
+ * Sisimai read a single-part bounce from its first line, and text in
+ * front of the MTA's own changes what they find.
  */
 static int
-body_append(dsnx_buf *o, const char *buf, const dsnx_mime *mime,
-    const dsnx_part *root, const dsnx_rendition *rd, const char *eol)
+can_append(const char *buf, const dsnx_mime *mime, const dsnx_part *root,
+    const dsnx_rendition *rd)
 {
 	const char *cs = dsnx_part_param(mime, root, "charset");
 	int utf8 = cs != NULL && (strcasecmp(cs, "utf-8") == 0
 	    || strcasecmp(cs, "utf8") == 0);
 	int ascii = cs == NULL || strcasecmp(cs, "us-ascii") == 0;
 	dsnx_cte cte = dsnx_part_cte(root);
-	dsnx_span body = dsnx_part_body(root);
-	size_t i = body.start;
 
+	(void)buf;
 	if (strcmp(dsnx_part_type(root), "text") != 0
 	    || strcmp(dsnx_part_subtype(root), "plain") != 0)
-		return -1;
+		return 0;
 	if (cte != DSNX_CTE_7BIT && cte != DSNX_CTE_8BIT)
-		return -1;
+		return 0;
 	if (!utf8 && !(ascii && ascii_only(rd->text, rd->text_len)))
-		return -1;
+		return 0;
 	/* Non-ASCII text needs an 8bit part; a 7bit one stays ASCII. */
 	if (cte == DSNX_CTE_7BIT && !ascii_only(rd->text, rd->text_len))
-		return -1;
-	while (i < body.end && (buf[i] == ' ' || buf[i] == '\t'
-	    || buf[i] == '\r' || buf[i] == '\n'))
-		i++;
-	if (i < body.end && buf[i] == '{')
-		return -1;
+		return 0;
+	return 1;
+}
+
+static void
+body_append(dsnx_buf *o, const char *buf, const dsnx_part *root,
+    const dsnx_rendition *rd, const char *eol)
+{
+	dsnx_span body = dsnx_part_body(root);
+	size_t i;
+
 	dsnx_buf_append(o, buf + body.start, body.end - body.start);
 	if (body.end > body.start && buf[body.end - 1] != '\n'
 	    && buf[body.end - 1] != '\r')
@@ -440,7 +485,71 @@ body_append(dsnx_buf *o, const char *buf, const dsnx_mime *mime,
 		else
 			dsnx_buf_putc(o, rd->text[i]);
 	}
-	return 0;
+}
+
+/*
+ * Any other single-part bounce (quoted-printable or base64, a charset
+ * other than UTF-8, no MIME at all, a multipart whose boundary never
+ * occurs): the body becomes multipart/mixed, our multipart/alternative
+ * first, then the old body as its own part, under its old Content-Type
+ * and Content-Transfer-Encoding fields, moved there byte for byte.  The
+ * old body's bytes follow unchanged; the line end after them belongs to
+ * the closing delimiter (RFC 2046 5.1.1), so the part holds every one of
+ * them.  A part without Content-Type gets "text/plain" (what it meant at
+ * the top, RFC 2045 5.2) as its first field: Sisimai 4.25 reads a nested
+ * part only when Content-Type comes first.
+ */
+static void
+body_wrap(dsnx_buf *o, const char *buf, const dsnx_mime *mime,
+    const dsnx_part *root, const dsnx_rendition *rd, const char *bnd,
+    const char *lang, const char *eol)
+{
+	dsnx_span body = dsnx_part_body(root);
+	unsigned i, n = dsnx_part_header_count(root);
+	int have_ct = 0, have_cte = 0;
+
+	put(o, "--");
+	put(o, bnd);
+	put(o, eol);
+	put_alternative(o, rd, bnd, lang, eol);
+	put(o, eol);
+	put(o, "--");
+	put(o, bnd);
+	put(o, eol);
+	/* Content-Type first, whatever the old order was. */
+	for (i = 0; i < n; i++) {
+		const dsnx_hfield *f = dsnx_mime_field(mime, root, i);
+
+		if (dsnx_mime_field_is(mime, f, "content-type")) {
+			dsnx_buf_append(o, buf + f->start, f->end - f->start);
+			put(o, eol);
+			have_ct = 1;
+		}
+	}
+	if (!have_ct) {
+		put(o, "Content-Type: text/plain");
+		put(o, eol);
+	}
+	for (i = 0; i < n; i++) {
+		const dsnx_hfield *f = dsnx_mime_field(mime, root, i);
+
+		if (dsnx_mime_field_is(mime, f, "content-transfer-encoding")) {
+			dsnx_buf_append(o, buf + f->start, f->end - f->start);
+			put(o, eol);
+			have_cte = 1;
+		}
+	}
+	if (!have_cte && !ascii_only(buf + body.start, body.end - body.start)) {
+		put(o, "Content-Transfer-Encoding: 8bit");
+		put(o, eol);
+	}
+	put(o, eol);
+	dsnx_buf_append(o, buf + body.start, body.end - body.start);
+	put(o, eol);
+	put(o, "--");
+	put(o, bnd);
+	put(o, "--");
+	put(o, eol);
 }
 
 /* ------------------------------------------------------------ driver */
@@ -454,13 +563,39 @@ unchanged(dsnx_rewrite *rw, const char *why)
 	return rw;
 }
 
-/* MIME problems that make a rewrite unsafe.  Others are harmless here:
- * a missing closing delimiter (common in real bounces) leaves every part
- * before the last well delimited, and the last is copied as it is. */
-#define UNSAFE_MIME (DSNX_MIME_NO_BOUNDARY \
-	| DSNX_MIME_DEPTH | DSNX_MIME_PARTS | DSNX_MIME_NO_BODY \
-	| DSNX_MIME_LONG_BOUNDARY | DSNX_MIME_LONG_HEADER \
-	| DSNX_MIME_MANY_HEADERS | DSNX_MIME_NUL)
+/*
+ * The MIME problems that still stop a rewrite, each named.  Damage that
+ * mail readers read through (a closing delimiter missing or misspelt,
+ * text before the first delimiter, a part header without its blank line,
+ * a boundary that never occurs in a nested part or at the top, a wrong
+ * charset) does not: every part is copied as the bytes it was, so the
+ * readers meet the same damage in the same place.  What remains would
+ * make us drop bytes (fields past the field limit are not recorded, so
+ * the header copy would lose them; a header block that never ends leaves
+ * no body to carry the text) or is a limit that stopped the parse.
+ */
+static const char *
+unsafe_reason(const dsnx_mime *mime, const dsnx_part *root)
+{
+	unsigned e = dsnx_mime_errors(mime);
+
+	if (e & DSNX_MIME_NUL)
+		return "NUL bytes in the message";
+	if (e & DSNX_MIME_MANY_HEADERS)
+		return "more header fields than the limit (a rewrite would drop "
+		    "those past it)";
+	if (e & DSNX_MIME_PARTS)
+		return "more MIME parts than the limit";
+	if (e & DSNX_MIME_DEPTH)
+		return "MIME parts nested deeper than the limit";
+	if (e & DSNX_MIME_LONG_BOUNDARY)
+		return "a MIME boundary longer than the limit";
+	if (dsnx_part_header(root).end == root->end
+	    && dsnx_part_body(root).start == root->end
+	    && dsnx_part_header_count(root) > 0)
+		return "the header block never ends (no body to explain)";
+	return NULL;
+}
 
 static void
 add_edit(dsnx_rewrite *rw, dsnx_edit_kind kind, const char *name,
@@ -488,8 +623,10 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	dsnx_rendition rd = { NULL, 0, NULL, 0 };
 	const dsnx_mime *mime;
 	const dsnx_part *root;
-	const char *eol, *lang;
+	const char *eol, *lang, *why, *cs;
 	dsnx_outcome worst;
+	enum { BODY_MULTIPART, BODY_APPEND, BODY_DECLARE, BODY_WRAP } how;
+	unsigned deletes[2] = { 0, 0 };
 	char bnd[48];
 	unsigned n, i, fields;
 	int subject_at = -1;
@@ -532,8 +669,8 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 		unchanged(rw, "not a delivery status notification");
 		goto done;
 	}
-	if (dsnx_mime_errors(mime) & UNSAFE_MIME) {
-		unchanged(rw, "the MIME structure is damaged or over a limit");
+	if ((why = unsafe_reason(mime, root)) != NULL) {
+		unchanged(rw, why);
 		goto done;
 	}
 	n = dsnx_report_recipient_count(r);
@@ -553,6 +690,26 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	lang = options->render.lang != NULL && dsnx_ruleset_has_lang(rules,
 	    options->render.lang) ? options->render.lang : "en";
 	make_boundary(buf, len, bnd, sizeof(bnd));
+	/* A multipart whose boundary never occurs reads as one text (mail
+	 * readers show it so); it is wrapped like a single part. */
+	if (strcmp(dsnx_part_type(root), "multipart") == 0
+	    && dsnx_part_child(root) != NULL)
+		how = BODY_MULTIPART;
+	else if (strcmp(dsnx_part_type(root), "multipart") == 0)
+		how = BODY_APPEND;	/* after the bytes that read as its text */
+	else if (json_body(buf, dsnx_part_body(root))) {
+		unchanged(rw, "a single-part JSON document (a machine "
+		    "notification, read by software only as the whole body)");
+		goto done;
+	} else if (can_append(buf, mime, root, &rd))
+		how = BODY_APPEND;
+	else if (dsnx_mime_find_field(mime, root, "content-type") < 0
+	    && dsnx_mime_find_field(mime, root, "content-transfer-encoding") < 0
+	    && ascii_only(buf + dsnx_part_body(root).start,
+	    dsnx_part_body(root).end - dsnx_part_body(root).start))
+		how = BODY_DECLARE;
+	else
+		how = BODY_WRAP;
 	if (dsnx_buf_reserve(&rw->out, len + rd.text_len * 2 + rd.html_len * 2
 	    + 4096) != DSNX_OK)
 		goto nomem;
@@ -579,6 +736,12 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 
 		if (i == 0)	/* an mbox "From " line before the first field */
 			dsnx_buf_append(&rw->out, buf, f.start);
+		if (how == BODY_WRAP && moved_field(mime, dsnx_mime_field(mime,
+		    root, i))) {
+			deletes[dsnx_mime_field_is(mime, dsnx_mime_field(mime, root,
+			    i), "content-type") ? 0 : 1]++;
+			continue;
+		}
 		if ((int)i == subject_at) {
 			put(&rw->out, "Subject: ");
 			put(&rw->out, rw->subject_value);
@@ -592,6 +755,53 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	if (rw->out.len > 0 && rw->out.data[rw->out.len - 1] != '\n'
 	    && rw->out.data[rw->out.len - 1] != '\r')
 		put(&rw->out, eol);
+	if (how == BODY_WRAP) {
+		/* The milter deletes the moved fields, last occurrence first
+		 * so that the indexes stay right, and appends ours as the CLI
+		 * writes them. */
+		while (deletes[0] > 0)
+			add_edit(rw, DSNX_EDIT_DELETE_HEADER, "Content-Type", "",
+			    deletes[0]--);
+		while (deletes[1] > 0)
+			add_edit(rw, DSNX_EDIT_DELETE_HEADER,
+			    "Content-Transfer-Encoding", "", deletes[1]--);
+		if (dsnx_mime_find_field(mime, root, "mime-version") < 0) {
+			put(&rw->out, "MIME-Version: 1.0");
+			put(&rw->out, eol);
+			add_edit(rw, DSNX_EDIT_ADD_HEADER, "MIME-Version", "1.0", 0);
+		}
+		/* The old charset parameter goes on, last, though a multipart
+		 * has no use for it: Sisimai's Lotus Notes reader, for one,
+		 * takes the charset of the text from the top Content-Type. */
+		cs = strcmp(dsnx_part_type(root), "text") == 0 ? dsnx_part_param(
+		    mime, root, "charset") : NULL;
+		snprintf(rw->ctype_value, sizeof(rw->ctype_value),
+		    "multipart/mixed; boundary=\"%s\"%s%s", bnd,
+		    charset_token(cs) ? "; charset=" : "",
+		    charset_token(cs) ? cs : "");
+		put(&rw->out, "Content-Type: ");
+		put(&rw->out, rw->ctype_value);
+		put(&rw->out, eol);
+		add_edit(rw, DSNX_EDIT_ADD_HEADER, "Content-Type", rw->ctype_value,
+		    0);
+	}
+	if (how == BODY_DECLARE) {
+		/* US-ASCII text without MIME is UTF-8 text too: saying so lets
+		 * ours follow it in the one part, where readers expect it. */
+		if (dsnx_mime_find_field(mime, root, "mime-version") < 0) {
+			put(&rw->out, "MIME-Version: 1.0");
+			put(&rw->out, eol);
+			add_edit(rw, DSNX_EDIT_ADD_HEADER, "MIME-Version", "1.0", 0);
+		}
+		put(&rw->out, "Content-Type: text/plain; charset=utf-8");
+		put(&rw->out, eol);
+		add_edit(rw, DSNX_EDIT_ADD_HEADER, "Content-Type",
+		    "text/plain; charset=utf-8", 0);
+		put(&rw->out, "Content-Transfer-Encoding: 8bit");
+		put(&rw->out, eol);
+		add_edit(rw, DSNX_EDIT_ADD_HEADER, "Content-Transfer-Encoding",
+		    "8bit", 0);
+	}
 	put(&rw->out, "X-DSN-Explain: ");
 	put(&rw->out, rw->header_value);
 	put(&rw->out, eol);
@@ -602,17 +812,16 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	put(&rw->out, eol);
 	rw->body_offset = rw->out.len;
 
-	if (strcmp(dsnx_part_type(root), "multipart") == 0) {
+	if (how == BODY_MULTIPART) {
 		if (body_multipart(&rw->out, buf, mime, root, &rd, bnd, lang,
 		    eol) != 0) {
 			unchanged(rw, "no body part to explain");
 			goto done;
 		}
-	} else if (body_append(&rw->out, buf, mime, root, &rd, eol) != 0) {
-		unchanged(rw, "a single-part bounce whose type, charset or "
-		    "encoding cannot take the explanation");
-		goto done;
-	}
+	} else if (how == BODY_APPEND || how == BODY_DECLARE)
+		body_append(&rw->out, buf, root, &rd, eol);
+	else
+		body_wrap(&rw->out, buf, mime, root, &rd, bnd, lang, eol);
 	if (rw->out.overflow)
 		goto nomem;
 	rw->changed = 1;
