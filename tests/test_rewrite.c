@@ -1365,6 +1365,155 @@ START_TEST(test_wrapped_cte_first_crlf)
 }
 END_TEST
 
+/* ------------------------------------------------------------ damage */
+
+#define DMG_HEAD "From: MAILER-DAEMON@mx.example.net\n" \
+	"To: tomasz.wrona@example.net\n" \
+	"Subject: Undelivered Mail Returned to Sender\n" \
+	"MIME-Version: 1.0\n" \
+	"Content-Type: multipart/report; report-type=delivery-status;\n" \
+	"\tboundary=\"B.1/mx\"\n\n"
+#define DMG_TEXT "Content-Type: text/plain\n\nThis is the mail system at " \
+	"host mx.example.net.\n\n<katrin.vogel@example.org>: host " \
+	"mx.example.org said: 550 5.1.1 user unknown\n"
+#define DMG_STATUS "--B.1/mx\nContent-Type: message/delivery-status\n\n" \
+	"Reporting-MTA: dns; mx.example.net\n\n" \
+	"Final-Recipient: rfc822; katrin.vogel@example.org\n" \
+	"Action: failed\nStatus: 5.1.1\n" \
+	"Diagnostic-Code: smtp; 550 5.1.1 user unknown\n"
+#define DMG_RETURNED "--B.1/mx\nContent-Type: message/rfc822\n\n" \
+	"From: tomasz.wrona@example.net\nTo: katrin.vogel@example.org\n" \
+	"Subject: Photos\n\nThe link is below.\n"
+
+static const struct damage {
+	const char *name, *msg;
+} damages[] = {
+	{ "no closing delimiter",
+	  DMG_HEAD "--B.1/mx\n" DMG_TEXT DMG_STATUS DMG_RETURNED },
+	{ "misspelt closing delimiter",
+	  DMG_HEAD "--B.1/mx\n" DMG_TEXT DMG_STATUS DMG_RETURNED "--B.1/mx-\n" },
+	{ "text before the first delimiter",
+	  DMG_HEAD "This is a MIME-encapsulated message.\n\n--B.1/mx\n" DMG_TEXT
+	  DMG_STATUS DMG_RETURNED "--B.1/mx--\n" },
+	{ "no start delimiter",
+	  DMG_HEAD DMG_TEXT DMG_STATUS DMG_RETURNED "--B.1/mx--\n" },
+	{ "part header without its blank line",
+	  DMG_HEAD "--B.1/mx\nContent-Type: text/plain\nThis is the mail system"
+	  " at host mx.example.net.\n<katrin.vogel@example.org>: 550 5.1.1\n"
+	  DMG_STATUS DMG_RETURNED "--B.1/mx--\n" },
+	{ "a folded parameter without white space",
+	  DMG_HEAD "--B.1/mx\nContent-Type: multipart/alternative;\n"
+	  "boundary=\"alt\"\n\n--alt\nContent-Type: text/plain\n\n"
+	  "Delivery has failed.\n--alt--\n"
+	  DMG_STATUS DMG_RETURNED "--B.1/mx--\n" },
+	{ "wrong declared charset",
+	  DMG_HEAD "--B.1/mx\nContent-Type: text/plain; charset=utf-8\n\n"
+	  "Zustellung an M\xfcller fehlgeschlagen.\n"
+	  DMG_STATUS DMG_RETURNED "--B.1/mx--\n" },
+	{ "no boundary in the returned message",
+	  DMG_HEAD "--B.1/mx\n" DMG_TEXT DMG_STATUS
+	  "--B.1/mx\nContent-Type: message/rfc822\n\n"
+	  "From: tomasz.wrona@example.net\n"
+	  "Content-Type: multipart/alternative; boundary=\"gone\"\n\n"
+	  "The link is below.\n--B.1/mx--\n" },
+	{ "header never ends in the returned headers",
+	  DMG_HEAD "--B.1/mx\n" DMG_TEXT DMG_STATUS
+	  "--B.1/mx\nContent-Type: text/rfc822-headers\n\n"
+	  "From: tomasz.wrona@example.net\nSubject: Photos\n--B.1/mx--\n" },
+};
+
+/* Every byte of the old body is in the new one, in order, and the only
+ * insertion is one run (our part and a delimiter) in one place. */
+static void
+check_one_insertion(const char *in, size_t inlen, const char *out,
+    size_t outlen)
+{
+	size_t ib, ob, il, ol, pre = 0, suf = 0;
+
+	header_end(in, inlen, &ib);
+	header_end(out, outlen, &ob);
+	il = inlen - ib;
+	ol = outlen - ob;
+	ck_assert_uint_gt(ol, il);
+	while (pre < il && in[ib + pre] == out[ob + pre])
+		pre++;
+	while (suf < il - pre && in[inlen - 1 - suf] == out[outlen - 1 - suf])
+		suf++;
+	ck_assert_msg(pre + suf == il, "old body bytes lost or moved "
+	    "(%zu + %zu of %zu kept around one insertion)", pre, suf, il);
+}
+
+START_TEST(test_damage_explained)
+{
+	const struct damage *d = &damages[_i / 2];
+	const char *lang = _i % 2 ? "de" : "en";
+	dsnx_rewrite *rw = rewrite_lang(d->msg, strlen(d->msg), lang);
+	const char *out;
+	size_t outlen;
+
+	ck_assert_msg(dsnx_rewrite_changed(rw), "%s (%s): unchanged: %s",
+	    d->name, lang, dsnx_rewrite_why(rw));
+	out = dsnx_rewrite_output(rw, &outlen);
+	check_inert(d->msg, strlen(d->msg), rw, "B.1/mx");
+	check_one_insertion(d->msg, strlen(d->msg), out, outlen);
+	check_milter_view(d->msg, strlen(d->msg), rw, "\n");
+	dsnx_rewrite_free(rw);
+}
+END_TEST
+
+/* A top-level boundary that never occurs (the delimiters misspelt): the
+ * body reads as one text, and ours follows it. */
+START_TEST(test_damage_top_boundary_never_found)
+{
+	static const char msg[] = "From: MAILER-DAEMON@mx.example.net\n"
+	    "Subject: Undelivered Mail Returned to Sender\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=delivery-status;\n"
+	    "\tboundary=\"A.1/mx\"\n\n"
+	    "--B.1/mx\n" DMG_TEXT DMG_STATUS DMG_RETURNED "--B.1/mx--\n";
+	dsnx_report *r = NULL;
+	dsnx_rewrite *rw;
+	const char *out;
+	size_t outlen, ib, ob;
+
+	ck_assert(dsnx_report_read(ctx, msg, strlen(msg), &r) == DSNX_OK);
+	if (!dsnx_report_is_dsn(r)) {
+		/* nothing to explain then; it must pass unchanged */
+		dsnx_report_free(r);
+		rw = rewrite_lang(msg, strlen(msg), "fr");
+		ck_assert(!dsnx_rewrite_changed(rw));
+		dsnx_rewrite_free(rw);
+		return;
+	}
+	dsnx_report_free(r);
+	rw = rewrite_lang(msg, strlen(msg), "fr");
+	ck_assert_msg(dsnx_rewrite_changed(rw), "unchanged: %s",
+	    dsnx_rewrite_why(rw));
+	out = dsnx_rewrite_output(rw, &outlen);
+	check_header_block(msg, strlen(msg), out, outlen, NULL);
+	header_end(msg, strlen(msg), &ib);
+	header_end(out, outlen, &ob);
+	ck_assert(memcmp(out + ob, msg + ib, strlen(msg) - ib) == 0);
+	dsnx_rewrite_free(rw);
+}
+END_TEST
+
+/* What still stops a rewrite names its case. */
+START_TEST(test_damage_unsafe_named)
+{
+	static const char msg[] = DMG_HEAD "--B.1/mx\n" DMG_TEXT DMG_STATUS
+	    DMG_RETURNED "--B.1/mx--\nnul \0 here\n";
+	dsnx_rewrite *rw = rewrite(msg, sizeof(msg) - 1);
+	size_t outlen;
+
+	ck_assert(!dsnx_rewrite_changed(rw));
+	ck_assert_ptr_nonnull(strstr(dsnx_rewrite_why(rw), "NUL"));
+	ck_assert(dsnx_rewrite_output(rw, &outlen) == msg);
+	ck_assert_uint_eq(outlen, sizeof(msg) - 1);
+	dsnx_rewrite_free(rw);
+}
+END_TEST
+
 START_TEST(test_deterministic)
 {
 	sbuf b = { 0 };
@@ -1676,6 +1825,10 @@ rewrite_suite(void)
 	tcase_add_test(c, test_qmail_declared);
 	tcase_add_test(c, test_non_mime_8bit_wrapped);
 	tcase_add_test(c, test_wrapped_cte_first_crlf);
+	tcase_add_loop_test(c, test_damage_explained, 0,
+	    (int)(sizeof(damages) / sizeof(damages[0])) * 2);
+	tcase_add_test(c, test_damage_top_boundary_never_found);
+	tcase_add_test(c, test_damage_unsafe_named);
 	tcase_add_test(c, test_deterministic);
 	tcase_add_test(c, test_crlf_in_crlf_out);
 	tcase_add_test(c, test_subject_option);
