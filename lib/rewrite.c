@@ -7,7 +7,8 @@
  *	dsnx_status dsnx_rewrite_message(ctx, rules, buf, len, options, &rw)
  * DESCRIPTION
  *	Builds the new message from the old one's bytes.  The header block
- *	is copied as it is; one X-DSN-Explain field is added after it (and,
+ *	is copied as it is (but for the two fields a wrapped single part
+ *	takes along, below); one X-DSN-Explain field is added after it (and,
  *	if asked, the Subject gets the outcome in front of its old value).
  *	What is added, the field's value and the two renditions, comes from
  *	the explanation model (explanation.c), built once and kept for the
@@ -21,10 +22,21 @@
  *	  inside ours instead changes how Sisimai reads many real bounces
  *	  (see body_multipart()).
  *
- *	  a single text/plain part, MIME or not: our text rendition follows
- *	  the old text, when the part's charset and encoding can carry it;
- *	  there is no place for HTML without changing Content-Type.  Anything
- *	  else passes unchanged.
+ *	  a single part, MIME or not (README.md, "Single-part bounces"):
+ *	  - text/plain in 7bit or 8bit, UTF-8 or (our text being ASCII)
+ *	    US-ASCII: our text rendition follows the old text in the part;
+ *	  - no MIME and an ASCII body: the body is declared what it also is,
+ *	    text/plain; charset=utf-8 in 8bit (three fields added, none
+ *	    changed), and our text follows it;
+ *	  - anything else (quoted-printable, base64, ISO-2022-JP, koi8-r,
+ *	    ISO-8859-x, 8-bit bytes without MIME): the body becomes
+ *	    multipart/mixed; its first part is the old body, byte for byte,
+ *	    under the old Content-Type and Content-Transfer-Encoding fields
+ *	    moved there byte for byte; ours follows as in the multipart
+ *	    case.  The top Content-Type repeats the old charset parameter.
+ *	  A multipart whose boundary never occurs reads as one text (mail
+ *	  readers show it so): our text follows it.  A JSON body (a
+ *	  provider's notification for software) passes unchanged.
  *
  *	Our parts open with Content-Language (RFC 3282): besides naming the
  *	language, this keeps Sisimai 4.25's flattener, which reads a nested
@@ -33,13 +45,21 @@
  *
  *	New lines use the message's own line ends (CRLF from a milter).  Our
  *	parts are quoted-printable, so the result is 7-bit where the input
- *	was.  Boundaries are "=_dsnx_" and a hash of the message, checked not
+ *	was, except for a bounce without MIME in a language that needs
+ *	UTF-8: that one is declared 8bit (an MTA converts it for a peer
+ *	without 8BITMIME).  Boundaries are "=_dsnx_" and a hash of the message, checked not
  *	to occur in it, so the output depends on the input bytes alone.
  *
+ *	MIME damage that mail readers read through (a closing delimiter
+ *	missing or misspelt, text before the first delimiter, a missing
+ *	start delimiter, a part header without its blank line, a boundary
+ *	never found below the top, a wrong charset) does not stop a rewrite:
+ *	every old byte is copied, in order, so readers meet the same damage.
  *	On any doubt the message passes unchanged, with the reason: not a
- *	DSN, X-DSN-Explain already present, over the size limit, MIME damage
- *	(a boundary never found, an unterminated header, NUL bytes, a limit
- *	reached).
+ *	DSN, X-DSN-Explain already present, over the size limit, NUL bytes,
+ *	more fields than the field limit (the copy would drop some), a header
+ *	block that never ends, a part, depth or boundary limit reached; each
+ *	reason names its case.
  * LIMITS
  *	Memory: the parse, the renditions and one output buffer of about the
  *	input's size.  Verdicts for at most max_recipients recipients.
@@ -490,12 +510,14 @@ body_append(dsnx_buf *o, const char *buf, const dsnx_part *root,
 /*
  * Any other single-part bounce (quoted-printable or base64, a charset
  * other than UTF-8, no MIME at all, a multipart whose boundary never
- * occurs): the body becomes multipart/mixed, our multipart/alternative
- * first, then the old body as its own part, under its old Content-Type
- * and Content-Transfer-Encoding fields, moved there byte for byte.  The
- * old body's bytes follow unchanged; the line end after them belongs to
- * the closing delimiter (RFC 2046 5.1.1), so the part holds every one of
- * them.  A part without Content-Type gets "text/plain" (what it meant at
+ * occurs): the body becomes multipart/mixed, the old body first as its
+ * own part, under its old Content-Type and Content-Transfer-Encoding
+ * fields, moved there byte for byte, then our multipart/alternative.
+ * The old body's bytes follow unchanged; the line end after them belongs
+ * to the delimiter (RFC 2046 5.1.1), so the part holds every one of
+ * them.  Old text first, as in the append case: Sisimai flattens the
+ * parts and reads the bounce from the first text it meets (ours first
+ * made it read 11 of 476 corpus bounces differently, README.md).  A part without Content-Type gets "text/plain" (what it meant at
  * the top, RFC 2045 5.2) as its first field: Sisimai 4.25 reads a nested
  * part only when Content-Type comes first.
  */
@@ -508,11 +530,6 @@ body_wrap(dsnx_buf *o, const char *buf, const dsnx_mime *mime,
 	unsigned i, n = dsnx_part_header_count(root);
 	int have_ct = 0, have_cte = 0;
 
-	put(o, "--");
-	put(o, bnd);
-	put(o, eol);
-	put_alternative(o, rd, bnd, lang, eol);
-	put(o, eol);
 	put(o, "--");
 	put(o, bnd);
 	put(o, eol);
@@ -545,6 +562,11 @@ body_wrap(dsnx_buf *o, const char *buf, const dsnx_mime *mime,
 	}
 	put(o, eol);
 	dsnx_buf_append(o, buf + body.start, body.end - body.start);
+	put(o, eol);
+	put(o, "--");
+	put(o, bnd);
+	put(o, eol);
+	put_alternative(o, rd, bnd, lang, eol);
 	put(o, eol);
 	put(o, "--");
 	put(o, bnd);
