@@ -47,7 +47,8 @@
  *	parts are quoted-printable, so the result is 7-bit where the input
  *	was, except for a bounce without MIME in a language that needs
  *	UTF-8: that one is declared 8bit (an MTA converts it for a peer
- *	without 8BITMIME).  Boundaries are "=_dsnx_" and a hash of the message, checked not
+ *	without 8BITMIME).  Boundaries are "=_dsnx_" and a hash of the
+ *	message, checked not
  *	to occur in it, so the output depends on the input bytes alone.
  *
  *	MIME damage that mail readers read through (a closing delimiter
@@ -464,7 +465,7 @@ charset_token(const char *cs)
  * front of the MTA's own changes what they find.
  */
 static int
-can_append(const char *buf, const dsnx_mime *mime, const dsnx_part *root,
+can_append(const dsnx_mime *mime, const dsnx_part *root,
     const dsnx_rendition *rd)
 {
 	const char *cs = dsnx_part_param(mime, root, "charset");
@@ -473,7 +474,6 @@ can_append(const char *buf, const dsnx_mime *mime, const dsnx_part *root,
 	int ascii = cs == NULL || strcasecmp(cs, "us-ascii") == 0;
 	dsnx_cte cte = dsnx_part_cte(root);
 
-	(void)buf;
 	if (strcmp(dsnx_part_type(root), "text") != 0
 	    || strcmp(dsnx_part_subtype(root), "plain") != 0)
 		return 0;
@@ -509,17 +509,17 @@ body_append(dsnx_buf *o, const char *buf, const dsnx_part *root,
 
 /*
  * Any other single-part bounce (quoted-printable or base64, a charset
- * other than UTF-8, no MIME at all, a multipart whose boundary never
- * occurs): the body becomes multipart/mixed, the old body first as its
+ * other than UTF-8, 8-bit bytes without MIME): the body becomes multipart/mixed, the old body first as its
  * own part, under its old Content-Type and Content-Transfer-Encoding
  * fields, moved there byte for byte, then our multipart/alternative.
  * The old body's bytes follow unchanged; the line end after them belongs
  * to the delimiter (RFC 2046 5.1.1), so the part holds every one of
  * them.  Old text first, as in the append case: Sisimai flattens the
  * parts and reads the bounce from the first text it meets (ours first
- * made it read 11 of 476 corpus bounces differently, README.md).  A part without Content-Type gets "text/plain" (what it meant at
- * the top, RFC 2045 5.2) as its first field: Sisimai 4.25 reads a nested
- * part only when Content-Type comes first.
+ * made it read 11 of 476 corpus bounces differently, README.md).  A
+ * part without Content-Type gets "text/plain" (what it meant at the top,
+ * RFC 2045 5.2) as its first field: Sisimai 4.25 reads a nested part
+ * only when Content-Type comes first.
  */
 static void
 body_wrap(dsnx_buf *o, const char *buf, const dsnx_mime *mime,
@@ -723,7 +723,7 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 		unchanged(rw, "a single-part JSON document (a machine "
 		    "notification, read by software only as the whole body)");
 		goto done;
-	} else if (can_append(buf, mime, root, &rd))
+	} else if (can_append(mime, root, &rd))
 		how = BODY_APPEND;
 	else if (dsnx_mime_find_field(mime, root, "content-type") < 0
 	    && dsnx_mime_find_field(mime, root, "content-transfer-encoding") < 0
@@ -732,6 +732,20 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 		how = BODY_DECLARE;
 	else
 		how = BODY_WRAP;
+	if (how == BODY_WRAP) {
+		/* Each moved field is one milter edit; a handful is plenty
+		 * for any real bounce. */
+		unsigned moved = 0;
+
+		for (i = 0; i < dsnx_part_header_count(root); i++)
+			moved += (unsigned)moved_field(mime, dsnx_mime_field(mime,
+			    root, i));
+		if (moved > 4) {
+			unchanged(rw, "more than four Content-Type and "
+			    "Content-Transfer-Encoding fields at the top");
+			goto done;
+		}
+	}
 	if (dsnx_buf_reserve(&rw->out, len + rd.text_len * 2 + rd.html_len * 2
 	    + 4096) != DSNX_OK)
 		goto nomem;
