@@ -695,7 +695,8 @@ void dsnx_rewrite_options_init(dsnx_rewrite_options *options);
 
 typedef enum dsnx_edit_kind {
 	DSNX_EDIT_ADD_HEADER,     /* append a header field */
-	DSNX_EDIT_CHANGE_HEADER   /* replace the value of occurrence index */
+	DSNX_EDIT_CHANGE_HEADER,  /* replace the value of occurrence index */
+	DSNX_EDIT_DELETE_HEADER   /* delete occurrence index (value "") */
 } dsnx_edit_kind;
 
 /* One header edit, as a milter applies it (smfi_addheader/chgheader). */

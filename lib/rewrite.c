@@ -7,7 +7,8 @@
  *	dsnx_status dsnx_rewrite_message(ctx, rules, buf, len, options, &rw)
  * DESCRIPTION
  *	Builds the new message from the old one's bytes.  The header block
- *	is copied as it is; one X-DSN-Explain field is added after it (and,
+ *	is copied as it is (but for the two fields a wrapped single part
+ *	takes along, below); one X-DSN-Explain field is added after it (and,
  *	if asked, the Subject gets the outcome in front of its old value).
  *	What is added, the field's value and the two renditions, comes from
  *	the explanation model (explanation.c), built once and kept for the
@@ -21,10 +22,21 @@
  *	  inside ours instead changes how Sisimai reads many real bounces
  *	  (see body_multipart()).
  *
- *	  a single text/plain part, MIME or not: our text rendition follows
- *	  the old text, when the part's charset and encoding can carry it;
- *	  there is no place for HTML without changing Content-Type.  Anything
- *	  else passes unchanged.
+ *	  a single part, MIME or not (README.md, "Single-part bounces"):
+ *	  - text/plain in 7bit or 8bit, UTF-8 or (our text being ASCII)
+ *	    US-ASCII: our text rendition follows the old text in the part;
+ *	  - no MIME and an ASCII body: the body is declared what it also is,
+ *	    text/plain; charset=utf-8 in 8bit (three fields added, none
+ *	    changed), and our text follows it;
+ *	  - anything else (quoted-printable, base64, ISO-2022-JP, koi8-r,
+ *	    ISO-8859-x, 8-bit bytes without MIME): the body becomes
+ *	    multipart/mixed; its first part is the old body, byte for byte,
+ *	    under the old Content-Type and Content-Transfer-Encoding fields
+ *	    moved there byte for byte; ours follows as in the multipart
+ *	    case.  The top Content-Type repeats the old charset parameter.
+ *	  A multipart whose boundary never occurs reads as one text (mail
+ *	  readers show it so): our text follows it.  A JSON body (a
+ *	  provider's notification for software) passes unchanged.
  *
  *	Our parts open with Content-Language (RFC 3282): besides naming the
  *	language, this keeps Sisimai 4.25's flattener, which reads a nested
@@ -33,13 +45,22 @@
  *
  *	New lines use the message's own line ends (CRLF from a milter).  Our
  *	parts are quoted-printable, so the result is 7-bit where the input
- *	was.  Boundaries are "=_dsnx_" and a hash of the message, checked not
+ *	was, except for a bounce without MIME in a language that needs
+ *	UTF-8: that one is declared 8bit (an MTA converts it for a peer
+ *	without 8BITMIME).  Boundaries are "=_dsnx_" and a hash of the
+ *	message, checked not
  *	to occur in it, so the output depends on the input bytes alone.
  *
+ *	MIME damage that mail readers read through (a closing delimiter
+ *	missing or misspelt, text before the first delimiter, a missing
+ *	start delimiter, a part header without its blank line, a boundary
+ *	never found below the top, a wrong charset) does not stop a rewrite:
+ *	every old byte is copied, in order, so readers meet the same damage.
  *	On any doubt the message passes unchanged, with the reason: not a
- *	DSN, X-DSN-Explain already present, over the size limit, MIME damage
- *	(a boundary never found, an unterminated header, NUL bytes, a limit
- *	reached).
+ *	DSN, X-DSN-Explain already present, over the size limit, NUL bytes,
+ *	more fields than the field limit (the copy would drop some), a header
+ *	block that never ends, a part, depth or boundary limit reached; each
+ *	reason names its case.
  * LIMITS
  *	Memory: the parse, the renditions and one output buffer of about the
  *	input's size.  Verdicts for at most max_recipients recipients.
@@ -61,7 +82,8 @@
 #include "mime.h"
 #include "rules.h"
 
-#define EDITS_MAX 4
+#define EDITS_MAX 12
+
 
 struct dsnx_rewrite {
 	int changed;
@@ -74,6 +96,7 @@ struct dsnx_rewrite {
 	unsigned edit_count;
 	const char *header_value;   /* X-DSN-Explain, the model's */
 	char *subject_value;
+	char ctype_value[128];       /* our multipart/mixed, when wrapping */
 	unsigned recipients;        /* in the report, when it was a DSN */
 	dsnx_classification *verdicts;  /* when it was classified */
 	dsnx_explanation *explanation;  /* likewise */
@@ -431,41 +454,83 @@ body_multipart(dsnx_buf *o, const char *buf, const dsnx_mime *mime,
 	return 0;
 }
 
+/* Root fields that say how to read the old body.  When a single-part
+ * bounce is wrapped they move, byte for byte, into the header of the
+ * old text's own part, where they go on saying it. */
+static int
+moved_field(const dsnx_mime *mime, const dsnx_hfield *f)
+{
+	return dsnx_mime_field_is(mime, f, "content-type")
+	    || dsnx_mime_field_is(mime, f, "content-transfer-encoding");
+}
+
+/* Does the body, past white space, open a JSON document (a provider's
+ * machine notification, read by software such as Sisimai only while it
+ * is the whole body)? */
+static int
+json_body(const char *buf, dsnx_span body)
+{
+	size_t i = body.start;
+
+	while (i < body.end && (buf[i] == ' ' || buf[i] == '\t'
+	    || buf[i] == '\r' || buf[i] == '\n'))
+		i++;
+	return i < body.end && buf[i] == '{';
+}
+
+/* A charset parameter worth repeating: a plain token. */
+static int
+charset_token(const char *cs)
+{
+	size_t i;
+
+	if (cs == NULL || cs[0] == '\0' || strlen(cs) > 40)
+		return 0;
+	for (i = 0; cs[i] != '\0'; i++)
+		if (!((cs[i] >= 'a' && cs[i] <= 'z') || (cs[i] >= 'A'
+		    && cs[i] <= 'Z') || (cs[i] >= '0' && cs[i] <= '9')
+		    || strchr("-_.:", cs[i]) != NULL))
+			return 0;
+	return 1;
+}
+
 /*
- * A single text part (a MIME text/plain bounce, or one without MIME at
- * all): our text rendition goes after the old text, when the part's
- * charset and transfer encoding can carry it.  After, not before: bounce
- * parsers such as Sisimai read a single-part bounce from its first line,
- * and text in front of the MTA's own changes what they find.  A body that
- * is a JSON document (a provider's machine notification) is left alone.
+ * Can our text rendition simply follow the old text in its own part?
+ * Only for text/plain in 7bit or 8bit whose charset is UTF-8, or US-ASCII
+ * when our text is ASCII.  After, not before: bounce parsers such as
+ * Sisimai read a single-part bounce from its first line, and text in
+ * front of the MTA's own changes what they find.
  */
 static int
-body_append(dsnx_buf *o, const char *buf, const dsnx_mime *mime,
-    const dsnx_part *root, const dsnx_rendition *rd, const char *eol)
+can_append(const dsnx_mime *mime, const dsnx_part *root,
+    const dsnx_rendition *rd)
 {
 	const char *cs = dsnx_part_param(mime, root, "charset");
 	int utf8 = cs != NULL && (strcasecmp(cs, "utf-8") == 0
 	    || strcasecmp(cs, "utf8") == 0);
 	int ascii = cs == NULL || strcasecmp(cs, "us-ascii") == 0;
 	dsnx_cte cte = dsnx_part_cte(root);
-	dsnx_span body = dsnx_part_body(root);
-	size_t i = body.start;
 
 	if (strcmp(dsnx_part_type(root), "text") != 0
 	    || strcmp(dsnx_part_subtype(root), "plain") != 0)
-		return -1;
+		return 0;
 	if (cte != DSNX_CTE_7BIT && cte != DSNX_CTE_8BIT)
-		return -1;
+		return 0;
 	if (!utf8 && !(ascii && ascii_only(rd->text, rd->text_len)))
-		return -1;
+		return 0;
 	/* Non-ASCII text needs an 8bit part; a 7bit one stays ASCII. */
 	if (cte == DSNX_CTE_7BIT && !ascii_only(rd->text, rd->text_len))
-		return -1;
-	while (i < body.end && (buf[i] == ' ' || buf[i] == '\t'
-	    || buf[i] == '\r' || buf[i] == '\n'))
-		i++;
-	if (i < body.end && buf[i] == '{')
-		return -1;
+		return 0;
+	return 1;
+}
+
+static void
+body_append(dsnx_buf *o, const char *buf, const dsnx_part *root,
+    const dsnx_rendition *rd, const char *eol)
+{
+	dsnx_span body = dsnx_part_body(root);
+	size_t i;
+
 	dsnx_buf_append(o, buf + body.start, body.end - body.start);
 	if (body.end > body.start && buf[body.end - 1] != '\n'
 	    && buf[body.end - 1] != '\r')
@@ -477,7 +542,73 @@ body_append(dsnx_buf *o, const char *buf, const dsnx_mime *mime,
 		else
 			dsnx_buf_putc(o, rd->text[i]);
 	}
-	return 0;
+}
+
+/*
+ * Any other single-part bounce (quoted-printable or base64, a charset
+ * other than UTF-8, 8-bit bytes without MIME): the body becomes multipart/mixed, the old body first as its
+ * own part, under its old Content-Type and Content-Transfer-Encoding
+ * fields, moved there byte for byte, then our multipart/alternative.
+ * The old body's bytes follow unchanged; the line end after them belongs
+ * to the delimiter (RFC 2046 5.1.1), so the part holds every one of
+ * them.  Old text first, as in the append case: Sisimai flattens the
+ * parts and reads the bounce from the first text it meets (ours first
+ * made it read 11 of 476 corpus bounces differently, README.md).  A
+ * part without Content-Type gets "text/plain" (what it meant at the top,
+ * RFC 2045 5.2) as its first field: Sisimai 4.25 reads a nested part
+ * only when Content-Type comes first.
+ */
+static void
+body_wrap(dsnx_buf *o, const char *buf, const dsnx_mime *mime,
+    const dsnx_part *root, const dsnx_rendition *rd, const char *bnd,
+    const char *lang, const char *eol)
+{
+	dsnx_span body = dsnx_part_body(root);
+	unsigned i, n = dsnx_part_header_count(root);
+	int have_ct = 0, have_cte = 0;
+
+	put(o, "--");
+	put(o, bnd);
+	put(o, eol);
+	/* Content-Type first, whatever the old order was. */
+	for (i = 0; i < n; i++) {
+		const dsnx_hfield *f = dsnx_mime_field(mime, root, i);
+
+		if (dsnx_mime_field_is(mime, f, "content-type")) {
+			dsnx_buf_append(o, buf + f->start, f->end - f->start);
+			put(o, eol);
+			have_ct = 1;
+		}
+	}
+	if (!have_ct) {
+		put(o, "Content-Type: text/plain");
+		put(o, eol);
+	}
+	for (i = 0; i < n; i++) {
+		const dsnx_hfield *f = dsnx_mime_field(mime, root, i);
+
+		if (dsnx_mime_field_is(mime, f, "content-transfer-encoding")) {
+			dsnx_buf_append(o, buf + f->start, f->end - f->start);
+			put(o, eol);
+			have_cte = 1;
+		}
+	}
+	if (!have_cte && !ascii_only(buf + body.start, body.end - body.start)) {
+		put(o, "Content-Transfer-Encoding: 8bit");
+		put(o, eol);
+	}
+	put(o, eol);
+	dsnx_buf_append(o, buf + body.start, body.end - body.start);
+	put(o, eol);
+	put(o, "--");
+	put(o, bnd);
+	put(o, eol);
+	put_alternative(o, rd, bnd, lang, eol);
+	put(o, eol);
+	put(o, "--");
+	put(o, bnd);
+	put(o, "--");
+	put(o, eol);
 }
 
 /* ------------------------------------------------------------ driver */
@@ -491,13 +622,39 @@ unchanged(dsnx_rewrite *rw, const char *why)
 	return rw;
 }
 
-/* MIME problems that make a rewrite unsafe.  Others are harmless here:
- * a missing closing delimiter (common in real bounces) leaves every part
- * before the last well delimited, and the last is copied as it is. */
-#define UNSAFE_MIME (DSNX_MIME_NO_BOUNDARY \
-	| DSNX_MIME_DEPTH | DSNX_MIME_PARTS | DSNX_MIME_NO_BODY \
-	| DSNX_MIME_LONG_BOUNDARY | DSNX_MIME_LONG_HEADER \
-	| DSNX_MIME_MANY_HEADERS | DSNX_MIME_NUL)
+/*
+ * The MIME problems that still stop a rewrite, each named.  Damage that
+ * mail readers read through (a closing delimiter missing or misspelt,
+ * text before the first delimiter, a part header without its blank line,
+ * a boundary that never occurs in a nested part or at the top, a wrong
+ * charset) does not: every part is copied as the bytes it was, so the
+ * readers meet the same damage in the same place.  What remains would
+ * make us drop bytes (fields past the field limit are not recorded, so
+ * the header copy would lose them; a header block that never ends leaves
+ * no body to carry the text) or is a limit that stopped the parse.
+ */
+static const char *
+unsafe_reason(const dsnx_mime *mime, const dsnx_part *root)
+{
+	unsigned e = dsnx_mime_errors(mime);
+
+	if (e & DSNX_MIME_NUL)
+		return "NUL bytes in the message";
+	if (e & DSNX_MIME_MANY_HEADERS)
+		return "more header fields than the limit (a rewrite would drop "
+		    "those past it)";
+	if (e & DSNX_MIME_PARTS)
+		return "more MIME parts than the limit";
+	if (e & DSNX_MIME_DEPTH)
+		return "MIME parts nested deeper than the limit";
+	if (e & DSNX_MIME_LONG_BOUNDARY)
+		return "a MIME boundary longer than the limit";
+	if (dsnx_part_header(root).end == root->end
+	    && dsnx_part_body(root).start == root->end
+	    && dsnx_part_header_count(root) > 0)
+		return "the header block never ends (no body to explain)";
+	return NULL;
+}
 
 static void
 add_edit(dsnx_rewrite *rw, dsnx_edit_kind kind, const char *name,
@@ -525,8 +682,10 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	dsnx_rendition rd = { NULL, 0, NULL, 0 };
 	const dsnx_mime *mime;
 	const dsnx_part *root;
-	const char *eol, *lang;
+	const char *eol, *lang, *why, *cs;
 	dsnx_outcome worst;
+	enum { BODY_MULTIPART, BODY_APPEND, BODY_DECLARE, BODY_WRAP } how;
+	unsigned deletes[2] = { 0, 0 };
 	char bnd[48];
 	unsigned n, i, fields;
 	int subject_at = -1;
@@ -569,8 +728,8 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 		unchanged(rw, "not a delivery status notification");
 		goto done;
 	}
-	if (dsnx_mime_errors(mime) & UNSAFE_MIME) {
-		unchanged(rw, "the MIME structure is damaged or over a limit");
+	if ((why = unsafe_reason(mime, root)) != NULL) {
+		unchanged(rw, why);
 		goto done;
 	}
 	n = dsnx_report_recipient_count(r);
@@ -589,6 +748,40 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	eol = line_end_of(buf, len);
 	lang = dsnx_explanation_lang(rw->explanation);
 	make_boundary(buf, len, bnd, sizeof(bnd));
+	/* A multipart whose boundary never occurs reads as one text (mail
+	 * readers show it so); it is wrapped like a single part. */
+	if (strcmp(dsnx_part_type(root), "multipart") == 0
+	    && dsnx_part_child(root) != NULL)
+		how = BODY_MULTIPART;
+	else if (strcmp(dsnx_part_type(root), "multipart") == 0)
+		how = BODY_APPEND;	/* after the bytes that read as its text */
+	else if (json_body(buf, dsnx_part_body(root))) {
+		unchanged(rw, "a single-part JSON document (a machine "
+		    "notification, read by software only as the whole body)");
+		goto done;
+	} else if (can_append(mime, root, &rd))
+		how = BODY_APPEND;
+	else if (dsnx_mime_find_field(mime, root, "content-type") < 0
+	    && dsnx_mime_find_field(mime, root, "content-transfer-encoding") < 0
+	    && ascii_only(buf + dsnx_part_body(root).start,
+	    dsnx_part_body(root).end - dsnx_part_body(root).start))
+		how = BODY_DECLARE;
+	else
+		how = BODY_WRAP;
+	if (how == BODY_WRAP) {
+		/* Each moved field is one milter edit; a handful is plenty
+		 * for any real bounce. */
+		unsigned moved = 0;
+
+		for (i = 0; i < dsnx_part_header_count(root); i++)
+			moved += (unsigned)moved_field(mime, dsnx_mime_field(mime,
+			    root, i));
+		if (moved > 4) {
+			unchanged(rw, "more than four Content-Type and "
+			    "Content-Transfer-Encoding fields at the top");
+			goto done;
+		}
+	}
 	if (dsnx_buf_reserve(&rw->out, len + rd.text_len * 2 + rd.html_len * 2
 	    + 4096) != DSNX_OK)
 		goto nomem;
@@ -615,6 +808,12 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 
 		if (i == 0)	/* an mbox "From " line before the first field */
 			dsnx_buf_append(&rw->out, buf, f.start);
+		if (how == BODY_WRAP && moved_field(mime, dsnx_mime_field(mime,
+		    root, i))) {
+			deletes[dsnx_mime_field_is(mime, dsnx_mime_field(mime, root,
+			    i), "content-type") ? 0 : 1]++;
+			continue;
+		}
 		if ((int)i == subject_at) {
 			put(&rw->out, "Subject: ");
 			put(&rw->out, rw->subject_value);
@@ -628,6 +827,53 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	if (rw->out.len > 0 && rw->out.data[rw->out.len - 1] != '\n'
 	    && rw->out.data[rw->out.len - 1] != '\r')
 		put(&rw->out, eol);
+	if (how == BODY_WRAP) {
+		/* The milter deletes the moved fields, last occurrence first
+		 * so that the indexes stay right, and appends ours as the CLI
+		 * writes them. */
+		while (deletes[0] > 0)
+			add_edit(rw, DSNX_EDIT_DELETE_HEADER, "Content-Type", "",
+			    deletes[0]--);
+		while (deletes[1] > 0)
+			add_edit(rw, DSNX_EDIT_DELETE_HEADER,
+			    "Content-Transfer-Encoding", "", deletes[1]--);
+		if (dsnx_mime_find_field(mime, root, "mime-version") < 0) {
+			put(&rw->out, "MIME-Version: 1.0");
+			put(&rw->out, eol);
+			add_edit(rw, DSNX_EDIT_ADD_HEADER, "MIME-Version", "1.0", 0);
+		}
+		/* The old charset parameter goes on, last, though a multipart
+		 * has no use for it: Sisimai's Lotus Notes reader, for one,
+		 * takes the charset of the text from the top Content-Type. */
+		cs = strcmp(dsnx_part_type(root), "text") == 0 ? dsnx_part_param(
+		    mime, root, "charset") : NULL;
+		snprintf(rw->ctype_value, sizeof(rw->ctype_value),
+		    "multipart/mixed; boundary=\"%s\"%s%s", bnd,
+		    charset_token(cs) ? "; charset=" : "",
+		    charset_token(cs) ? cs : "");
+		put(&rw->out, "Content-Type: ");
+		put(&rw->out, rw->ctype_value);
+		put(&rw->out, eol);
+		add_edit(rw, DSNX_EDIT_ADD_HEADER, "Content-Type", rw->ctype_value,
+		    0);
+	}
+	if (how == BODY_DECLARE) {
+		/* US-ASCII text without MIME is UTF-8 text too: saying so lets
+		 * ours follow it in the one part, where readers expect it. */
+		if (dsnx_mime_find_field(mime, root, "mime-version") < 0) {
+			put(&rw->out, "MIME-Version: 1.0");
+			put(&rw->out, eol);
+			add_edit(rw, DSNX_EDIT_ADD_HEADER, "MIME-Version", "1.0", 0);
+		}
+		put(&rw->out, "Content-Type: text/plain; charset=utf-8");
+		put(&rw->out, eol);
+		add_edit(rw, DSNX_EDIT_ADD_HEADER, "Content-Type",
+		    "text/plain; charset=utf-8", 0);
+		put(&rw->out, "Content-Transfer-Encoding: 8bit");
+		put(&rw->out, eol);
+		add_edit(rw, DSNX_EDIT_ADD_HEADER, "Content-Transfer-Encoding",
+		    "8bit", 0);
+	}
 	put(&rw->out, "X-DSN-Explain: ");
 	put(&rw->out, rw->header_value);
 	put(&rw->out, eol);
@@ -638,17 +884,16 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	put(&rw->out, eol);
 	rw->body_offset = rw->out.len;
 
-	if (strcmp(dsnx_part_type(root), "multipart") == 0) {
+	if (how == BODY_MULTIPART) {
 		if (body_multipart(&rw->out, buf, mime, root, &rd, bnd, lang,
 		    eol) != 0) {
 			unchanged(rw, "no body part to explain");
 			goto done;
 		}
-	} else if (body_append(&rw->out, buf, mime, root, &rd, eol) != 0) {
-		unchanged(rw, "a single-part bounce whose type, charset or "
-		    "encoding cannot take the explanation");
-		goto done;
-	}
+	} else if (how == BODY_APPEND || how == BODY_DECLARE)
+		body_append(&rw->out, buf, root, &rd, eol);
+	else
+		body_wrap(&rw->out, buf, mime, root, &rd, bnd, lang, eol);
 	if (rw->out.overflow)
 		goto nomem;
 	rw->changed = 1;

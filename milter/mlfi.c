@@ -514,7 +514,8 @@ apply_edits(SMFICTX *ctx, const conn_ctx *cc, const milter_state *st,
 				return -1;
 			}
 		} else if (smfi_chgheader(ctx, (char *)e->name, (int)e->index,
-		    value) != MI_SUCCESS) {
+		    e->kind == DSNX_EDIT_DELETE_HEADER ? NULL : value)
+		    != MI_SUCCESS) {
 			*failed = "smfi_chgheader";
 			return -1;
 		}

@@ -249,6 +249,7 @@ exchange-expired-4.4.7.eml orders@supplier.example.org 4.4.7 expired
 qmail-user-unknown.eml katrin.vogel@example.org 5.1.1 -
 exim-user-unknown.eml old.address@example.org 5.1.1 -
 gmail-style-delayed-4.4.3.eml booking@hostel.example.org 4.4.3 delayed
+sendmail-latin1-qp-user-unknown.eml renate.koenig@example.org 5.1.1 -
 EOF
 if [ -n "$python" ]; then
 	if json_check "$tmp/samples.json" expect "$tmp/expect"; then

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Golden-file test of the rewrite: five representative bounces (Postfix
-# delayed, Postfix expired, Exchange 4.4.7, Gmail rate limit, user unknown)
-# in every language, compared byte for byte with tests/golden/.  The
+# Golden-file test of the rewrite: six representative bounces (Postfix
+# delayed, Postfix expired, Exchange 4.4.7, Gmail rate limit, user unknown,
+# and a single-part ISO-8859-1 quoted-printable Sendmail bounce, which is
+# wrapped in multipart/mixed) in every language, compared byte for byte with tests/golden/.  The
 # output is deterministic, so any change in wording, layout, MIME
 # structure or classification shows here.  After an intended change:
 #	tests/golden.sh --update   (then review `git diff tests/golden`)
@@ -19,7 +20,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 fail=0 n=0
 for s in postfix-delay-warning-4.4.1 postfix-expired-rate-limited \
-    exchange-expired-4.4.7 gmail-rate-limited postfix-user-unknown-5.1.1; do
+    exchange-expired-4.4.7 gmail-rate-limited postfix-user-unknown-5.1.1 \
+    sendmail-latin1-qp-user-unknown; do
 	for lang in en de fr es it; do
 		n=$((n + 1))
 		out=$tmp/$s.$lang.eml

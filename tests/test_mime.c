@@ -325,6 +325,103 @@ START_TEST(test_error_flags)
 }
 END_TEST
 
+/*
+ * The damage real MTAs ship, read as mail readers (Python's email, mail
+ * clients) read it: each part's offsets must still cover every byte, in
+ * order, so that a rewrite can keep them.
+ */
+START_TEST(test_damage_read_through)
+{
+	dsnx_mime *m;
+	const dsnx_part *root, *p;
+	size_t len;
+	const char *msg;
+
+	/* A misspelt closing delimiter is content of the last part. */
+	msg = "Content-Type: multipart/mixed; boundary=z\n\n--z\n\none\n--z-\n";
+	m = parse(msg);
+	p = dsnx_part_child(dsnx_mime_root(m));
+	ck_assert_ptr_nonnull(p);
+	ck_assert(dsnx_mime_errors(m) & DSNX_MIME_TRUNCATED);
+	ck_assert_uint_eq(dsnx_part_whole(p).end, strlen(msg));
+	ck_assert_str_eq(dsnx_part_text(m, p, &len), "one\n--z-\n");
+	dsnx_mime_free(m);
+
+	/* Text before the first delimiter: the preamble, not a part; the
+	 * first part starts after the delimiter line. */
+	msg = "Content-Type: multipart/report; boundary=z\n\n"
+	    "Delivery failed.\n--z\nContent-Type: text/plain\n\nsee above\n--z--\n";
+	m = parse(msg);
+	root = dsnx_mime_root(m);
+	p = dsnx_part_child(root);
+	ck_assert_uint_eq(dsnx_mime_part_count(m), 2);
+	ck_assert_uint_eq(dsnx_part_whole(p).start, strlen(
+	    "Content-Type: multipart/report; boundary=z\n\nDelivery failed.\n--z\n"));
+	ck_assert_uint_eq(dsnx_mime_errors(m), 0);
+	dsnx_mime_free(m);
+
+	/* No start delimiter: what stands before the second part's delimiter
+	 * is preamble too, the second part is the first child. */
+	msg = "Content-Type: multipart/report; boundary=z\n\n"
+	    "Content-Type: text/plain\n\nDelivery failed.\n"
+	    "--z\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.example.net\n--z--\n";
+	m = parse(msg);
+	p = dsnx_part_child(dsnx_mime_root(m));
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(dsnx_part_type(p), "message");
+	ck_assert_ptr_null(dsnx_part_next(p));
+	dsnx_mime_free(m);
+
+	/* A part header without its blank line: the first line that is no
+	 * field opens the body (flagged), and no byte is lost. */
+	msg = "Content-Type: multipart/mixed; boundary=z\n\n"
+	    "--z\nContent-Type: text/plain\nYour message was not delivered.\n"
+	    "--z--\n";
+	m = parse(msg);
+	p = dsnx_part_child(dsnx_mime_root(m));
+	ck_assert(dsnx_mime_errors(m) & DSNX_MIME_BAD_HEADER);
+	ck_assert_str_eq(dsnx_part_subtype(p), "plain");
+	ck_assert_uint_eq(dsnx_part_header(p).end, dsnx_part_body(p).start);
+	ck_assert_str_eq(dsnx_part_text(m, p, &len),
+	    "Your message was not delivered.");
+	dsnx_mime_free(m);
+
+	/* A continuation line without its leading white space ends the
+	 * header there; the multipart it started has no boundary, and reads
+	 * as text, as mail readers read it. */
+	msg = "Content-Type: multipart/mixed; boundary=z\n\n"
+	    "--z\nContent-Type: multipart/alternative;\nboundary=\"y\"\n\n"
+	    "--y\n\ntext\n--y--\n--z--\n";
+	m = parse(msg);
+	p = dsnx_part_child(dsnx_mime_root(m));
+	ck_assert(dsnx_mime_errors(m) & DSNX_MIME_BAD_HEADER);
+	ck_assert(dsnx_mime_errors(m) & DSNX_MIME_NO_BOUNDARY);
+	ck_assert_ptr_null(dsnx_part_child(p));
+	ck_assert_uint_eq(dsnx_part_whole(p).end, strlen(msg) - strlen("\n--z--\n"));
+	dsnx_mime_free(m);
+
+	/* A wrong declared charset: UTF-8 said, Latin-1 bytes written; the
+	 * text comes out as readers show it, flagged. */
+	m = parse("Content-Type: text/plain; charset=utf-8\n\nZustellung an M\xfcller\n");
+	ck_assert_str_eq(dsnx_part_text(m, dsnx_mime_root(m), &len),
+	    "Zustellung an M\xc3\xbcller\n");
+	ck_assert(dsnx_mime_errors(m) & DSNX_MIME_BAD_CHARSET);
+	dsnx_mime_free(m);
+
+	/* A boundary missing in the returned message does not hide the
+	 * parts around it. */
+	msg = "Content-Type: multipart/report; boundary=z\n\n"
+	    "--z\n\nfailed\n--z\nContent-Type: message/rfc822\n\n"
+	    "Content-Type: multipart/alternative; boundary=gone\n\nhello\n"
+	    "--z--\n";
+	m = parse(msg);
+	ck_assert(dsnx_mime_errors(m) & DSNX_MIME_NO_BOUNDARY);
+	ck_assert_uint_eq(dsnx_mime_part_count(m), 4);
+	dsnx_mime_free(m);
+}
+END_TEST
+
 START_TEST(test_nul_bytes)
 {
 	static const char msg[] = "Subject: a\0b\n\nbo\0dy\n";
@@ -384,6 +481,7 @@ mime_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_boundary_rules);
 	tcase_add_test(tc, test_error_flags);
+	tcase_add_test(tc, test_damage_read_through);
 	tcase_add_test(tc, test_nul_bytes);
 	tcase_add_test(tc, test_mbox_from_line);
 	tcase_add_test(tc, test_invalid_arguments);
