@@ -74,6 +74,8 @@ cmd_rewrite(int argc, char **argv)
 			zone = argv[++i];
 		else if (strcmp(argv[i], "--subject") == 0)
 			opt.subject = 1;
+		else if (strcmp(argv[i], "--wrap-single") == 0)
+			opt.wrap_single = 1;
 		else if (strcmp(argv[i], "--max-size") == 0 && i + 1 < argc) {
 			opt.max_size = strtoul(argv[++i], &end, 10);
 			if (*end != '\0') {

@@ -689,6 +689,11 @@ typedef struct dsnx_rewrite_options {
 	size_t max_size;          /* larger messages pass unchanged (0: no limit
 	                           * beyond the context's max_message) */
 	int subject;              /* nonzero: prefix the Subject with the outcome */
+	int wrap_single;          /* nonzero: a single part that cannot take our
+	                           * text in place becomes multipart/mixed (off:
+	                           * it passes unchanged; wrapped, bounce
+	                           * processors such as BounceParser read an
+	                           * inline returned message as bounce text) */
 } dsnx_rewrite_options;
 
 void dsnx_rewrite_options_init(dsnx_rewrite_options *options);

@@ -109,6 +109,7 @@ dsnx_rewrite_options_init(dsnx_rewrite_options *o)
 	dsnx_classify_options_init(&o->classify);
 	o->max_size = 0;
 	o->subject = 0;
+	o->wrap_single = 0;
 }
 
 void
@@ -766,8 +767,15 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	    && ascii_only(buf + dsnx_part_body(root).start,
 	    dsnx_part_body(root).end - dsnx_part_body(root).start))
 		how = BODY_DECLARE;
-	else
+	else if (options->wrap_single)
 		how = BODY_WRAP;
+	else {
+		unchanged(rw, "a single-part bounce whose type, charset or "
+		    "encoding cannot take our text in place (wrapping it in "
+		    "multipart/mixed would make bounce processors read its "
+		    "returned message as bounce text)");
+		goto done;
+	}
 	if (how == BODY_WRAP) {
 		/* Each moved field is one milter edit; a handful is plenty
 		 * for any real bounce. */
