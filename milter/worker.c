@@ -262,8 +262,9 @@ unix_socket_as_root(const char *path, const milter_settings *s,
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 	fd = dsnx_trust_open(dir, DSNX_TRUST_DIR, ids->uid, why, sizeof(why));
 	if (fd < 0 || fstat(fd, &sb) != 0) {
-		milter_log(LOG_ERR, "socket %s: its directory is not safe for a "
-		    "milter started as root: %s", s->socket, why);
+		milter_log(LOG_ERR, "socket %s: %s%s", s->socket, errno == EPERM
+		    ? "its directory is not safe for a milter started as root: "
+		    : "", why);
 		if (fd >= 0)
 			close(fd);
 		return -1;
