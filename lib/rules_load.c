@@ -192,7 +192,8 @@ dsnx_load_dir(loader *ld, const char *dir, int site)
 		if (fd < 0 && errno == ENOENT)
 			return -1;
 		if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-			dsnx_load_problem(ld, (load_at){ .name = dir }, "refused: %s",
+			dsnx_load_problem(ld, (load_at){ .name = dir }, "%s%s", fd < 0
+			    && errno == EPERM ? "refused: " : "cannot read: ",
 			    fd < 0 ? trust_why(why, dir) : strerror(errno));
 			if (fd >= 0)
 				close(fd);
