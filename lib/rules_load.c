@@ -28,7 +28,9 @@
  *	dsnx_load_dir() returns -1 when dir cannot be opened (errno says
  *	why) and reports nothing then: a missing site directory is no
  *	error.  A file that cannot be opened, is not a regular file or
- *	cannot be read sets ld->io_error.
+ *	cannot be read sets ld->io_error.  With ld->trusted (the milter's
+ *	load) the directory and each file are opened by filetrust.c and a
+ *	refusal is reported here, with why, and sets ld->io_error too.
  * SEE ALSO
  *	ruleset.c, rules_check.c, catalogue.c, rules_problem.c.
  */
@@ -36,12 +38,27 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "filetrust.h"
 #include "rules_loader.h"
+
+/* filetrust.c names the path at fault; where that is the path the
+ * problem is reported at, it need not be said twice. */
+static const char *
+trust_why(const char *why, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(why, name, n) == 0 && why[n] == ':' && why[n + 1] == ' '
+	    ? why + n + 2 : why;
+}
 
 static const char *const file_members[] = {
 	"rules", "causes", "strings", NULL
@@ -70,7 +87,21 @@ read_source(loader *ld, const char *path, int site)
 		ld->oom = 1;
 		return NULL;
 	}
-	if ((fp = fopen(path, "rb")) == NULL) {
+	if (ld->trusted) {
+		char why[PATH_MAX + 512];
+		int fd = dsnx_trust_openat(ld->dir_fd, ld->dir_name,
+		    strrchr(path, '/') + 1, ld->trusted_uid, why, sizeof(why));
+
+		if (fd < 0 || (fp = fdopen(fd, "rb")) == NULL) {
+			dsnx_load_problem(ld, LOAD_AT(file, NULL), "%s%s", fd < 0
+			    && errno == EPERM ? "refused: " : "cannot open: ",
+			    fd < 0 ? trust_why(why, path) : strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			ld->io_error = 1;
+			return NULL;
+		}
+	} else if ((fp = fopen(path, "rb")) == NULL) {
 		dsnx_load_problem(ld, LOAD_AT(file, NULL), "cannot open: %s",
 		    strerror(errno));
 		ld->io_error = 1;
@@ -153,7 +184,25 @@ dsnx_load_dir(loader *ld, const char *dir, int site)
 	char **names = NULL, path[4096];
 	size_t n = 0, cap = 0, i;
 
-	if ((d = opendir(dir)) == NULL)
+	if (ld->trusted) {
+		char why[PATH_MAX + 512];
+		int fd = dsnx_trust_open(dir, DSNX_TRUST_DIR, ld->trusted_uid,
+		    why, sizeof(why));
+
+		if (fd < 0 && errno == ENOENT)
+			return -1;
+		if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+			dsnx_load_problem(ld, (load_at){ .name = dir }, "%s%s", fd < 0
+			    && errno == EPERM ? "refused: " : "cannot read: ",
+			    fd < 0 ? trust_why(why, dir) : strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			ld->io_error = 1;
+			return 0;
+		}
+		ld->dir_fd = dirfd(d);
+		ld->dir_name = dir;
+	} else if ((d = opendir(dir)) == NULL)
 		return -1;
 	while ((e = readdir(d)) != NULL) {
 		size_t len = strlen(e->d_name);
@@ -177,7 +226,6 @@ dsnx_load_dir(loader *ld, const char *dir, int site)
 		}
 		n++;
 	}
-	closedir(d);
 	if (n > 0)
 		qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n; i++) {
@@ -187,6 +235,8 @@ dsnx_load_dir(loader *ld, const char *dir, int site)
 		free(names[i]);
 	}
 	free(names);
+	closedir(d);	/* after the files: a trusted load reads them by it */
+	ld->dir_fd = -1;
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #define DSNX_RULES_LOADER_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -75,6 +76,10 @@ typedef struct loader {
 	unsigned string_count;
 	unsigned string_cap;
 	unsigned order;
+	int trusted;            /* apply filetrust.h to what is read */
+	uid_t trusted_uid;
+	int dir_fd;             /* trusted: the directory being read */
+	const char *dir_name;
 } loader;
 
 /*

@@ -6,6 +6,9 @@
  *
  *	dsnx_status dsnx_ruleset_load(const char *dir, const char *site_dir,
  *		dsnx_error_fn *on_error, void *arg, dsnx_ruleset **out)
+ *	dsnx_status dsnx_ruleset_load_trusted(const char *dir,
+ *		const char *site_dir, uid_t trusted_uid,
+ *		dsnx_error_fn *on_error, void *arg, dsnx_ruleset **out)
  *	dsnx_ruleset *dsnx_ruleset_ref(dsnx_ruleset *set)
  *	void	dsnx_ruleset_unref(dsnx_ruleset *set)
  *	unsigned dsnx_ruleset_rule_count(const dsnx_ruleset *set)
@@ -21,7 +24,9 @@
  *	indexed set (rules_examples.c).  Each problem is reported through
  *	on_error as it is found (rules_problem.c) and loading goes on, so
  *	one run shows every problem; a set with any problem is refused as a
- *	whole.
+ *	whole.  dsnx_ruleset_load_trusted() is the same load with the
+ *	owner and mode rule of filetrust.c applied to the directories and
+ *	files it reads (the milter's).
  *
  *	The finished set is immutable and reference-counted: any number of
  *	threads may match against it while one of them drops the last
@@ -45,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filetrust.h"
 #include "rules_loader.h"
 
 const char *
@@ -100,8 +106,8 @@ loader_free(loader *ld)
 	free(ld->strings);
 }
 
-dsnx_status
-dsnx_ruleset_load(const char *dir, const char *site_dir,
+static dsnx_status
+load(const char *dir, const char *site_dir, int trusted, uid_t trusted_uid,
     dsnx_error_fn *on_error, void *arg, dsnx_ruleset **out)
 {
 	loader ld;
@@ -123,6 +129,9 @@ dsnx_ruleset_load(const char *dir, const char *site_dir,
 	ld.set = set;
 	ld.on_error = on_error;
 	ld.arg = arg;
+	ld.trusted = trusted;
+	ld.trusted_uid = trusted_uid;
+	ld.dir_fd = -1;
 
 	if (dsnx_load_dir(&ld, dir, 0) != 0) {
 		dsnx_load_problem(&ld, (load_at){ .name = dir },
@@ -155,6 +164,21 @@ dsnx_ruleset_load(const char *dir, const char *site_dir,
 	}
 	*out = set;
 	return DSNX_OK;
+}
+
+dsnx_status
+dsnx_ruleset_load(const char *dir, const char *site_dir,
+    dsnx_error_fn *on_error, void *arg, dsnx_ruleset **out)
+{
+	return load(dir, site_dir, 0, 0, on_error, arg, out);
+}
+
+dsnx_status
+dsnx_ruleset_load_trusted(const char *dir, const char *site_dir,
+    uid_t trusted_uid, dsnx_error_fn *on_error, void *arg,
+    dsnx_ruleset **out)
+{
+	return load(dir, site_dir, 1, trusted_uid, on_error, arg, out);
 }
 
 dsnx_ruleset *

@@ -6,7 +6,8 @@
  * applies the command line on top exactly as at start.  In the
  * background the command returns only once the worker listens (exit 0)
  * or has failed (exit 1, the reason on stderr): scripts and service
- * managers can rely on it.
+ * managers can rely on it.  start() is where privileges end: see its
+ * comment, and worker.c for the design.
  */
 #include "settings.h"
 
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "dsnexplain.h"
@@ -44,7 +46,8 @@ usage(FILE *fp)
 	    "  -p SOCKET Socket: inet:PORT@HOST, inet6:PORT@HOST, unix:PATH, local:PATH\n"
 	    "  -r DIR    Rules: the shipped rule files\n"
 	    "  -s DIR    SiteRules: local rules loaded after them (none: off)\n"
-	    "  -u USER   UserID: run as USER[:GROUP] once the socket is open\n"
+	    "  -u USER   UserID: started as root, become USER[:GROUP] once the\n"
+	    "            pid file and the socket are open\n"
 	    "  -P FILE   PidFile: where the supervisor's pid goes\n"
 	    "  -o K=V    any configuration key; the command line wins\n"
 	    "  -f        stay in the foreground (Background no)\n"
@@ -154,15 +157,93 @@ go_background(int *ready_fd)
 	return 0;
 }
 
+static int
+not_started(unsigned problems)
+{
+	fprintf(stderr, "%s: not started: %u problem%s in the configuration or "
+	    "rules\n", progname, problems, problems == 1 ? "" : "s");
+	return EXIT_PROBLEM;
+}
+
+/*
+ * The order is the privilege design (worker.c): read the settings alone,
+ * as whoever started us, to learn the socket, the pid file and whom to
+ * become; while still root, write the pid file and open what only root
+ * may open; give root up for good; only then read the rule files (and
+ * the settings again, as that user: a reload reads them the same way),
+ * open the socket if that was left to the service user, and supervise.
+ * -n takes the same path without the pid file and the socket, so it
+ * reads the files as the milter will.
+ */
+static int
+start(const milter_sources *src, int check_only)
+{
+	milter_settings s;
+	milter_pidfile pf = { -1, 0, 0, "" };
+	milter_state *st;
+	unsigned problems = 0;
+	char why[300];
+	int ready_fd = -1, rc;
+
+	if (milter_state_settings(&s, src, print_problem, &problems) != 0) {
+		milter_settings_free(&s);
+		return check_only ? check(NULL, problems) : not_started(problems);
+	}
+	if (s.user != NULL && worker_check_user(s.user, why, sizeof(why)) != 0) {
+		fprintf(stderr, "%s: %s\n", progname, why);
+		milter_settings_free(&s);
+		return EXIT_PROBLEM;
+	}
+	if (check_only) {
+		if (s.user != NULL && worker_drop_privileges(s.user) != 0) {
+			milter_settings_free(&s);
+			return EXIT_PROBLEM;
+		}
+		milter_settings_free(&s);
+		st = milter_state_load(src, print_problem, &problems);
+		rc = check(st, problems);
+		milter_state_unref(st);
+		return rc;
+	}
+	if (s.background && go_background(&ready_fd) != 0) {
+		fprintf(stderr, "%s: cannot go to the background: %s\n", progname,
+		    strerror(errno));
+		milter_settings_free(&s);
+		return EXIT_PROBLEM;
+	}
+	milter_log_open(s.syslog, s.syslog_facility);
+	if (geteuid() == 0 && s.user == NULL)
+		milter_log(LOG_WARNING, "running as root: set UserID (-u) so that "
+		    "the milter gives root up once its socket is open");
+	if ((s.pid_file != NULL && milter_pidfile_create(&pf, s.pid_file) != 0)
+	    || worker_listen_as_root(&s) != 0
+	    || (s.user != NULL && worker_drop_privileges(s.user) != 0)) {
+		milter_pidfile_remove(&pf);
+		milter_settings_free(&s);
+		return EXIT_PROBLEM;
+	}
+	st = milter_state_load(src, print_problem, &problems);
+	if (st == NULL || worker_listen(&st->settings) != 0) {
+		if (st == NULL)
+			(void)not_started(problems);
+		milter_state_unref(st);
+		milter_pidfile_remove(&pf);
+		milter_settings_free(&s);
+		return EXIT_PROBLEM;
+	}
+	milter_settings_free(&s);
+	milter_log_open(st->settings.syslog, st->settings.syslog_facility);
+	/* The assignments live as long as the supervisor: reloads use them. */
+	return supervise(st, src, &pf, ready_fd, st->settings.background);
+}
+
 int
 main(int argc, char **argv)
 {
 	assignments a = { NULL, 0 };
 	milter_sources src;
-	milter_state *st;
 	const char *config = NULL;
-	unsigned problems = 0;
-	int c, check_only = 0, ready_fd = -1, rc, oom = 0;
+	int c, check_only = 0, rc, oom = 0;
 	struct stat sb;
 
 	while ((c = getopt(argc, argv, "c:p:r:s:u:P:o:fnhV")) != -1) {
@@ -197,30 +278,7 @@ main(int argc, char **argv)
 	src.assignments = (const char *const *)a.v;
 	src.assignment_count = a.n;
 
-	st = milter_state_load(&src, print_problem, &problems);
-	if (check_only || st == NULL) {
-		if (check_only)
-			rc = check(st, problems);
-		else {
-			fprintf(stderr, "%s: not started: %u problem%s in the "
-			    "configuration or rules\n", progname, problems,
-			    problems == 1 ? "" : "s");
-			rc = EXIT_PROBLEM;
-		}
-		milter_state_unref(st);
-		while (a.n > 0)
-			free(a.v[--a.n]);
-		free(a.v);
-		return rc;
-	}
-	if (st->settings.background && go_background(&ready_fd) != 0) {
-		fprintf(stderr, "%s: cannot go to the background: %s\n", progname,
-		    strerror(errno));
-		return EXIT_PROBLEM;
-	}
-	milter_log_open(st->settings.syslog, st->settings.syslog_facility);
-	/* The assignments live as long as the supervisor: reloads use them. */
-	rc = supervise(st, &src, ready_fd, st->settings.background);
+	rc = start(&src, check_only);
 	while (a.n > 0)
 		free(a.v[--a.n]);
 	free(a.v);

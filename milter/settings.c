@@ -355,13 +355,21 @@ int
 milter_settings_read_file(milter_settings *s, const char *path,
     milter_config_error *err)
 {
-	char line[4098], *key, *value, *end;
-	unsigned lineno = 0;
 	FILE *fp;
-	int rc = 0;
 
 	if ((fp = fopen(path, "r")) == NULL)
 		return fail(err, path, 0, "%s", strerror(errno));
+	return milter_settings_read_stream(s, fp, path, err);
+}
+
+int
+milter_settings_read_stream(milter_settings *s, FILE *fp, const char *path,
+    milter_config_error *err)
+{
+	char line[4098], *key, *value, *end;
+	unsigned lineno = 0;
+	int rc = 0;
+
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		lineno++;
 		if (strchr(line, '\n') == NULL && !feof(fp)) {

@@ -56,6 +56,10 @@ void milter_settings_free(milter_settings *s);
  * (a missing file is an error; the caller decides whether it matters). */
 int milter_settings_read_file(milter_settings *s, const char *path,
     milter_config_error *err);
+/* The same from an open stream (closed here); path names it in errors.
+ * The milter opens its file with filetrust.h and reads it this way. */
+int milter_settings_read_stream(milter_settings *s, FILE *fp,
+    const char *path, milter_config_error *err);
 
 /* Applies one "Key=Value" assignment (from -o). */
 int milter_settings_assign(milter_settings *s, const char *assignment,

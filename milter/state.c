@@ -4,15 +4,24 @@
  * Loading builds a complete new snapshot before anything else sees it;
  * installing swaps one pointer under a mutex.  The old snapshot lives
  * until the last message holding it ends.
+ *
+ * Every file is read under filetrust.c's rule with the user we run as
+ * as the trusted one: root, or after the start the service user (the
+ * supervisor drops privileges before it loads anything but the settings
+ * that say whom to drop to, see main.c).
  */
 #include "state.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "filetrust.h"
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static milter_state *current;
@@ -63,45 +72,88 @@ say(milter_problem_fn *problem, void *arg, const milter_config_error *e)
 	tell(problem, arg, text);
 }
 
+/*
+ * The configuration file is opened by filetrust.c: it, its directory and
+ * the directories above must belong to root or to the user we run as
+ * and be writable by nobody else, or whoever could write them would
+ * decide what the milter does (and, started as root, what root does).
+ */
+static int
+read_config(milter_settings *s, const milter_sources *src,
+    milter_problem_fn *problem, void *arg)
+{
+	const char *path = src->config_file;
+	char why[PATH_MAX + 512], text[PATH_MAX + 600];
+	milter_config_error e;
+	size_t n = strlen(path);
+	FILE *fp;
+	int fd;
+
+	if ((fd = dsnx_trust_open(path, DSNX_TRUST_FILE, geteuid(), why,
+	    sizeof(why))) < 0) {
+		if (errno == ENOENT && !src->config_required)
+			return 0;
+		snprintf(text, sizeof(text), "%s: %s%s", path, errno == EPERM
+		    ? "refused: " : "", strncmp(why, path, n) == 0
+		    && why[n] == ':' && why[n + 1] == ' ' ? why + n + 2 : why);
+		problem(text, arg);
+		return -1;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		problem("out of memory", arg);
+		return -1;
+	}
+	if (milter_settings_read_stream(s, fp, path, &e) != 0) {
+		say(problem, arg, &e);
+		return -1;
+	}
+	return 0;
+}
+
+int
+milter_state_settings(milter_settings *s, const milter_sources *src,
+    milter_problem_fn *problem, void *arg)
+{
+	milter_config_error e;
+	size_t i;
+
+	milter_settings_init(s);
+	if (s->socket == NULL || s->rules == NULL || s->language == NULL
+	    || s->language_fallback == NULL) {
+		problem("out of memory", arg);
+		return -1;
+	}
+	if (src->config_file != NULL && read_config(s, src, problem, arg) != 0)
+		return -1;
+	for (i = 0; i < src->assignment_count; i++)
+		if (milter_settings_assign(s, src->assignments[i], &e) != 0) {
+			say(problem, arg, &e);
+			return -1;
+		}
+	return 0;
+}
+
 milter_state *
 milter_state_load(const milter_sources *src, milter_problem_fn *problem,
     void *arg)
 {
 	struct rule_problems rp = { problem, arg };
-	milter_config_error e;
 	milter_state *st;
 	dsnx_limits limits;
 	dsnx_error_t derr;
 	dsnx_status rc;
-	size_t i;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		problem("out of memory", arg);
 		return NULL;
 	}
-	milter_settings_init(&st->settings);
-	if (st->settings.socket == NULL || st->settings.rules == NULL
-	    || st->settings.language == NULL
-	    || st->settings.language_fallback == NULL) {
-		problem("out of memory", arg);
+	if (milter_state_settings(&st->settings, src, problem, arg) != 0)
 		goto fail;
-	}
-	if (src->config_file != NULL
-	    && milter_settings_read_file(&st->settings, src->config_file, &e) != 0) {
-		if (src->config_required || e.line != 0) {
-			say(problem, arg, &e);
-			goto fail;
-		}
-	}
-	for (i = 0; i < src->assignment_count; i++)
-		if (milter_settings_assign(&st->settings, src->assignments[i],
-		    &e) != 0) {
-			say(problem, arg, &e);
-			goto fail;
-		}
 
-	rc = dsnx_ruleset_load(st->settings.rules, st->settings.site_rules,
-	    rule_problem, &rp, &st->rules);
+	/* Rule files under the same rule as the configuration. */
+	rc = dsnx_ruleset_load_trusted(st->settings.rules,
+	    st->settings.site_rules, geteuid(), rule_problem, &rp, &st->rules);
 	if (rc != DSNX_OK) {
 		char text[512];
 

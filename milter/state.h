@@ -44,6 +44,11 @@ typedef void milter_problem_fn(const char *text, void *arg);
  */
 milter_state *milter_state_load(const milter_sources *src,
     milter_problem_fn *problem, void *arg);
+/* The settings alone (file and assignments), for the start-up steps
+ * that come before any rule is read; 0 or -1 after problem().  The
+ * caller frees s with milter_settings_free() either way. */
+int milter_state_settings(milter_settings *s, const milter_sources *src,
+    milter_problem_fn *problem, void *arg);
 milter_state *milter_state_ref(milter_state *st);
 void milter_state_unref(milter_state *st);
 

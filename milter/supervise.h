@@ -1,8 +1,8 @@
 /*
  * supervise - the parent process: signals, pid file, worker restarts
  *
- * The supervisor owns the pid file and the signals an administrator
- * sends.  It keeps the last good settings and rules, forks the worker
+ * The supervisor owns the pid file, the listening socket (opened before
+ * it starts, see worker.h) and the signals an administrator sends.  It keeps the last good settings and rules, forks the worker
  * with them, turns SIGHUP into a reload (SIGUSR1 to the worker) and
  * SIGTERM/SIGINT into a draining stop (SIGUSR2), and restarts a worker
  * that dies.  It never touches mail.
@@ -12,9 +12,26 @@
 
 #include "state.h"
 
+#include <sys/types.h>
+
+/* A pid file we wrote and hold locked (fd -1: none). */
+typedef struct milter_pidfile {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	char path[4096];
+} milter_pidfile;
+
+/* Writes the pid file at path (supervise.c says how); 0, or -1 logged
+ * (another milter holds it, or it cannot be written). */
+int milter_pidfile_create(milter_pidfile *pf, const char *path);
+/* Removes it if it is still ours, and lets the lock go. */
+void milter_pidfile_remove(milter_pidfile *pf);
+
 /* Runs until stopped; returns the process exit status.  Takes over the
- * reference to st.  ready_fd as for worker_run(). */
-int supervise(milter_state *st, const milter_sources *src, int ready_fd,
-    int detach);
+ * reference to st, and pf (may be NULL), removed at the end.  ready_fd
+ * as for worker_run(). */
+int supervise(milter_state *st, const milter_sources *src,
+    milter_pidfile *pf, int ready_fd, int detach);
 
 #endif /* MILTER_SUPERVISE_H */

@@ -1,12 +1,41 @@
 /*
- * worker - the process that speaks the milter protocol
+ * worker - the process that speaks the milter protocol, and the
+ * start-up steps that give it a socket and take root away
  *
- * Start-up order matters: the socket is opened (and a unix socket given
- * its mode and owner) while still root, then privileges go, then the
- * control thread starts with SIGUSR1/SIGUSR2 blocked everywhere else,
- * then smfi_main().  A draining stop waits at most ShutdownTimeout for
- * messages in flight before leaving: with Debian's worker-pool
- * libmilter, smfi_stop() would freeze sessions mid-message.
+ * Privileges (the design, and why): the supervisor opens the listening
+ * socket once, before any worker exists, and every worker inherits it
+ * with libmilter's own state through fork(): smfi_main() uses a socket
+ * smfi_opensocket() already opened.  Root, when we are started as root,
+ * is needed for nothing but that and the pid file, and is given up
+ * for good (initgroups, setgid, setuid, checked) right after, before a
+ * rule file is read; no process of the milter runs as root afterwards,
+ * and a worker that dies is restarted without the socket being touched
+ * again.  This is Postfix's master(8) model, minus the root master:
+ * a socket is an object handed down, not a path looked up again.
+ *
+ * No chmod() or chown() on the socket's path, ever: on Linux fchmod()
+ * on a socket descriptor does not reach the file, and a path in a
+ * directory the service user owns can be swapped for a link between
+ * bind() and chmod() (that race once gave the service user root's
+ * files).  Instead the socket is created with its final owner and mode:
+ * under a umask derived from SocketMode, by the user who controls its
+ * directory.  A directory owned by the service user is written to only
+ * as that user, after the drop; a directory owned by root (writable by
+ * nobody else) gets the socket from root with the service user's group
+ * as the effective group, so the file is root:GROUP with SocketMode.
+ * Any other directory, and one whose ancestors others could change, is
+ * refused (filetrust.c's rule).  inet sockets are bound as root, so a
+ * port below 1024 still works.  Started as an ordinary user (the
+ * systemd unit), all of this is that user's business and nothing
+ * changes ids.
+ *
+ * The worker: the control thread starts with SIGUSR1/SIGUSR2 blocked
+ * everywhere else, then smfi_main().  A draining stop waits at most
+ * ShutdownTimeout for messages in flight before leaving: with Debian's
+ * worker-pool libmilter, smfi_stop() would freeze sessions mid-message.
+ * If smfi_main() ever returns, libmilter has closed (and unlinked) the
+ * socket: the worker exits with WORKER_EXIT_LISTENER and the supervisor
+ * stops rather than restart workers on a socket nobody can reach.
  *
  * An inet socket named without a host listens on the loopback address
  * only; one on any other address is logged as a warning.  The limits
@@ -17,6 +46,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -36,6 +66,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "filetrust.h"
 #include "guard.h"
 #include "log.h"
 #include "mlfi.h"
@@ -90,8 +121,8 @@ worker_check_user(const char *spec, char *why, size_t size)
 	return lookup_user(spec, &ids, why, size);
 }
 
-static int
-drop_privileges(const char *spec)
+int
+worker_drop_privileges(const char *spec)
 {
 	user_ids ids;
 	char why[300];
@@ -105,6 +136,12 @@ drop_privileges(const char *spec)
 	if (initgroups(ids.name, ids.gid) != 0 || setgid(ids.gid) != 0
 	    || setuid(ids.uid) != 0) {
 		milter_log(LOG_ERR, "cannot become %s: %s", spec, strerror(errno));
+		return -1;
+	}
+	/* For good: a saved set-user-ID of 0 would let us back. */
+	if (ids.uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+		milter_log(LOG_ERR, "could regain root after becoming %s; "
+		    "stopping", spec);
 		return -1;
 	}
 	return 0;
@@ -239,13 +276,16 @@ warn_unless_loopback(void)
 	}
 }
 
+/* Set by the step that opened the socket, so the other one does not. */
+static int listening;
+
+/* smfi_opensocket() under a umask that gives the socket SocketMode;
+ * libmilter unlinks a stale socket (not other files) at the path. */
 static int
-open_socket(const milter_settings *s)
+listen_now(const milter_settings *s, const char *path)
 {
-	const char *path = unix_path(s->socket);
+	char spec[300];
 	mode_t old_mask;
-	user_ids ids;
-	char why[300], spec[300];
 	int rc;
 
 	if (path != NULL && socket_in_use(path)) {
@@ -265,21 +305,87 @@ open_socket(const milter_settings *s)
 	umask(old_mask);
 	if (rc != MI_SUCCESS) {
 		milter_log(LOG_ERR, "cannot listen on %s (bad address, a missing "
-		    "directory, or the port in use)", s->socket);
+		    "directory or one the milter's user cannot write, or the port "
+		    "in use)", s->socket);
 		return -1;
 	}
 	if (path == NULL) {
 		tcp_nodelay_on_listener();
 		warn_unless_loopback();
-	} else {
-		if (chmod(path, (mode_t)s->socket_mode) != 0)
-			milter_log(LOG_WARNING, "chmod %s: %s", path, strerror(errno));
-		if (s->user != NULL && geteuid() == 0
-		    && lookup_user(s->user, &ids, why, sizeof(why)) == 0
-		    && chown(path, ids.uid, ids.gid) != 0)
-			milter_log(LOG_WARNING, "chown %s: %s", path, strerror(errno));
 	}
+	listening = 1;
 	return 0;
+}
+
+/*
+ * Which step creates a unix socket, when started as root: the one as
+ * root (1) for a directory root owns, the one after the drop (0) for a
+ * directory the service user owns; -1 (logged) for anything else.
+ */
+static int
+unix_socket_as_root(const char *path, const milter_settings *s,
+    const user_ids *ids)
+{
+	char dir[PATH_MAX], why[PATH_MAX + 300];
+	const char *slash = strrchr(path, '/');
+	struct stat sb;
+	int fd;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	fd = dsnx_trust_open(dir, DSNX_TRUST_DIR, ids->uid, why, sizeof(why));
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		milter_log(LOG_ERR, "socket %s: %s%s", s->socket, errno == EPERM
+		    ? "its directory is not safe for a milter started as root: "
+		    : "", why);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return sb.st_uid == 0;
+}
+
+int
+worker_listen_as_root(const milter_settings *s)
+{
+	const char *path = unix_path(s->socket);
+	user_ids ids = { 0, 0, "root" };
+	char why[300];
+	int rc, as_root;
+
+	if (geteuid() != 0)
+		return 0;	/* all of it is done by worker_listen() */
+	if (s->user != NULL && lookup_user(s->user, &ids, why, sizeof(why)) != 0) {
+		milter_log(LOG_ERR, "%s", why);
+		return -1;
+	}
+	if (path == NULL)
+		return listen_now(s, NULL);
+	if ((as_root = unix_socket_as_root(path, s, &ids)) <= 0)
+		return as_root;
+	/* root's file, the service user's group: no chown afterwards */
+	if (ids.gid != 0 && setegid(ids.gid) != 0) {
+		milter_log(LOG_ERR, "setegid %lu: %s", (unsigned long)ids.gid,
+		    strerror(errno));
+		return -1;
+	}
+	rc = listen_now(s, path);
+	if (ids.gid != 0 && setegid(0) != 0) {
+		milter_log(LOG_ERR, "setegid 0: %s", strerror(errno));
+		return -1;
+	}
+	return rc;
+}
+
+int
+worker_listen(const milter_settings *s)
+{
+	return listening ? 0 : listen_now(s, unix_path(s->socket));
 }
 
 typedef struct control {
@@ -393,10 +499,6 @@ worker_run(milter_state *st, const milter_sources *src, int ready_fd,
 
 	milter_log_open(s->syslog, s->syslog_facility);
 	milter_state_install(st);
-	if (open_socket(s) != 0)
-		_exit(WORKER_EXIT_STARTUP);
-	if (s->user != NULL && drop_privileges(s->user) != 0)
-		_exit(WORKER_EXIT_STARTUP);
 
 	/* USR1/USR2 stay blocked (inherited) in every thread but ours. */
 	c.src = src;
@@ -425,10 +527,12 @@ worker_run(milter_state *st, const milter_sources *src, int ready_fd,
 	}
 	if (detach)
 		worker_detach_stdio();
-	if (smfi_main() != MI_SUCCESS) {
+	/* Either way libmilter has closed the socket it shares with the
+	 * supervisor's copy (and unlinked a unix one): a new worker would
+	 * listen on nothing. */
+	if (smfi_main() != MI_SUCCESS)
 		milter_log(LOG_ERR, "libmilter stopped with an error");
-		_exit(1);
-	}
-	milter_log(LOG_INFO, "stopped");
-	_exit(0);
+	else
+		milter_log(LOG_ERR, "libmilter stopped");
+	_exit(WORKER_EXIT_LISTENER);
 }

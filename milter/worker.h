@@ -1,8 +1,8 @@
 /*
  * worker - the process that speaks the milter protocol
  *
- * Opens the socket, drops privileges, reports readiness, and runs
- * libmilter until told to stop.  SIGUSR1 reloads the settings and rules
+ * Runs libmilter on the socket the supervisor opened (see the start-up
+ * steps below), reports readiness, and serves until told to stop.  SIGUSR1 reloads the settings and rules
  * (keeping the last good set on any problem); SIGUSR2 drains: new
  * transactions pass untouched, messages in flight finish, then the
  * worker exits.  The supervisor turns SIGHUP and SIGTERM into these,
@@ -13,8 +13,23 @@
 
 #include "state.h"
 
-/* Exit status of a worker that could not start (socket, user): */
+/* Exit status of a worker that could not start: */
 #define WORKER_EXIT_STARTUP 3
+/* ... and of one whose libmilter gave up the listening socket: */
+#define WORKER_EXIT_LISTENER 4
+
+/*
+ * The start-up steps, in the supervisor, in this order (worker.c says
+ * why): worker_listen_as_root() while still root opens what must be
+ * opened as root (an inet socket; a unix socket in a directory root
+ * owns) and does nothing when not root; worker_drop_privileges() gives
+ * root up for good; worker_listen() opens the socket if the first step
+ * did not.  Each returns 0 or -1 after logging why.  Workers forked
+ * afterwards inherit the socket.
+ */
+int worker_listen_as_root(const milter_settings *s);
+int worker_drop_privileges(const char *spec);
+int worker_listen(const milter_settings *s);
 
 /* Never returns.  ready_fd (or -1) gets one byte once the socket
  * listens; detach: redirect standard streams to /dev/null after that. */
