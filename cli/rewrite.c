@@ -24,7 +24,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: %s rewrite [--rules DIR] [--site-rules DIR] "
-	    "[--lang LL|auto] [--lang-fallback LL] [--tz ZONE] [--subject] "
+	    "[--lang LL|auto] [--lang-fallback LL] [--tz ZONE] [--subject] [--wrap-single] "
 	    "[--max-size BYTES] [--match-budget N] [--match-cpu MS] [FILE|-]\n"
 	    "       %s rewrite [OPTIONS] --out-dir DIR FILE...\n",
 	    progname, progname);

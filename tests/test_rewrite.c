@@ -1189,6 +1189,8 @@ check_wrapped(const char *in, size_t inlen, dsnx_rewrite *rw,
 	check_milter_view(in, inlen, rw, eol);
 }
 
+/* In lang, single parts wrapped where they cannot take our text in
+ * place (wrap_single: off by default, test_wrap_single_off). */
 static dsnx_rewrite *
 rewrite_lang(const char *buf, size_t len, const char *lang)
 {
@@ -1196,6 +1198,7 @@ rewrite_lang(const char *buf, size_t len, const char *lang)
 
 	dsnx_rewrite_options_init(&o);
 	o.render.lang = lang;
+	o.wrap_single = 1;
 	return rewrite_opt(buf, len, &o);
 }
 
@@ -1326,6 +1329,34 @@ END_TEST
 
 /* Without MIME and with 8-bit bytes of no known charset: wrapped, the
  * old part given text/plain and 8bit. */
+/* By default a single part that cannot take our text in place passes
+ * unchanged, and the reason says why: wrapped, bounce processors read
+ * its inline returned message as bounce text. */
+START_TEST(test_wrap_single_off)
+{
+	sbuf b = { 0 };
+	dsnx_rewrite_options o;
+	dsnx_rewrite *rw;
+	const char *out;
+	size_t outlen;
+
+	sb_str(&b, QMAIL_HEAD);
+	sb_str(&b, "\n");
+	sb_str(&b, QMAIL_BODY);
+	sb_str(&b, "Gr\xfc\xdf" "e\n");
+	dsnx_rewrite_options_init(&o);
+	o.render.lang = "fr";
+	rw = rewrite_opt(b.p, b.len, &o);
+	ck_assert(!dsnx_rewrite_changed(rw));
+	ck_assert_ptr_nonnull(strstr(dsnx_rewrite_why(rw), "in place"));
+	out = dsnx_rewrite_output(rw, &outlen);
+	ck_assert_uint_eq(outlen, b.len);
+	ck_assert(memcmp(out, b.p, b.len) == 0);
+	dsnx_rewrite_free(rw);
+	sb_free(&b);
+}
+END_TEST
+
 START_TEST(test_non_mime_8bit_wrapped)
 {
 	sbuf b = { 0 };
@@ -1920,6 +1951,7 @@ rewrite_suite(void)
 	tcase_add_loop_test(c, test_single_part_kinds, 0,
 	    (int)(sizeof(single_kinds) / sizeof(single_kinds[0])) * 5);
 	tcase_add_test(c, test_qmail_declared);
+	tcase_add_test(c, test_wrap_single_off);
 	tcase_add_test(c, test_non_mime_8bit_wrapped);
 	tcase_add_test(c, test_wrapped_cte_first_crlf);
 	tcase_add_loop_test(c, test_damage_explained, 0,
