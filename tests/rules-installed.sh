@@ -6,7 +6,8 @@
 # of "make install" and of the tarball.  This test fails, naming the
 # file, when any rules/*.json or rules/README.md of the source tree is
 # missing from that list (or the list names a file that is not there),
-# and then runs a real "make install DESTDIR=..." and checks that every
+# and then runs the install target of that list ("make
+# install-dist_rulesDATA DESTDIR=...") and checks that every
 # listed file arrives, byte for byte, in one rules directory.
 #
 # Run by "make check" with top_srcdir and top_builddir in the environment.
@@ -47,11 +48,15 @@ for f in $(comm -13 "$tmp/present" "$tmp/listed"); do
 	fail "Makefile.am installs $f, which is not in the source tree"
 done
 
-# A real installation into a scratch DESTDIR.  The environment of the
-# make running this test is not passed on (no jobserver to share).
+# A real installation of the rule files into a scratch DESTDIR, by the
+# target "make install" runs for them.  Only that target: a whole
+# "make install" has libtool relink the library in the build tree,
+# which pulls it from under the tests running beside this one.  The
+# environment of the make running this test is not passed on (no
+# jobserver to share).
 dest="$tmp/dest"
 if ! (cd "$top_builddir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
-    make -s install DESTDIR="$dest") >"$tmp/install.log" 2>&1; then
+    make -s install-dist_rulesDATA DESTDIR="$dest") >"$tmp/install.log" 2>&1; then
 	fail "make install DESTDIR=$dest failed"
 	tail -20 "$tmp/install.log"
 else
