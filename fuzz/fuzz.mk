@@ -25,6 +25,9 @@ CPPFLAGS_ALL = -std=c11 -D_GNU_SOURCE -I$(top_builddir) -I$(top_srcdir)/lib \
 	$(shell pkg-config --cflags $(PKGS))
 LIBS_ALL = $(shell pkg-config --libs $(PKGS)) -lpthread
 CFLAGS_ALL = $(FUZZ_CFLAGS) $(SAN) -Wall -Wextra -Wno-unused-parameter
+# Each object remembers the headers it read (-MMD), so that a changed
+# struct in a header rebuilds every object that uses it.
+DEPFLAGS = -MMD -MP
 
 lib_src = $(filter-out %.h,$(wildcard $(top_srcdir)/lib/*.c))
 lib_obj = $(patsubst $(top_srcdir)/lib/%.c,$(obj)/lib/%.o,$(lib_src))
@@ -36,15 +39,15 @@ all: $(programs)
 
 $(obj)/lib/%.o: $(top_srcdir)/lib/%.c
 	@mkdir -p $(@D)
-	@echo "  FUZZCC   $@"; $(FUZZ_CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -fsanitize=fuzzer-no-link -c $< -o $@
+	@echo "  FUZZCC   $@"; $(FUZZ_CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(obj)/milter/%.o: $(top_srcdir)/milter/%.c
 	@mkdir -p $(@D)
-	@echo "  FUZZCC   $@"; $(FUZZ_CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -fsanitize=fuzzer-no-link -c $< -o $@
+	@echo "  FUZZCC   $@"; $(FUZZ_CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(obj)/fuzz/%.o: $(top_srcdir)/fuzz/%.c $(top_srcdir)/fuzz/fuzz_util.h
 	@mkdir -p $(@D)
-	@echo "  FUZZCC   $@"; $(FUZZ_CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -fsanitize=fuzzer-no-link -c $< -o $@
+	@echo "  FUZZCC   $@"; $(FUZZ_CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(out)/fuzz_classify: $(obj)/fuzz/fuzz_classify.o $(obj)/fuzz/fuzz_util.o $(lib_obj)
 $(out)/fuzz_rewrite: $(obj)/fuzz/fuzz_rewrite.o $(obj)/fuzz/fuzz_util.o $(lib_obj)
@@ -61,5 +64,7 @@ $(programs):
 
 clean:
 	rm -rf $(obj) $(programs)
+
+-include $(wildcard $(obj)/*/*.d)
 
 .PHONY: all clean

@@ -165,7 +165,8 @@ dsnx_trust_open(const char *path, int kind, uid_t trusted_uid, char *why,
 	if (fd < 0 || check_fd(fd, "/", last ? kind : DSNX_TRUST_DIR, !last,
 	    trusted_uid, why, size) != 0)
 		goto fail;
-	for (p = real + 1; !last; p = slash + 1) {
+	/* slash is NULL once last is set: p moves on only before that. */
+	for (p = real + 1; !last; p = last ? p : slash + 1) {
 		slash = strchr(p, '/');
 		last = slash == NULL;
 		if (!last)

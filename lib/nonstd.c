@@ -727,24 +727,6 @@ recipients_from_header(dsnx_report *r, const char *v, const char *diag,
 
 /* ------------------------------------------------ lines of plain text */
 
-/* The line at *pos in t[0, end): sets *b and *e (line end, without CR)
- * and moves *pos past the line end.  0 at the end of the text. */
-static int
-next_line(const char *t, size_t end, size_t *pos, size_t *b, size_t *e)
-{
-	const char *nl;
-
-	if (*pos >= end)
-		return 0;
-	*b = *pos;
-	nl = memchr(t + *pos, '\n', end - *pos);
-	*e = nl ? (size_t)(nl - t) : end;
-	*pos = nl ? *e + 1 : end;
-	if (*e > *b && t[*e - 1] == '\r')
-		(*e)--;
-	return 1;
-}
-
 /* If line t[b, e) is the field "name:", the offset of its value. */
 static size_t
 field_value(const char *t, size_t b, size_t e, const char *name)
@@ -837,7 +819,7 @@ read_embedded(dsnx_report *r, const char *t, size_t start, size_t end)
 	memset(f0, 0, sizeof(f0));
 	memset(f1, 0, sizeof(f1));
 	while (more) {
-		more = next_line(t, end, &pos, &b, &e);
+		more = dsnx_text_line(t, end, &pos, &b, &e);
 		if (more && e > b && (t[b] == ' ' || t[b] == '\t')) {
 			if (in_diag)
 				f1[E_DIAGNOSTIC] = e;
@@ -879,8 +861,8 @@ recipients_from_inline(dsnx_report *r, const char *t, size_t from,
 	if (end - from > INLINE_HEADER_MAX)
 		end = from + INLINE_HEADER_MAX;
 	/* Skip the marker line itself and blank lines, then read fields. */
-	(void)next_line(t, end, &pos, &b, &e);
-	while (next_line(t, end, &pos, &b, &e) && lines++ < 200) {
+	(void)dsnx_text_line(t, end, &pos, &b, &e);
+	while (dsnx_text_line(t, end, &pos, &b, &e) && lines++ < 200) {
 		if (e == b) {
 			if (lines > 1)
 				break;

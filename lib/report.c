@@ -455,9 +455,11 @@ excerpt_line(dsnx_buf *out, const char *t, size_t b, size_t e)
 	(void)dsnx_buf_append(out, t + b, e - b);
 }
 
-/* The line at *pos of t[0, end): its extent, *pos moved past it. */
-static int
-line_at(const char *t, size_t end, size_t *pos, size_t *b, size_t *e)
+/* The line at *pos of t[0, end): its extent [*b, *e) without the LF or
+ * a CR before it, *pos moved past it; 0 at the end.  Shared with
+ * nonstd.c, which reads prose bounces line by line too. */
+int
+dsnx_text_line(const char *t, size_t end, size_t *pos, size_t *b, size_t *e)
 {
 	const char *nl;
 
@@ -495,7 +497,7 @@ excerpt_of(const char *orig, const char *low, size_t end,
 		while (b > 0 && low[b - 1] != '\n')
 			b--;
 		pos = b;
-		(void)line_at(low, end, &pos, &b, &e);
+		(void)dsnx_text_line(low, end, &pos, &b, &e);
 		save = pos;
 		ind = indent_of(low, b, e);
 		rest = at;
@@ -518,7 +520,7 @@ excerpt_of(const char *orig, const char *low, size_t end,
 				excerpt_line(out, orig, rest, e);
 		}
 		save = pos;
-		while (lines < EXCERPT_LINES && line_at(low, end, &pos, &nb, &ne)) {
+		while (lines < EXCERPT_LINES && dsnx_text_line(low, end, &pos, &nb, &ne)) {
 			size_t ni = indent_of(low, nb, ne);
 
 			if (ni == ne - nb || names_other(low, nb, ne, all, count, me))

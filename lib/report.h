@@ -83,5 +83,9 @@ int dsnx_part_returned_depth(const dsnx_part *part);
  * code is turned into text.  -1 when memory ran out. */
 int dsnx_report_set_status(dsnx_report *report, dsnx_recipient *rcpt,
     const dsnx_code *code);
+/* The line at *pos of t[0, end) as [*b, *e), without its LF or a CR
+ * before it; *pos moves past it.  0 at the end of the text. */
+int dsnx_text_line(const char *t, size_t end, size_t *pos, size_t *b,
+    size_t *e);
 
 #endif
