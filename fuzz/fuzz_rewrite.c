@@ -7,14 +7,19 @@
  * rewrite may change", is asserted on every result:
  *
  *   unchanged: the output is the input, with no edits;
- *   rewritten: exactly one X-DSN-Explain field, added after the old
- *     header block, which is copied byte for byte (but the Subject when
- *     it was edited); the delivery-status and the returned parts, and
- *     every old body part, are in the output byte for byte; a single-
- *     part body keeps its old text in front; the edits are one
- *     X-DSN-Explain addition and at most a Subject change, their values
- *     one line each (no CR, LF or NUL); the body the milter gets is the
- *     output's own; and the output, rewritten again, is left alone.
+ *   rewritten: the output is the old header with the milter's edits
+ *     applied (smfi_chgheader/smfi_addheader semantics), the blank line
+ *     and the milter's new body, so the CLI writes what the MTA sends;
+ *     the edits are one X-DSN-Explain addition, the last addition, at
+ *     most a Subject change and, for a single part given a MIME type,
+ *     MIME-Version (only where there was none), Content-Type and
+ *     Content-Transfer-Encoding, whose old fields are deleted only when
+ *     the body is wrapped in multipart/mixed; values are one line each
+ *     (no CR, LF or NUL); the delivery-status and the returned parts,
+ *     and every old body part, are in the output byte for byte; a single
+ *     part keeps its old text in front, or, wrapped, inside; and the
+ *     output, rewritten again, is left alone.  Inputs whose size has
+ *     bit 1 set are rewritten with wrap_single on.
  *
  * LIMITS: the output's MIME is not compared with the input's beyond
  * this (tests/check-rewrite.py does that with independent readers).
@@ -22,6 +27,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -91,15 +97,126 @@ count_fields(const char *buf, size_t len, const char *name)
 	return n;
 }
 
-/* Past one line end (CRLF, LF or CR) at pos, if there is one. */
-static size_t
-skip_eol(const char *s, size_t len, size_t pos)
+/* A growing byte string; out of memory is a harness failure. */
+struct bytes {
+	char *data;
+	size_t len, cap;
+};
+
+static void
+add_bytes(struct bytes *b, const char *p, size_t n)
 {
-	if (pos < len && s[pos] == '\r')
-		pos++;
-	if (pos < len && s[pos] == '\n')
-		pos++;
-	return pos;
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		if ((b->data = realloc(b->data, b->cap)) == NULL)
+			abort();
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+static void
+add_str(struct bytes *b, const char *s)
+{
+	add_bytes(b, s, strlen(s));
+}
+
+/* Is the field text at p..p+len called name (any case)? */
+static int
+field_named(const char *p, size_t len, const char *name)
+{
+	size_t nl = strlen(name), k = nl;
+
+	if (len <= nl || strncasecmp(p, name, nl) != 0)
+		return 0;
+	while (k < len && (p[k] == ' ' || p[k] == '\t'))
+		k++;
+	return k < len && p[k] == ':';
+}
+
+/*
+ * The header the milter's edits make of the input's, and the blank
+ * line: a deletion or change takes the index-th remaining field of its
+ * name, additions go at the end, as smfi_chgheader() and
+ * smfi_addheader() do.  Lines end as the input's first line does.
+ */
+static void
+edited_header(const char *in, size_t size, const dsnx_mime *mime,
+    const dsnx_rewrite *rw, struct bytes *want)
+{
+	const dsnx_part *root = dsnx_mime_root(mime);
+	dsnx_span hdr = dsnx_part_header(root);
+	unsigned n = dsnx_part_header_count(root), i, k, seen;
+	const char **text, *nl, *cr, *eol = "\n";
+	size_t *tlen;
+	char **owned;
+
+	nl = memchr(in, '\n', size);
+	cr = memchr(in, '\r', size);
+	if (cr != NULL && (nl == NULL || cr < nl))
+		eol = cr + 1 < in + size && cr[1] == '\n' ? "\r\n" : "\r";
+	text = calloc(n + 1, sizeof(*text));
+	tlen = calloc(n + 1, sizeof(*tlen));
+	owned = calloc(n + 1, sizeof(*owned));
+	if (text == NULL || tlen == NULL || owned == NULL)
+		abort();
+	for (i = 0; i < n; i++) {
+		dsnx_span f = dsnx_part_header_field(mime, root, i);
+		size_t next = i + 1 < n ? dsnx_part_header_field(mime, root,
+		    i + 1).start : hdr.end;
+
+		text[i] = in + f.start;
+		tlen[i] = next - f.start;
+	}
+	for (k = 0; k < dsnx_rewrite_edit_count(rw); k++) {
+		const dsnx_header_edit *e = dsnx_rewrite_edit(rw, k);
+
+		if (e->kind == DSNX_EDIT_ADD_HEADER)
+			continue;
+		for (i = 0, seen = 0; i < n; i++)
+			if (text[i] != NULL && field_named(text[i], tlen[i],
+			    e->name) && ++seen == e->index)
+				break;
+		FUZZ_CHECK(i < n, "an edit of %s[%u], which is not there",
+		    e->name, e->index);
+		if (e->kind == DSNX_EDIT_DELETE_HEADER) {
+			text[i] = NULL;
+			continue;
+		}
+		free(owned[i]);
+		tlen[i] = strlen(e->name) + 2 + strlen(e->value) + strlen(eol);
+		if ((owned[i] = malloc(tlen[i] + 1)) == NULL)
+			abort();
+		snprintf(owned[i], tlen[i] + 1, "%s: %s%s", e->name, e->value,
+		    eol);
+		text[i] = owned[i];
+	}
+	memset(want, 0, sizeof(*want));
+	/* What comes before the first field (an mbox "From " line). */
+	add_bytes(want, in, n > 0 ? dsnx_part_header_field(mime, root,
+	    0).start : hdr.end);
+	for (i = 0; i < n; i++)
+		if (text[i] != NULL)
+			add_bytes(want, text[i], tlen[i]);
+	if (want->len > 0 && want->data[want->len - 1] != '\n'
+	    && want->data[want->len - 1] != '\r')
+		add_str(want, eol);
+	for (k = 0; k < dsnx_rewrite_edit_count(rw); k++) {
+		const dsnx_header_edit *e = dsnx_rewrite_edit(rw, k);
+
+		if (e->kind != DSNX_EDIT_ADD_HEADER)
+			continue;
+		add_str(want, e->name);
+		add_str(want, ": ");
+		add_str(want, e->value);
+		add_str(want, eol);
+	}
+	add_str(want, eol);
+	for (i = 0; i < n; i++)
+		free(owned[i]);
+	free(owned);
+	free(text);
+	free(tlen);
 }
 
 static void
@@ -133,13 +250,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dsnx_rewrite *rw, *again;
 	dsnx_mime *mime;
 	const dsnx_part *root;
-	const char *out, *body, *hv, *subject = NULL;
-	size_t olen, blen, pos, end;
-	unsigned i, adds = 0;
-	dsnx_span hdr, b;
+	const char *out, *body, *hv, *subject = NULL, *added_type = NULL;
+	const char *last_add = "";
+	size_t olen, blen;
+	unsigned i, n, adds = 0, deletes = 0;
+	int wrapped;
+	dsnx_span b;
+	struct bytes want;
 
 	dsnx_rewrite_options_init(&opt);
 	opt.subject = size & 1;
+	opt.wrap_single = (size >> 1) & 1;
 	if (dsnx_rewrite_message(ctx, fuzz_rules(), in, size, &opt, &rw)
 	    != DSNX_OK)
 		return 0;
@@ -154,19 +275,38 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 
-	/* The edits: one X-DSN-Explain addition, perhaps a Subject. */
+	/* The edits: one X-DSN-Explain addition, last; perhaps a Subject
+	 * change; for a single part that gets a MIME type, the fields that
+	 * declare it (and, when it is wrapped, the old ones deleted). */
 	hv = dsnx_rewrite_header_value(rw);
 	check_line("X-DSN-Explain", hv);
-	for (i = 0; i < dsnx_rewrite_edit_count(rw); i++) {
+	n = dsnx_rewrite_edit_count(rw);
+	for (i = 0; i < n; i++) {
 		const dsnx_header_edit *e = dsnx_rewrite_edit(rw, i);
 
 		check_line(e->name, e->value);
 		FUZZ_CHECK(strpbrk(e->name, "\r\n: \t") == NULL, "edit name");
-		if (e->kind == DSNX_EDIT_ADD_HEADER) {
-			FUZZ_CHECK(strcmp(e->name, "X-DSN-Explain") == 0
-			    && strcmp(e->value, hv) == 0,
-			    "an addition of %s", e->name);
+		if (e->kind == DSNX_EDIT_ADD_HEADER)
+			last_add = e->name;
+		if (e->kind == DSNX_EDIT_ADD_HEADER
+		    && strcmp(e->name, "X-DSN-Explain") == 0) {
+			FUZZ_CHECK(strcmp(e->value, hv) == 0,
+			    "X-DSN-Explain is not the header value");
 			adds++;
+		} else if (e->kind == DSNX_EDIT_ADD_HEADER) {
+			FUZZ_CHECK((strcmp(e->name, "MIME-Version") == 0
+			    && strcmp(e->value, "1.0") == 0
+			    && count_fields(in, size, "MIME-Version") == 0)
+			    || strcmp(e->name, "Content-Type") == 0
+			    || strcmp(e->name, "Content-Transfer-Encoding") == 0,
+			    "an addition of %s", e->name);
+			if (strcmp(e->name, "Content-Type") == 0)
+				added_type = e->value;
+		} else if (e->kind == DSNX_EDIT_DELETE_HEADER) {
+			FUZZ_CHECK(strcmp(e->name, "Content-Type") == 0
+			    || strcmp(e->name, "Content-Transfer-Encoding") == 0,
+			    "a deletion of %s", e->name);
+			deletes++;
 		} else {
 			FUZZ_CHECK(strcmp(e->name, "Subject") == 0
 			    && e->index == 1 && opt.subject && subject == NULL,
@@ -175,63 +315,35 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	FUZZ_CHECK(adds == 1, "%u X-DSN-Explain additions", adds);
+	FUZZ_CHECK(strcmp(last_add, "X-DSN-Explain") == 0,
+	    "X-DSN-Explain is not the last addition");
+	wrapped = added_type != NULL
+	    && strncmp(added_type, "multipart/mixed;", 16) == 0;
+	FUZZ_CHECK(deletes == 0 || (wrapped && opt.wrap_single),
+	    "old fields deleted, but the body is not wrapped");
 	FUZZ_CHECK(count_fields(in, size, "X-DSN-Explain") == 0,
 	    "rewritten though X-DSN-Explain was there");
 	FUZZ_CHECK(count_fields(out, olen, "X-DSN-Explain") == 1,
 	    "the output has %u X-DSN-Explain fields",
 	    count_fields(out, olen, "X-DSN-Explain"));
 
-	/* The old header block, byte for byte, then ours. */
+	/* The output is the old header with the milter's edits applied, the
+	 * blank line, and the milter's new body: what the CLI writes is what
+	 * the MTA sends. */
 	if (dsnx_mime_parse(in, size, dsnx_context_limits(ctx), &mime)
 	    != DSNX_OK)
 		abort();
 	root = dsnx_mime_root(mime);
-	hdr = dsnx_part_header(root);
 	b = dsnx_part_body(root);
-	if (subject == NULL) {
-		FUZZ_CHECK(olen >= hdr.end && memcmp(out, in, hdr.end) == 0,
-		    "the header block is not kept byte for byte");
-		pos = hdr.end;
-	} else {
-		/* The old fields up to the Subject, the Subject, the rest. */
-		unsigned n = dsnx_part_header_count(root), k;
-		const char *p;
-
-		for (k = 0; k < n; k++) {
-			dsnx_span f = dsnx_part_header_field(mime, root, k);
-
-			if (f.end - f.start >= 8
-			    && strncasecmp(in + f.start, "subject:", 8) == 0)
-				break;
-		}
-		FUZZ_CHECK(k < n, "a Subject edit without a Subject field");
-		pos = dsnx_part_header_field(mime, root, k).start;
-		end = k + 1 < n ? dsnx_part_header_field(mime, root, k + 1).start
-		    : hdr.end;
-		FUZZ_CHECK(olen >= pos && memcmp(out, in, pos) == 0,
-		    "the fields before the Subject changed");
-		p = out + pos;
-		FUZZ_CHECK(olen - pos >= 9 + strlen(subject)
-		    && memcmp(p, "Subject: ", 9) == 0
-		    && memcmp(p + 9, subject, strlen(subject)) == 0,
-		    "the Subject edit is not where the old Subject was");
-		pos = skip_eol(out, olen, pos + 9 + strlen(subject));
-		FUZZ_CHECK(olen - pos >= hdr.end - end
-		    && memcmp(out + pos, in + end, hdr.end - end) == 0,
-		    "the fields after the Subject changed");
-		pos += hdr.end - end;
-	}
-	pos = skip_eol(out, olen, pos);
-	FUZZ_CHECK(olen - pos >= 15 + strlen(hv)
-	    && memcmp(out + pos, "X-DSN-Explain: ", 15) == 0
-	    && memcmp(out + pos + 15, hv, strlen(hv)) == 0,
-	    "X-DSN-Explain is not right after the old header block");
-
-	/* The body: what the milter sends is the output's tail. */
 	body = dsnx_rewrite_body(rw, &blen);
-	FUZZ_CHECK(blen <= olen && body != NULL
-	    && memcmp(body, out + olen - blen, blen) == 0,
+	FUZZ_CHECK(body != NULL, "changed, but no body for the milter");
+	edited_header(in, size, mime, rw, &want);
+	FUZZ_CHECK(olen == want.len + blen && memcmp(out, want.data, want.len)
+	    == 0, "the header is not the old one with the milter's edits");
+	FUZZ_CHECK(memcmp(out + want.len, body, blen) == 0,
 	    "the milter's body is not the output's");
+	free(want.data);
+
 	/* A multipart whose boundary never occurs has no parts: it reads as
 	 * one text, and ours follows it like a single part's. */
 	if (strcmp(dsnx_part_type(root), "multipart") == 0
@@ -242,6 +354,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(blen >= b.end - from && memcmp(body + blen
 		    - (b.end - from), in + from, b.end - from) == 0,
 		    "the old body parts are not kept byte for byte");
+	} else if (wrapped) {
+		FUZZ_CHECK(contains(body, blen, in + b.start, b.end - b.start),
+		    "the wrapped text is not kept byte for byte");
 	} else {
 		FUZZ_CHECK(blen >= b.end - b.start && memcmp(body, in + b.start,
 		    b.end - b.start) == 0, "the old text is not kept in front");
