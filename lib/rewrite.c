@@ -767,8 +767,17 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	    && ascii_only(buf + dsnx_part_body(root).start,
 	    dsnx_part_body(root).end - dsnx_part_body(root).start))
 		how = BODY_DECLARE;
-	else if (options->wrap_single)
+	else if (options->wrap_single && strcmp(dsnx_part_type(root), "text")
+	    == 0)
 		how = BODY_WRAP;
+	else if (options->wrap_single) {
+		/* A delivery-status or message part that is the whole message
+		 * would lose its own header by the move: readers take it for
+		 * the bounce's. */
+		unchanged(rw, "a single-part bounce that is not text (its "
+		    "type cannot move into a part of a multipart/mixed)");
+		goto done;
+	}
 	else {
 		unchanged(rw, "a single-part bounce whose type, charset or "
 		    "encoding cannot take our text in place (wrapping it in "
