@@ -164,6 +164,18 @@ parse_header_block(dsnx_mime *m, dsnx_part *part, size_t pos, size_t end,
 		dsnx_line_end(b, pos, end, &next);
 		pos = next;
 	}
+	/* Lines of white space before the first field continue nothing;
+	 * mail readers (Python's email among them) pass over them and read
+	 * the fields that follow.  Seen at the top of a Gmail bounce. */
+	if (top) {
+		size_t q = pos;
+
+		while (q < end && is_wsp(b[q]))
+			(void)dsnx_line_end(b, q, end, &q);
+		if (q != pos && q < end && field_name_length(b, q,
+		    dsnx_line_end(b, q, end, &next)) > 0)
+			pos = q;
+	}
 	while (pos < end) {
 		eol = dsnx_line_end(b, pos, end, &next);
 		if (eol == pos) {

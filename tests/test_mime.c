@@ -450,6 +450,29 @@ START_TEST(test_mbox_from_line)
 }
 END_TEST
 
+/* A top line of spaces continues nothing; the fields after it are read,
+ * as Python's email reads them.  A part body that opens indented text
+ * stays a part with no header. */
+START_TEST(test_leading_white_line)
+{
+	dsnx_mime *m = parse("          \r\nSubject: x\r\nContent-Type: "
+	    "multipart/mixed; boundary=b\r\n\r\n--b\r\n  indented\r\n"
+	    "--b--\r\n");
+	const dsnx_part *root = dsnx_mime_root(m);
+
+	ck_assert_str_eq(dsnx_part_header_get(m, root, "subject", 0), "x");
+	ck_assert_str_eq(dsnx_part_type(root), "multipart");
+	ck_assert_uint_eq(dsnx_part_header_count(root), 2);
+	ck_assert_uint_eq(dsnx_part_header_count(dsnx_part_child(root)), 0);
+	ck_assert_uint_eq(dsnx_mime_errors(m), 0);
+	dsnx_mime_free(m);
+	/* Not followed by a field: no header, as before. */
+	m = parse("   \nno field here\n");
+	ck_assert_uint_eq(dsnx_part_header_count(dsnx_mime_root(m)), 0);
+	dsnx_mime_free(m);
+}
+END_TEST
+
 START_TEST(test_invalid_arguments)
 {
 	dsnx_mime *m = NULL;
@@ -484,6 +507,7 @@ mime_suite(void)
 	tcase_add_test(tc, test_damage_read_through);
 	tcase_add_test(tc, test_nul_bytes);
 	tcase_add_test(tc, test_mbox_from_line);
+	tcase_add_test(tc, test_leading_white_line);
 	tcase_add_test(tc, test_invalid_arguments);
 	suite_add_tcase(s, tc);
 	return s;
