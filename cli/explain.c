@@ -178,8 +178,15 @@ cmd_explain(int argc, char **argv)
 	show("From:", dsnx_report_from(r));
 	show("structure:", dsnx_report_detection(r));
 	show("Reporting-MTA:", dsnx_report_reporting_mta(r));
+	show_cut("Reporting-MTA", dsnx_report_reporting_mta(r),
+	    dsnx_report_reporting_mta_cut(r));
 	show("Arrival-Date:", dsnx_report_arrival_date_raw(r));
 	show_part("human-readable:", dsnx_report_human_part(r));
+	if (dsnx_report_text_cut(r))
+		printf("  %-19s the human-readable text was cut: longer than a "
+		    "limit, only its first %zu decoded bytes were read; no "
+		    "pattern matches at the cut\n", "note:",
+		    dsnx_context_limits(ctx)->max_decoded);
 	show_part("delivery-status:", dsnx_report_status_part(r));
 	show_part("returned message:", dsnx_report_returned_part(r));
 	copt.trace = keep_step;

@@ -74,6 +74,10 @@ dsnx_rule_message_of(const dsnx_report *r, rule_message *m)
 	m->from = dsnx_report_from(r);
 	m->text = r->human_text;
 	m->text_len = r->human_text != NULL ? r->human_len : 0;
+	if (dsnx_report_text_cut(r))
+		m->cut |= 1u << RF_TEXT;
+	if (dsnx_report_reporting_mta_cut(r))
+		m->cut |= 1u << RF_REPORTING_MTA;
 	m->is_dsn = dsnx_report_is_dsn(r);
 	m->report = r;
 	m->header = report_header;
@@ -102,6 +106,7 @@ dsnx_rule_input_build(rule_input *in, const rule_message *m,
 	    : rc->diagnostic;
 
 	memset(in, 0, sizeof(*in));
+	in->cut = m->cut;
 	set_value(in, RF_FORMAT, m->format);
 	set_value(in, RF_REPORTING_MTA, m->reporting_mta);
 	set_value(in, RF_SUBJECT, m->subject);

@@ -245,6 +245,7 @@ apply_field(dsnx_report *r, dsnx_recipient *rcpt, enum field_kind kind,
 		if (r->reporting_mta == NULL) {
 			rest = after_type(v, len, &rest_len, NULL, NULL);
 			r->reporting_mta = dsnx_report_text(r, rest, rest_len);
+			r->reporting_mta_cut = cut;
 		}
 		return 0;
 	case F_ORIGINAL_ENVELOPE_ID:

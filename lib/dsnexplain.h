@@ -167,6 +167,9 @@ dsnx_span dsnx_part_header_field(const dsnx_mime *mime,
  */
 const char *dsnx_part_text(dsnx_mime *mime, const dsnx_part *part,
     size_t *len);
+/* 1 when dsnx_part_text() gave only the start of a longer body (cut at
+ * max_decoded); 0 otherwise, and before the text was asked for. */
+int dsnx_part_text_cut(const dsnx_mime *mime, const dsnx_part *part);
 
 /* ------------------------------------------------- enhanced status codes */
 
@@ -305,6 +308,12 @@ const dsnx_mime *dsnx_report_mime(const dsnx_report *report);
 
 /* Per-message fields (NULL when absent). */
 const char *dsnx_report_reporting_mta(const dsnx_report *report);
+/* 1 when Reporting-MTA is only the start of a longer field (cut at
+ * max_header_field). */
+int dsnx_report_reporting_mta_cut(const dsnx_report *report);
+/* 1 when the human-readable text is only the start of a longer one
+ * (cut at max_decoded); rules' "$" and anchors never match at the cut. */
+int dsnx_report_text_cut(const dsnx_report *report);
 const char *dsnx_report_original_envelope_id(const dsnx_report *report);
 const char *dsnx_report_dsn_gateway(const dsnx_report *report);
 const char *dsnx_report_received_from_mta(const dsnx_report *report);

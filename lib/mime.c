@@ -738,6 +738,14 @@ dsnx_part_header_get(dsnx_mime *mime, const dsnx_part *part,
 	    (unsigned)i), decode);
 }
 
+int
+dsnx_part_text_cut(const dsnx_mime *mime, const dsnx_part *cpart)
+{
+	const dsnx_part *part = mime->parts[cpart->index];
+
+	return part->text_done && part->text_cut;
+}
+
 const char *
 dsnx_part_text(dsnx_mime *mime, const dsnx_part *cpart, size_t *len)
 {
@@ -778,6 +786,8 @@ dsnx_part_text(dsnx_mime *mime, const dsnx_part *cpart, size_t *len)
 	}
 	if (bad)
 		mime->errors |= DSNX_MIME_BAD_ENCODING;
+	part->text_cut = decoded.overflow || (part->cte != DSNX_CTE_BASE64
+	    && part->cte != DSNX_CTE_QP && raw_len > mime->limits.max_decoded);
 	if (st != DSNX_ENOMEM) {
 		bad = 0;
 		if (strcmp(part->type, "text") == 0)
@@ -791,6 +801,7 @@ dsnx_part_text(dsnx_mime *mime, const dsnx_part *cpart, size_t *len)
 		    text.len);
 		part->text_len = part->text ? text.len : 0;
 		part->text_done = part->text != NULL;
+		part->text_cut |= text.overflow;
 	}
 	dsnx_buf_free(&decoded);
 	dsnx_buf_free(&text);

@@ -40,6 +40,7 @@ struct dsnx_part {
 	const char *text;       /* decoded UTF-8 body once asked for */
 	size_t text_len;
 	int text_done;
+	int text_cut;           /* the body was longer than max_decoded */
 };
 
 struct dsnx_mime {

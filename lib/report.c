@@ -1018,6 +1018,8 @@ dsnx_report_read(const dsnx_context *ctx, const char *buf, size_t len,
 		dsnx_report_free(r);
 		return DSNX_ENOMEM;
 	}
+	r->human_cut = r->human_part != NULL
+	    && dsnx_part_text_cut(r->mime, r->human_part);
 	if ((r->is_dsn && read_returned(r) < 0) || read_evidence(r) < 0) {
 		dsnx_report_free(r);
 		return DSNX_ENOMEM;
@@ -1078,6 +1080,18 @@ const char *
 dsnx_report_reporting_mta(const dsnx_report *r)
 {
 	return r->reporting_mta;
+}
+
+int
+dsnx_report_reporting_mta_cut(const dsnx_report *r)
+{
+	return r->reporting_mta_cut;
+}
+
+int
+dsnx_report_text_cut(const dsnx_report *r)
+{
+	return r->human_cut;
 }
 
 const char *

@@ -29,6 +29,7 @@ struct dsnx_report {
 	const char *not_dsn_why;
 	unsigned flags;
 	const char *reporting_mta;
+	int reporting_mta_cut;      /* it is the start of a longer field */
 	const char *original_envelope_id;
 	const char *dsn_gateway;
 	const char *received_from_mta;
@@ -53,6 +54,7 @@ struct dsnx_report {
 	                            * Accept-Language of the returned message */
 	const char *human_text;     /* its text as read, once known */
 	size_t human_len;
+	int human_cut;              /* the text is the start of a longer one */
 	const char *detection;      /* nonstd.c: the structural signals */
 	const char **rcpt_excerpt;  /* per recipient: what the text says of it */
 	const char **rcpt_reply;    /* per recipient: diagnostic, reply unwrapped */

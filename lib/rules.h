@@ -163,6 +163,8 @@ typedef struct rule_message {
 	const char *from;
 	const char *text;               /* the human-readable part, or NULL */
 	size_t text_len;
+	unsigned cut;                   /* bit f: the message-wide value of
+	                                 * field f was cut at a limit */
 	int is_dsn;
 	const dsnx_report *report;      /* a real message's, or NULL */
 	const char *(*header)(void *arg, const char *name);

@@ -619,6 +619,92 @@ START_TEST(test_cut_field_no_match_at_cut)
 }
 END_TEST
 
+/*
+ * A cut text.  The human-readable part is decoded only up to max_decoded;
+ * when the cut falls right after "the mailbox is full", a text rule
+ * anchored at the end must not match, though it does when the text
+ * really ends there.  Quoted-printable text is cut the same way.
+ */
+static const char text_cut_rules[] =
+    "{\"id\": \"t.text-end\", \"priority\": 900,"
+    " \"when\": {\"text\": \"the mailbox is full\\\\s*\\\\z\"},"
+    " \"reason\": \"mailboxfull\", \"cause\": \"c-diag\","
+    " \"examples\": {\"match\": [{\"text\": \"the mailbox is full\"}]}},\n"
+    "{\"id\": \"t.plain\", \"priority\": 100,"
+    " \"when\": {\"status\": \"5.2.2\"},"
+    " \"reason\": \"undefined\", \"cause\": \"c-text\","
+    " \"examples\": {\"match\": [{\"status\": \"5.2.2\"}]}}";
+
+/* The rule for a DSN whose text part (in cte) holds fill bytes of "x",
+ * "the mailbox is full", then more. */
+static const char *
+rule_for_text(dsnx_context *c, const char *cte, size_t fill,
+    const char *more, int *cut)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *fp = open_memstream(&buf, &len);
+	dsnx_report *r = NULL;
+	dsnx_classification *verdicts = NULL;
+	const char *rule;
+
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "From: MAILER-DAEMON@mx.example.net\r\n"
+	    "To: sender@example.com\r\nSubject: Undelivered Mail\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+	    "\tboundary=\"=_B_=\"\r\n\r\n"
+	    "--=_B_=\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: %s\r\n\r\n", cte);
+	for (i = 0; i < fill; i++)
+		fputc(i % 64 == 63 ? '\n' : 'x', fp);
+	fprintf(fp, "the mailbox is full%s\r\n"
+	    "\r\n--=_B_=\r\nContent-Type: message/delivery-status\r\n\r\n"
+	    "Reporting-MTA: dns; mx.example.net\r\n\r\n"
+	    "Final-Recipient: rfc822; user@example.org\r\n"
+	    "Action: failed\r\nStatus: 5.2.2\r\n"
+	    "\r\n--=_B_=--\r\n", more);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_int_eq(dsnx_report_read(c, buf, len, &r), DSNX_OK);
+	*cut = dsnx_report_text_cut(r);
+	ck_assert_int_eq(dsnx_classify_message(set, r, NULL, &verdicts),
+	    DSNX_OK);
+	rule = dsnx_classification_verdict(verdicts, 0)->rule;
+	dsnx_classification_free(verdicts);
+	dsnx_report_free(r);
+	free(buf);
+	return rule;
+}
+
+START_TEST(test_cut_text_no_match_at_cut)
+{
+	dsnx_context *small;
+	dsnx_limits lim;
+	const char *rule;
+	const size_t cap = 4096, phrase = strlen("the mailbox is full");
+	int cut;
+
+	load_rules(text_cut_rules);
+	dsnx_limits_init(&lim);
+	lim.max_decoded = cap;
+	ck_assert_int_eq(dsnx_context_new(&lim, &small, NULL), DSNX_OK);
+	/* The cut right after the phrase; the text goes on. */
+	rule = rule_for_text(small, "8bit", cap - phrase,
+	    " - no: user unknown", &cut);
+	ck_assert_int_eq(cut, 1);
+	ck_assert_str_eq(rule, "t.plain");
+	rule = rule_for_text(small, "quoted-printable", cap - phrase,
+	    " - no: user unknown", &cut);
+	ck_assert_int_eq(cut, 1);
+	ck_assert_str_eq(rule, "t.plain");
+	/* Where the text does end there: not cut, the anchored rule. */
+	rule = rule_for_text(small, "8bit", cap - phrase - 200, "", &cut);
+	ck_assert_int_eq(cut, 0);
+	ck_assert_str_eq(rule, "t.text-end");
+	dsnx_context_free(small);
+}
+END_TEST
+
 static Suite *
 classify_suite(void)
 {
@@ -633,6 +719,7 @@ classify_suite(void)
 	tcase_add_test(tc, test_budget_rewrite_still_explained);
 	tcase_add_test(tc, test_not_a_dsn_and_errors);
 	tcase_add_test(tc, test_cut_field_no_match_at_cut);
+	tcase_add_test(tc, test_cut_text_no_match_at_cut);
 	tcase_add_test(tc, test_recipients_own_text);
 	suite_add_tcase(s, tc);
 	return s;
