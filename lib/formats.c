@@ -179,6 +179,7 @@ const dsnx_format_def dsnx_format_table[] = {
 		.end = RETURNED_MARKERS,
 		.recipient = "(?|^[ \\t]*(?:>>>[ \\t]*)?<?(" ADDR ")>?"
 		    "|^>>>[ \\t]*RCPT[ \\t]+TO:[ \\t]*<(" ADDR ")>)",
+		.transcript = 1,
 	},
 	/* Sendmail before V8 (V5 and friends): only the transcript, with
 	 * "554 <rcpt>... reason" lines and ">>> RCPT To:<rcpt>". */
@@ -189,6 +190,7 @@ const dsnx_format_def dsnx_format_table[] = {
 		.end = RETURNED_MARKERS,
 		.recipient = "(?|^[45]\\d\\d[ \\t]+<(" ADDR ")>\\.\\.\\."
 		    "|^>>>[ \\t]*RCPT[ \\t]+TO:[ \\t]*<(" ADDR ")>)",
+		.transcript = 1,
 	},
 	/* Exchange 5.5/2000/2003 and its Internet Mail Connector:
 	 * "rcpt on <date>" under "did not reach the following recipient(s)". */

@@ -72,11 +72,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "codec.h"
 #include "dsn.h"
 #include "nonstd.h"
 #include "report.h"
 #include "rules.h"
+#include "transcript.h"
 
 
 #define DIAG_MAX 2048
@@ -522,6 +524,39 @@ squeeze(dsnx_report *r, const char *s, size_t len, int *cut)
 	return out;
 }
 
+/* A transcript recipient's diagnostic: the server replies above its
+ * status line, text[above, line) without their "<<<", then its stretch
+ * text[from, to); NULL when memory ran out. */
+static const char *
+with_replies(dsnx_report *r, const char *text, size_t above, size_t line,
+    size_t from, size_t to, int *cut)
+{
+	dsnx_buf b;
+	const char *out;
+	size_t p = above;
+
+	dsnx_buf_init(&b, 2 * DIAG_MAX);
+	while (p < line) {
+		size_t q = p, e;
+
+		while (q < line && (text[q] == ' ' || text[q] == '\t'))
+			q++;
+		if (line - q >= 3 && memcmp(text + q, "<<<", 3) == 0)
+			q += 3;
+		for (e = q; e < line && text[e] != '\n'; e++)
+			;
+		(void)dsnx_buf_append(&b, text + q, e - q);
+		(void)dsnx_buf_putc(&b, ' ');
+		p = e < line ? e + 1 : line;
+	}
+	if (to > from)
+		(void)dsnx_buf_append(&b, text + from, to - from);
+	/* A failed append only makes the text shorter. */
+	out = squeeze(r, dsnx_buf_str(&b), b.len, cut);
+	dsnx_buf_free(&b);
+	return out;
+}
+
 static dsnx_recipient *
 find_address(dsnx_report *r, const char *addr)
 {
@@ -613,7 +648,7 @@ read_recipients(matcher *mt, const compiled_format *cf, dsnx_report *r,
 	int added = 0, whole_state = 0, whole_cut = 0;	/* diagnostic in the
 							 * whole text: */
 	const char *whole = NULL;	/* 0 not looked, 1 found, -1 none */
-	size_t pos = start, m0, m1, g0, g1;
+	size_t pos = start, m0, m1, g0, g1, above;
 
 	while (n < MAX_HITS
 	    && run(mt, cf->re[P_RECIPIENT], text, end, pos, &m0, &m1, &g0, &g1)) {
@@ -663,6 +698,13 @@ read_recipients(matcher *mt, const compiled_format *cf, dsnx_report *r,
 				}
 			}
 		dend = pick + 1 < n ? hits[pick + 1].line : end;
+		above = hits[pick].line;
+		if (cf->def->transcript) {
+			dend = dsnx_transcript_stretch_end(text, hits[pick].after,
+			    dend, hits[i].addr);
+			above = dsnx_transcript_replies_above(text, start,
+			    hits[pick].line, dend, hits[i].addr);
+		}
 		if ((rc = dsnx_report_add(r)) == NULL)
 			return (r->flags & DSNX_REPORT_TRUNCATED) ? added : -1;
 		added++;
@@ -680,7 +722,11 @@ read_recipients(matcher *mt, const compiled_format *cf, dsnx_report *r,
 		if (rc->diagnostic == NULL && whole_state == 1) {
 			rc->diagnostic = whole;
 			rc->diagnostic_cut = whole_cut;
-		} else if (rc->diagnostic == NULL && dend > hits[pick].after)
+		} else if (rc->diagnostic == NULL && above < hits[pick].line)
+			rc->diagnostic = with_replies(r, text, above,
+			    hits[pick].line, hits[pick].after, dend,
+			    &rc->diagnostic_cut);
+		else if (rc->diagnostic == NULL && dend > hits[pick].after)
 			rc->diagnostic = squeeze(r, text + hits[pick].after,
 			    dend - hits[pick].after, &rc->diagnostic_cut);
 		if (rc->diagnostic == NULL && dend > hits[pick].after)

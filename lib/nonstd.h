@@ -41,6 +41,8 @@ typedef struct dsnx_format_def {
 	const char *diagnostic; /* group 1: the recipient's diagnostic text */
 	int gate_all;           /* from, subject and header must all match */
 	int score_gate;         /* or: the structural score passes (nonstd.c) */
+	int transcript;         /* recipients stand in a Sendmail-style session
+	                         * transcript (transcript.c) */
 } dsnx_format_def;
 
 /* The shipped table, ended by an entry whose name is NULL. */

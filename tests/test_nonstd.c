@@ -231,6 +231,35 @@ START_TEST(test_old_sendmail)
 }
 END_TEST
 
+START_TEST(test_v5_transcript_reply_above)
+{
+	/* MAIL FROM refused: the reason is the reply above the recipient's
+	 * line; the line after it is about another host. */
+	dsnx_report *r = read_msg(
+	    "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n"
+	    "Subject: Returned mail: Remote protocol error\n"
+	    "\n"
+	    "   ----- Transcript of session follows -----\n"
+	    "While talking to mx.example.edu:\n"
+	    ">>> MAIL From:<ann@example.jp>\n"
+	    "<<< 550 Insecure Mail Relay\n"
+	    "554 <bob@example.edu>... Remote protocol error\n"
+	    "421 example.org (smtp)... Deferred: Connection timed out\n"
+	    "\n"
+	    "   ----- Unsent message follows -----\n");
+	const dsnx_recipient *b;
+
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_str_eq(dsnx_report_format(r), "v5sendmail");
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 1);
+	b = dsnx_report_recipient(r, 0);
+	ck_assert_str_eq(b->recipient, "bob@example.edu");
+	ck_assert_str_eq(b->diagnostic, "550 Insecure Mail Relay Remote protocol error");
+	ck_assert_str_eq(b->status, "5.0.0");
+	dsnx_report_free(r);
+}
+END_TEST
+
 START_TEST(test_html_only)
 {
 	dsnx_report *r = read_msg(
@@ -411,6 +440,7 @@ nonstd_suite(void)
 	tcase_add_test(tc, test_qmail);
 	tcase_add_test(tc, test_qmail_long_diagnostic_cut);
 	tcase_add_test(tc, test_exim);
+	tcase_add_test(tc, test_v5_transcript_reply_above);
 	tcase_add_test(tc, test_adjacent_recipients);
 	tcase_add_test(tc, test_failed_recipients_fallback);
 	tcase_add_test(tc, test_old_sendmail);
