@@ -25,7 +25,10 @@
  *	nobody lets the next one try.
  *
  *	A recipient's stretch of text runs from its match to the next
- *	recipient match.  An address named again later (a session transcript
+ *	recipient match; in a format marked transcript, transcript.c also
+ *	ends it at a line about another address, host or session, and puts
+ *	the server replies standing above the recipient's own status line
+ *	first.  An address named again later (a session transcript
  *	after a list) takes the first of its stretches that holds a status or
  *	reply code.  Its status is the format's status pattern's group 1 in
  *	that stretch, if set; its diagnostic the diagnostic pattern's group 1
