@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "report.h"
 #include "transcript.h"
 
 #define WHO_MAX 255
@@ -155,22 +156,14 @@ dsnx_transcript_stretch_end(const char *text, size_t from, size_t to,
 	if (!status_line_who(text, b, e, &wb, &we)
 	    && !starts_with(text, skip_blanks(text, b, e), e, ">>>"))
 		return to;
-	pos = e;
-	while (pos < to && text[pos] != '\n')
-		pos++;
-	while (pos < to) {
-		pos++;			/* past the '\n' */
-		if (pos >= to)
-			break;
-		line_at(text, to, pos, &b, &e);
+	/* The lines after from's own. */
+	pos = b;
+	(void)dsnx_text_line(text, to, &pos, &b, &e);
+	while (dsnx_text_line(text, to, &pos, &b, &e))
 		if (opens_session(text, b, e)
 		    || (status_line_who(text, b, e, &wb, &we)
 		    && !is_addr(text, wb, we, addr)))
 			return b;
-		pos = e;
-		while (pos < to && text[pos] != '\n')
-			pos++;
-	}
 	return to;
 }
 
