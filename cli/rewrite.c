@@ -25,7 +25,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: %s rewrite [--rules DIR] [--site-rules DIR] "
 	    "[--lang LL|auto] [--lang-fallback LL] [--tz ZONE] [--subject] [--wrap-single] "
-	    "[--max-size BYTES] [--match-budget N] [--match-cpu MS] [FILE|-]\n"
+	    "[--keep-fields] [--max-size BYTES] [--match-budget N] [--match-cpu MS] [FILE|-]\n"
 	    "       %s rewrite [OPTIONS] --out-dir DIR FILE...\n",
 	    progname, progname);
 }
@@ -76,6 +76,8 @@ cmd_rewrite(int argc, char **argv)
 			opt.subject = 1;
 		else if (strcmp(argv[i], "--wrap-single") == 0)
 			opt.wrap_single = 1;
+		else if (strcmp(argv[i], "--keep-fields") == 0)
+			opt.keep_fields = 1;
 		else if (strcmp(argv[i], "--max-size") == 0 && i + 1 < argc) {
 			opt.max_size = strtoul(argv[++i], &end, 10);
 			if (*end != '\0') {

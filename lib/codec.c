@@ -15,6 +15,9 @@
  *	dsnx_status dsnx_utf8_sanitize(const char *in, size_t len,
  *		dsnx_buf *out, int *bad)
  *	int	dsnx_utf8_valid(const char *in, size_t len)
+ *	dsnx_charset_kind dsnx_charset_identify(const char *charset,
+ *		char name[DSNX_CHARSET_NAME_SIZE])
+ *	int	dsnx_charset_ascii_compatible(const char *name)
  *	dsnx_status dsnx_rfc2047_decode(const char *in, size_t len,
  *		dsnx_buf *out, int *bad)
  * DESCRIPTION
@@ -78,7 +81,7 @@
 
 #include "codec.h"
 
-#define CHARSET_NAME_MAX	40
+#define CHARSET_NAME_MAX	(DSNX_CHARSET_NAME_SIZE - 1)
 #define EWORD_CHARSET_MAX	80	/* charset and "*lang" of an encoded word */
 #define EWORD_TEXT_MAX		2048
 #define RUN_STAGE_SIZE		(2 * EWORD_TEXT_MAX)
@@ -568,6 +571,52 @@ conv_open(converter *c, const char *charset, size_t len, int *bad)
 		}
 	}
 	c->shift_bytes = strncmp(c->name, "iso-2022-", 9) == 0;
+}
+
+dsnx_charset_kind
+dsnx_charset_identify(const char *charset, char name[DSNX_CHARSET_NAME_SIZE])
+{
+	static const char *const utf8_names[] = {
+		"utf-8", "utf8", "unicode-1-1-utf-8",
+	};
+	static const char *const ascii_names[] = {
+		"us-ascii", "ascii", "ansi_x3.4-1968", "us", "iso646-us",
+	};
+	converter c;
+	int	bad = 0;
+	size_t	i;
+
+	conv_open(&c, charset, charset != NULL ? strlen(charset) : 0, &bad);
+	strcpy(name, c.name);
+	if (c.kind == CONV_LATIN1) {
+		strcpy(name, "iso-8859-1");
+		return DSNX_CHARSET_OTHER;
+	}
+	if (c.kind == CONV_ICONV)
+		return DSNX_CHARSET_OTHER;
+	if (name[0] == '\0')
+		return bad ? DSNX_CHARSET_INVALID : DSNX_CHARSET_ASCII;
+	for (i = 0; i < NELEM(utf8_names); i++)
+		if (strcmp(name, utf8_names[i]) == 0)
+			return DSNX_CHARSET_UTF8;
+	for (i = 0; i < NELEM(ascii_names); i++)
+		if (strcmp(name, ascii_names[i]) == 0)
+			return DSNX_CHARSET_ASCII;
+	return DSNX_CHARSET_UNKNOWN;
+}
+
+int
+dsnx_charset_ascii_compatible(const char *name)
+{
+	size_t	i;
+
+	if (strcmp(name, "iso-8859-1") == 0)
+		return 1;
+	for (i = 0; i < NELEM(ascii_compatible); i++)
+		if (strncmp(name, ascii_compatible[i],
+		    strlen(ascii_compatible[i])) == 0)
+			return 1;
+	return 0;
 }
 
 static void

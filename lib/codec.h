@@ -47,6 +47,27 @@ dsnx_status dsnx_utf8_sanitize(const char *in, size_t len, dsnx_buf *out,
 int dsnx_utf8_valid(const char *in, size_t len);
 
 /*
+ * What a declared charset label names, by the rules dsnx_to_utf8() reads
+ * it with; name gets the label trimmed, in lower case, aliases mapped to
+ * the name iconv knows ("latin1" -> "iso-8859-1", "ks_c_5601-1987" ->
+ * "cp949"), or "" for no label or an invalid one.  UNKNOWN is a label
+ * that says the charset is not known ("unknown-8bit", "x-unknown").
+ */
+#define DSNX_CHARSET_NAME_SIZE	41
+typedef enum dsnx_charset_kind {
+	DSNX_CHARSET_UTF8,
+	DSNX_CHARSET_ASCII,	/* US-ASCII or its aliases, or no label */
+	DSNX_CHARSET_UNKNOWN,
+	DSNX_CHARSET_OTHER,	/* name is for iconv */
+	DSNX_CHARSET_INVALID
+} dsnx_charset_kind;
+dsnx_charset_kind dsnx_charset_identify(const char *charset,
+    char name[DSNX_CHARSET_NAME_SIZE]);
+/* Nonzero for a charset name (as identified) whose bytes 0x00-0x7F are
+ * ASCII in its initial state (ISO-2022 ones included). */
+int dsnx_charset_ascii_compatible(const char *name);
+
+/*
  * Decodes an unfolded header value with RFC 2047 encoded words
  * (=?charset?B|Q?text?=, also charset*lang), drops whitespace between
  * adjacent encoded words, converts to UTF-8.  Text outside encoded words

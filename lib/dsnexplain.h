@@ -703,6 +703,11 @@ typedef struct dsnx_rewrite_options {
 	                           * it passes unchanged; wrapped, bounce
 	                           * processors such as BounceParser read an
 	                           * inline returned message as bounce text) */
+	int keep_fields;          /* nonzero: change no header field, only add
+	                           * (a milter granted no SMFIF_CHGHDRS): a
+	                           * single part's declaration is not widened
+	                           * where that would change a field, and our
+	                           * text takes ASCII fallbacks instead */
 } dsnx_rewrite_options;
 
 void dsnx_rewrite_options_init(dsnx_rewrite_options *options);

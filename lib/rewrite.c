@@ -7,8 +7,9 @@
  *	dsnx_status dsnx_rewrite_message(ctx, rules, buf, len, options, &rw)
  * DESCRIPTION
  *	Builds the new message from the old one's bytes.  The header block
- *	is copied as it is (but for the two fields a wrapped single part
- *	takes along, below); one X-DSN-Explain field is added after it (and,
+ *	is copied as it is (but for the two fields a single part may have
+ *	widened or, wrapped, takes along, below); one X-DSN-Explain field is
+ *	added after it (and,
  *	if asked, the Subject gets the outcome in front of its old value).
  *	What is added, the field's value and the two renditions, comes from
  *	the explanation model (explanation.c), built once and kept for the
@@ -23,17 +24,16 @@
  *	  (see body_multipart()).
  *
  *	  a single part, MIME or not (README.md, "Single-part bounces"):
- *	  - text/plain in 7bit or 8bit, UTF-8 or (our text being ASCII)
- *	    US-ASCII: our text rendition follows the old text in the part;
- *	  - no MIME and an ASCII body: the body is declared what it also is,
- *	    text/plain; charset=utf-8 in 8bit (three fields added, none
- *	    changed), and our text follows it;
- *	  - anything else (quoted-printable, base64, ISO-2022-JP, koi8-r,
- *	    ISO-8859-x, 8-bit bytes without MIME): the body becomes
- *	    multipart/mixed; its first part is the old body, byte for byte,
- *	    under the old Content-Type and Content-Transfer-Encoding fields
- *	    moved there byte for byte; ours follows as in the multipart
- *	    case.  The top Content-Type repeats the old charset parameter.
+ *	  our text rendition follows the old text in the same part, in its
+ *	  charset and transfer encoding, its declaration widened where it
+ *	  must be (inplace.c plans it and writes the body; this file
+ *	  writes the fields the plan changes or adds).  Where that cannot
+ *	  be (not text/plain, a cut-short base64 body, ...), it passes
+ *	  unchanged, or with the wrap_single option becomes
+ *	  multipart/mixed: its first part the old body, byte for byte,
+ *	  under the old Content-Type and Content-Transfer-Encoding fields
+ *	  moved there byte for byte; ours follows as in the multipart
+ *	  case.  The top Content-Type repeats the old charset parameter.
  *	  A multipart whose boundary never occurs reads as one text (mail
  *	  readers show it so): our text follows it.  A JSON body (a
  *	  provider's notification for software) passes unchanged.
@@ -79,6 +79,8 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "encode.h"
+#include "inplace.h"
 #include "mime.h"
 #include "rules.h"
 
@@ -96,7 +98,7 @@ struct dsnx_rewrite {
 	unsigned edit_count;
 	const char *header_value;   /* X-DSN-Explain, the model's */
 	char *subject_value;
-	char ctype_value[128];       /* our multipart/mixed, when wrapping */
+	char ctype_value[DSNX_INPLACE_CTYPE_MAX]; /* a Content-Type we write */
 	unsigned recipients;        /* in the report, when it was a DSN */
 	dsnx_classification *verdicts;  /* when it was classified */
 	dsnx_explanation *explanation;  /* likewise */
@@ -110,6 +112,7 @@ dsnx_rewrite_options_init(dsnx_rewrite_options *o)
 	o->max_size = 0;
 	o->subject = 0;
 	o->wrap_single = 0;
+	o->keep_fields = 0;
 }
 
 void
@@ -212,47 +215,6 @@ line_end_of(const char *buf, size_t len)
 	if (cr != NULL && (nl == NULL || cr < nl))
 		return cr + 1 < buf + len && cr[1] == '\n' ? "\r\n" : "\r";
 	return "\n";
-}
-
-/* Quoted-printable (RFC 2045 6.7) with the given line end; input lines
- * end in '\n'.  Output is built a line at a time. */
-static void
-put_qp(dsnx_buf *b, const char *s, size_t len, const char *eol)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char line[80];
-	size_t i, col = 0;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\n') {
-			dsnx_buf_append(b, line, col);
-			put(b, eol);
-			col = 0;
-			continue;
-		}
-		if (col + 3 > 75) {	/* soft line break */
-			line[col++] = '=';
-			dsnx_buf_append(b, line, col);
-			put(b, eol);
-			col = 0;
-		}
-		/* Blanks before a line end must be encoded (they would be
-		 * stripped in transport).  At the start of a line, '-' is
-		 * encoded so that no line can look like a boundary of the
-		 * message, and 'F' so that no line starts "From ". */
-		if (((c >= 33 && c <= 126 && c != '=')
-		    || ((c == ' ' || c == '\t') && i + 1 < len && s[i + 1] != '\n'))
-		    && !(col == 0 && (c == '-' || c == 'F')))
-			line[col++] = (char)c;
-		else {
-			line[col++] = '=';
-			line[col++] = hex[c >> 4];
-			line[col++] = hex[c & 15];
-		}
-	}
-	dsnx_buf_append(b, line, col);
 }
 
 static uint64_t
@@ -402,7 +364,7 @@ put_alternative(dsnx_buf *b, const dsnx_rendition *rd, const char *bnd,
 	put(b, "Content-Transfer-Encoding: quoted-printable");
 	put(b, eol);
 	put(b, eol);
-	put_qp(b, rd->text, rd->text_len, eol);
+	dsnx_qp_encode(b, rd->text, rd->text_len, eol);
 	put(b, eol);
 	put(b, "--");
 	put(b, bnd);
@@ -416,7 +378,7 @@ put_alternative(dsnx_buf *b, const dsnx_rendition *rd, const char *bnd,
 	put(b, "Content-Transfer-Encoding: quoted-printable");
 	put(b, eol);
 	put(b, eol);
-	put_qp(b, rd->html, rd->html_len, eol);
+	dsnx_qp_encode(b, rd->html, rd->html_len, eol);
 	put(b, eol);
 	put(b, "--");
 	put(b, bnd);
@@ -493,56 +455,6 @@ charset_token(const char *cs)
 		    || strchr("-_.:", cs[i]) != NULL))
 			return 0;
 	return 1;
-}
-
-/*
- * Can our text rendition simply follow the old text in its own part?
- * Only for text/plain in 7bit or 8bit whose charset is UTF-8, or US-ASCII
- * when our text is ASCII.  After, not before: bounce parsers such as
- * Sisimai read a single-part bounce from its first line, and text in
- * front of the MTA's own changes what they find.
- */
-static int
-can_append(const dsnx_mime *mime, const dsnx_part *root,
-    const dsnx_rendition *rd)
-{
-	const char *cs = dsnx_part_param(mime, root, "charset");
-	int utf8 = cs != NULL && (strcasecmp(cs, "utf-8") == 0
-	    || strcasecmp(cs, "utf8") == 0);
-	int ascii = cs == NULL || strcasecmp(cs, "us-ascii") == 0;
-	dsnx_cte cte = dsnx_part_cte(root);
-
-	if (strcmp(dsnx_part_type(root), "text") != 0
-	    || strcmp(dsnx_part_subtype(root), "plain") != 0)
-		return 0;
-	if (cte != DSNX_CTE_7BIT && cte != DSNX_CTE_8BIT)
-		return 0;
-	if (!utf8 && !(ascii && ascii_only(rd->text, rd->text_len)))
-		return 0;
-	/* Non-ASCII text needs an 8bit part; a 7bit one stays ASCII. */
-	if (cte == DSNX_CTE_7BIT && !ascii_only(rd->text, rd->text_len))
-		return 0;
-	return 1;
-}
-
-static void
-body_append(dsnx_buf *o, const char *buf, const dsnx_part *root,
-    const dsnx_rendition *rd, const char *eol)
-{
-	dsnx_span body = dsnx_part_body(root);
-	size_t i;
-
-	dsnx_buf_append(o, buf + body.start, body.end - body.start);
-	if (body.end > body.start && buf[body.end - 1] != '\n'
-	    && buf[body.end - 1] != '\r')
-		put(o, eol);
-	put(o, eol);
-	for (i = 0; i < rd->text_len; i++) {
-		if (rd->text[i] == '\n')
-			put(o, eol);
-		else
-			dsnx_buf_putc(o, rd->text[i]);
-	}
 }
 
 /*
@@ -671,6 +583,42 @@ add_edit(dsnx_rewrite *rw, dsnx_edit_kind kind, const char *name,
 	}
 }
 
+/*
+ * The fields an in-place plan adds, after the old ones, and the milter
+ * edits for those it adds or changes.  Added in this order: what
+ * MIME-Version opens, the type, then its encoding.
+ */
+static void
+declare_inplace(dsnx_rewrite *rw, const dsnx_inplace *plan, const char *eol)
+{
+	if (plan->ctype != DSNX_FIELD_KEEP)
+		snprintf(rw->ctype_value, sizeof(rw->ctype_value), "%s",
+		    plan->ctype_value);
+	if (plan->mime_version == DSNX_FIELD_ADD) {
+		put(&rw->out, "MIME-Version: 1.0");
+		put(&rw->out, eol);
+		add_edit(rw, DSNX_EDIT_ADD_HEADER, "MIME-Version", "1.0", 0);
+	}
+	if (plan->ctype == DSNX_FIELD_ADD) {
+		put(&rw->out, "Content-Type: ");
+		put(&rw->out, rw->ctype_value);
+		put(&rw->out, eol);
+	}
+	if (plan->ctype != DSNX_FIELD_KEEP)
+		add_edit(rw, plan->ctype == DSNX_FIELD_ADD ? DSNX_EDIT_ADD_HEADER
+		    : DSNX_EDIT_CHANGE_HEADER, "Content-Type", rw->ctype_value,
+		    plan->ctype == DSNX_FIELD_ADD ? 0 : 1);
+	if (plan->cte == DSNX_FIELD_ADD) {
+		put(&rw->out, "Content-Transfer-Encoding: ");
+		put(&rw->out, plan->cte_value);
+		put(&rw->out, eol);
+	}
+	if (plan->cte != DSNX_FIELD_KEEP)
+		add_edit(rw, plan->cte == DSNX_FIELD_ADD ? DSNX_EDIT_ADD_HEADER
+		    : DSNX_EDIT_CHANGE_HEADER, "Content-Transfer-Encoding",
+		    plan->cte_value, plan->cte == DSNX_FIELD_ADD ? 0 : 1);
+}
+
 dsnx_status
 dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
     const char *buf, size_t len, const dsnx_rewrite_options *options,
@@ -685,7 +633,9 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	const dsnx_part *root;
 	const char *eol, *lang, *why, *cs;
 	dsnx_outcome worst;
-	enum { BODY_MULTIPART, BODY_APPEND, BODY_DECLARE, BODY_WRAP } how;
+	enum { BODY_MULTIPART, BODY_INPLACE, BODY_WRAP } how;
+	dsnx_inplace plan;
+	const char *cannot;
 	unsigned deletes[2] = { 0, 0 };
 	char bnd[48];
 	unsigned n, i, fields;
@@ -701,6 +651,7 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	}
 	if ((rw = calloc(1, sizeof(*rw))) == NULL)
 		return DSNX_ENOMEM;
+	(void)dsnx_inplace_as_is(&plan, "", 0);	/* freed on every path */
 	rw->orig = buf;
 	rw->orig_len = len;
 	dsnx_buf_init(&rw->out, 0);
@@ -754,19 +705,22 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	if (strcmp(dsnx_part_type(root), "multipart") == 0
 	    && dsnx_part_child(root) != NULL)
 		how = BODY_MULTIPART;
-	else if (strcmp(dsnx_part_type(root), "multipart") == 0)
-		how = BODY_APPEND;	/* after the bytes that read as its text */
-	else if (json_body(buf, dsnx_part_body(root))) {
+	else if (strcmp(dsnx_part_type(root), "multipart") == 0) {
+		/* After the bytes that read as its text. */
+		how = BODY_INPLACE;
+		dsnx_inplace_free(&plan);
+		if (dsnx_inplace_as_is(&plan, rd.text, rd.text_len) != DSNX_OK)
+			goto nomem;
+	} else if (json_body(buf, dsnx_part_body(root))) {
 		unchanged(rw, "a single-part JSON document (a machine "
 		    "notification, read by software only as the whole body)");
 		goto done;
-	} else if (can_append(mime, root, &rd))
-		how = BODY_APPEND;
-	else if (dsnx_mime_find_field(mime, root, "content-type") < 0
-	    && dsnx_mime_find_field(mime, root, "content-transfer-encoding") < 0
-	    && ascii_only(buf + dsnx_part_body(root).start,
-	    dsnx_part_body(root).end - dsnx_part_body(root).start))
-		how = BODY_DECLARE;
+	} else if (dsnx_inplace_free(&plan), (st = dsnx_inplace_plan(mime,
+	    root, rd.text, rd.text_len, !options->keep_fields, &plan, &cannot))
+	    != DSNX_OK)
+		goto fail;
+	else if (cannot == NULL)
+		how = BODY_INPLACE;
 	else if (options->wrap_single && strcmp(dsnx_part_type(root), "text")
 	    == 0)
 		how = BODY_WRAP;
@@ -779,10 +733,7 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 		goto done;
 	}
 	else {
-		unchanged(rw, "a single-part bounce whose type, charset or "
-		    "encoding cannot take our text in place (wrapping it in "
-		    "multipart/mixed would make bounce processors read its "
-		    "returned message as bounce text)");
+		unchanged(rw, cannot);
 		goto done;
 	}
 	if (how == BODY_WRAP) {
@@ -835,6 +786,18 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 			put(&rw->out, "Subject: ");
 			put(&rw->out, rw->subject_value);
 			put(&rw->out, eol);
+		} else if (how == BODY_INPLACE && plan.ctype == DSNX_FIELD_CHANGE
+		    && dsnx_mime_field_is(mime, dsnx_mime_field(mime, root, i),
+		    "content-type")) {
+			put(&rw->out, "Content-Type: ");
+			put(&rw->out, plan.ctype_value);
+			put(&rw->out, eol);
+		} else if (how == BODY_INPLACE && plan.cte == DSNX_FIELD_CHANGE
+		    && dsnx_mime_field_is(mime, dsnx_mime_field(mime, root, i),
+		    "content-transfer-encoding")) {
+			put(&rw->out, "Content-Transfer-Encoding: ");
+			put(&rw->out, plan.cte_value);
+			put(&rw->out, eol);
 		} else
 			dsnx_buf_append(&rw->out, buf + f.start, next - f.start);
 	}
@@ -874,23 +837,8 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 		add_edit(rw, DSNX_EDIT_ADD_HEADER, "Content-Type", rw->ctype_value,
 		    0);
 	}
-	if (how == BODY_DECLARE) {
-		/* US-ASCII text without MIME is UTF-8 text too: saying so lets
-		 * ours follow it in the one part, where readers expect it. */
-		if (dsnx_mime_find_field(mime, root, "mime-version") < 0) {
-			put(&rw->out, "MIME-Version: 1.0");
-			put(&rw->out, eol);
-			add_edit(rw, DSNX_EDIT_ADD_HEADER, "MIME-Version", "1.0", 0);
-		}
-		put(&rw->out, "Content-Type: text/plain; charset=utf-8");
-		put(&rw->out, eol);
-		add_edit(rw, DSNX_EDIT_ADD_HEADER, "Content-Type",
-		    "text/plain; charset=utf-8", 0);
-		put(&rw->out, "Content-Transfer-Encoding: 8bit");
-		put(&rw->out, eol);
-		add_edit(rw, DSNX_EDIT_ADD_HEADER, "Content-Transfer-Encoding",
-		    "8bit", 0);
-	}
+	if (how == BODY_INPLACE)
+		declare_inplace(rw, &plan, eol);
 	put(&rw->out, "X-DSN-Explain: ");
 	put(&rw->out, rw->header_value);
 	put(&rw->out, eol);
@@ -907,21 +855,25 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 			unchanged(rw, "no body part to explain");
 			goto done;
 		}
-	} else if (how == BODY_APPEND || how == BODY_DECLARE)
-		body_append(&rw->out, buf, root, &rd, eol);
-	else
+	} else if (how == BODY_INPLACE) {
+		if (dsnx_inplace_write(&rw->out, buf, root, &plan, eol)
+		    != DSNX_OK)
+			goto nomem;
+	} else
 		body_wrap(&rw->out, buf, mime, root, &rd, bnd, lang, eol);
 	if (rw->out.overflow)
 		goto nomem;
 	rw->changed = 1;
 	rw->why = NULL;
 done:
+	dsnx_inplace_free(&plan);
 	dsnx_rendition_free(&rd);
 	dsnx_report_free(r);
 	return DSNX_OK;
 nomem:
 	st = DSNX_ENOMEM;
 fail:
+	dsnx_inplace_free(&plan);
 	dsnx_rendition_free(&rd);
 	dsnx_report_free(r);
 	dsnx_rewrite_free(rw);

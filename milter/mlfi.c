@@ -48,7 +48,7 @@ typedef struct conn_ctx {
 	int cctx_leadspc;         /* header values keep their leading space */
 	int cctx_no_header_reply; /* SMFIP_NR_HDR: return SMFIS_NOREPLY */
 	int cctx_no_eoh_reply;    /* SMFIP_NR_EOH: likewise from xxfi_eoh */
-	int cctx_change_headers;  /* SMFIF_CHGHDRS granted (RewriteSubject) */
+	int cctx_change_headers;  /* SMFIF_CHGHDRS granted */
 	int cctx_skip;            /* SMFIS_SKIP allowed from xxfi_body */
 	int cctx_slot;            /* guard.c's name for it; -1: none */
 	struct msg_ctx *cctx_msg;
@@ -310,10 +310,12 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps,
 	}
 	if (st != NULL && st->settings.inspect_non_null)
 		optional &= ~SMFIP_NR_EOH;	/* eoh decides, so it answers */
-	/* Only what the MTA offers may be asked for (libmilter ends the
-	 * connection otherwise); without header changes the Subject stays. */
-	if (st != NULL && st->settings.rewrite_subject
-	    && (actions & SMFIF_CHGHDRS))
+	/* Header changes serve RewriteSubject and a single-part bounce whose
+	 * Content-Type or Content-Transfer-Encoding must say more for our
+	 * text.  Only what the MTA offers may be asked for (libmilter ends
+	 * the connection otherwise); without them the Subject stays and a
+	 * single part's fields are only added to (keep_fields). */
+	if (actions & SMFIF_CHGHDRS)
 		needed |= SMFIF_CHGHDRS;
 	milter_state_unref(st);
 	if ((cc = conn_of(ctx)) == NULL)
@@ -554,10 +556,11 @@ mlfi_eom(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	set = &m->mctx_state->settings;
 	options = m->mctx_state->options;
-	/* RewriteSubject turned on by a reload after this connection
-	 * negotiated: the MTA granted no header changes. */
-	if (!cc->cctx_change_headers)
+	/* The MTA granted no header changes. */
+	if (!cc->cctx_change_headers) {
 		options.subject = 0;
+		options.keep_fields = 1;
+	}
 	end_header(m);	/* a message may have no body at all */
 	if (m->mctx_too_big) {
 		if (set->log_unchanged)

@@ -16,7 +16,12 @@ message differs from the original, check that
    for one without MIME declared UTF-8, Content-Transfer-Encoding; when
    one is wrapped in multipart/mixed, its old Content-Type and
    Content-Transfer-Encoding fields must stand, byte for byte, in the
-   header of a body part;
+   header of a body part; a single part's declaration may be widened in
+   place, and only to one that reads its old bytes the same: "7bit" to
+   "8bit", and the charset parameter to UTF-8 when the old text reads
+   as ASCII (every other parameter unchanged);
+ * a single-part text bounce's new text, decoded, starts with the whole
+   old text, decoded;
  * every message/delivery-status, message/global-delivery-status,
    message/rfc822, message/global and text/rfc822-headers part of the
    original appears byte for byte in the result;
@@ -95,6 +100,37 @@ def moved(field, out):
                      body) is not None
 
 
+def ascii_text(data):
+    return all(b < 0x80 and b not in (0x1B, 0x0E, 0x0F) for b in data)
+
+
+def widened(old_field, new_field, old):
+    """Is new_field the in-place widening of old_field (the same field
+    name) for the single-part message old?"""
+    on, _, ov = old_field.partition(b":")
+    nn, _, nv = new_field.partition(b":")
+    if on.strip().lower() != nn.strip().lower() or old.is_multipart():
+        return False
+    name = on.strip().lower()
+    ov = re.sub(rb"\r?\n[ \t]", b" ", ov).strip()
+    nv = nv.strip()
+    if name == b"content-transfer-encoding":
+        return ov.lower() == b"7bit" and nv == b"8bit"
+    if name != b"content-type":
+        return False
+    def params(v):
+        m = email.message_from_bytes(b"Content-Type: " + v + b"\n\n",
+                                     policy=email.policy.compat32)
+        return m.get_content_type(), {k.lower(): val for k, val in
+                                      (m.get_params() or [])[1:]}
+    ot, op = params(ov)
+    nt, np_ = params(nv)
+    if ot != nt or np_.pop("charset", "").lower() != "utf-8":
+        return False
+    op.pop("charset", None)
+    return op == np_ and ascii_text(old.get_payload(decode=True) or b"")
+
+
 def defects(msg):
     """Defect class names with their counts, over every part."""
     out = {}
@@ -123,6 +159,9 @@ def check(orig, out, again):
                 problems.append("text part %s does not decode: %s"
                                 % (p.get_content_type(), e))
     of, nf = fields(header_block(orig)), fields(header_block(out))
+    # A widened field stands where the old one stood.
+    of = [f if f in nf else next((g for g in nf if g not in of
+                                  and widened(f, g, old)), f) for f in of]
     added = [f for f in nf if f not in of]
     of = [f for f in of if f in nf or not moved(f, out)]
     if [f for f in nf if f in of] != of:
@@ -134,6 +173,13 @@ def check(orig, out, again):
             problems.append("unexpected new header field %r" % f[:60])
     if len([f for f in added if f.lower().startswith(b"x-dsn-explain:")]) != 1:
         problems.append("not exactly one X-DSN-Explain field")
+    if (not old.is_multipart() and not new.is_multipart()
+            and old.get_content_maintype() == "text"):
+        was = old.get_payload(decode=True) or b""
+        now = new.get_payload(decode=True) or b""
+        if not now.startswith(was):
+            problems.append("the old text, decoded, is not the start of "
+                            "the new one")
     kept = 0
     for chunk in kept_parts(orig):
         kept += 1

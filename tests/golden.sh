@@ -2,8 +2,8 @@
 # Golden-file test of the rewrite: six representative bounces (Postfix
 # delayed, Postfix expired, Exchange 4.4.7, Gmail rate limit, user unknown,
 # and a single-part ISO-8859-1 quoted-printable Sendmail bounce, which
-# --wrap-single wraps in multipart/mixed; the option changes nothing for
-# the others) in every language, compared byte for byte with
+# takes our text in place, in ISO-8859-1 quoted-printable) in every
+# language, compared byte for byte with
 # tests/golden/.  The
 # output is deterministic, so any change in wording, layout, MIME
 # structure or classification shows here.  After an intended change:
@@ -27,7 +27,7 @@ for s in postfix-delay-warning-4.4.1 postfix-expired-rate-limited \
 	for lang in en de fr es it; do
 		n=$((n + 1))
 		out=$tmp/$s.$lang.eml
-		if ! "$cli" rewrite --rules "$rules" --wrap-single --lang "$lang" --subject \
+		if ! "$cli" rewrite --rules "$rules" --lang "$lang" --subject \
 		    "$samples/$s.eml" >"$out" 2>"$tmp/err"; then
 			echo "FAIL $s ($lang): rewrite failed: $(cat "$tmp/err")"
 			fail=$((fail + 1))

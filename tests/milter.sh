@@ -230,8 +230,9 @@ json.dump({"rules": rules}, open(sys.argv[1], "w"), indent=1)
 EOF
 
 # shellcheck disable=SC2034 # set by start, read through eval
-pid_S='' pid_A='' pid_B='' pid_E='' pid_G='' pid_H='' pid_I='' pid_K='' pid_L=''
+pid_S='' pid_D='' pid_A='' pid_B='' pid_E='' pid_G='' pid_H='' pid_I='' pid_K='' pid_L=''
 start A -s none
+start D -s none -o Language=de
 start B -s none -o InspectNonNullSenders=yes -o BodyChunkSize=1000
 start E -s none -o MaximumSize=1k
 start G -s "$tmp/site"
@@ -243,17 +244,17 @@ iam=$(id -u)
 if [ "$iam" = 0 ]; then
 	start K -s none -u nobody -o SocketMode=0640
 fi
-for n in A B E G H I S L; do ready "$n" || exit 1; done
+for n in A B D E G H I S L; do ready "$n" || exit 1; done
 if [ "$iam" = 0 ]; then ready K || exit 1; fi
-echo "milter.sh: 8-9 milters up after $(($(date +%s) - started_at)) s"
+echo "milter.sh: 9-10 milters up after $(($(date +%s) - started_at)) s"
 
 # --- a. negotiation -------------------------------------------------------------
 
 echo "== a. negotiation"
 send A a-neg "$DSN" || fail "client run a-neg"
 echo "negotiated: $(jget a-neg "s['negotiated']['action_names']") $(jget a-neg "s['negotiated']['protocol_names']")"
-jtrue a-neg "actions are exactly ADDHDRS, CHGBODY" \
-    "s['negotiated']['action_names'] == ['ADDHDRS', 'CHGBODY']"
+jtrue a-neg "actions are exactly ADDHDRS, CHGBODY, CHGHDRS" \
+    "s['negotiated']['action_names'] == ['ADDHDRS', 'CHGBODY', 'CHGHDRS']"
 send S a-subject "$DSN" --from '' || fail "client run a-subject"
 jtrue a-subject "RewriteSubject=yes: actions are ADDHDRS, CHGBODY, CHGHDRS" \
     "s['negotiated']['action_names'] == ['ADDHDRS', 'CHGBODY', 'CHGHDRS']"
@@ -632,26 +633,53 @@ if [ "v=1; $(echo "$words" | sed 's/ /; /g')" = "$xv" ]; then
 else
 	fail "log words '$words' vs X-DSN-Explain '$xv'"
 fi
-# classified, but a single part whose charset cannot take the explanation
-python3 - "$tmp/latin1.eml" <<'EOF'
-import sys
-open(sys.argv[1], "w").write(
-    "From: MAILER-DAEMON@mx.example.net\nTo: someone@example.net\n"
-    "Subject: failure notice\nMIME-Version: 1.0\n"
-    "Content-Type: text/plain; charset=iso-8859-1\n\n"
-    "Hi. This is the qmail-send program at mx.example.net.\n"
+# A single part in ISO-8859-1 takes the explanation in place; in German,
+# an ASCII one is relabelled UTF-8 and declared 8bit through header
+# changes, or, without them (CHGHDRS not offered), keeps its fields and
+# gets the explanation in ASCII: each as the CLI writes it.
+python3 - "$tmp/latin1.eml" "$tmp/ascii7.eml" "$tmp/b64cut.eml" <<'EOF'
+import base64, sys
+head = ("From: MAILER-DAEMON@mx.example.net\nTo: someone@example.net\n"
+        "Subject: failure notice\nMIME-Version: 1.0\n")
+text = ("Hi. This is the qmail-send program at mx.example.net.\n"
     "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
     "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
     "<katrin.vogel@example.org>:\n192.0.2.91 does not like recipient.\n"
     "Remote host said: 550 5.1.1 <katrin.vogel@example.org>: No such user here\n"
     "Giving up on 192.0.2.91.\n\n--- Below this line is a copy of the message.\n\n"
     "Subject: hello\n\nhi\n")
+open(sys.argv[1], "w").write(
+    head + "Content-Type: text/plain; charset=iso-8859-1\n\n" + text)
+open(sys.argv[2], "w").write(
+    head + "Content-Type: text/plain; charset=us-ascii\n"
+    "Content-Transfer-Encoding: 7bit\n\n" + text)
+# base64 with its last group of four cut short
+b = base64.encodebytes(text.encode()).decode().rstrip("\n=")
+if len(b.replace("\n", "")) % 4 == 0:
+    b = b[:-1]
+open(sys.argv[3], "w").write(
+    head + "Content-Type: text/plain; charset=us-ascii\n"
+    "Content-Transfer-Encoding: base64\n\n" + b + "\n")
 EOF
 send A l-latin1 "$tmp/latin1.eml" --from '' || fail "client run l-latin1"
-jtrue l-latin1 "a single-part bounce in ISO-8859-1 passes unchanged" \
+jtrue l-latin1 "a single-part bounce in ISO-8859-1 is enriched in place" \
+    "s['changed'] and not [e for e in s['edits'] if e.get('name') in ('Content-Type', 'Content-Transfer-Encoding')]"
+if same_as_cli l-latin1; then ok "l-latin1 result == dsnexplain rewrite"; else fail "l-latin1 result differs from dsnexplain rewrite"; fi
+send D l-ascii7 "$tmp/ascii7.eml" --from '' || fail "client run l-ascii7"
+jtrue l-ascii7 "German into US-ASCII 7bit: Content-Type and Content-Transfer-Encoding changed in place" \
+    "s['changed'] and sorted(e['name'] for e in s['edits'] if e['type'] == 'chgheader') == ['Content-Transfer-Encoding', 'Content-Type']"
+if same_as_cli l-ascii7 --lang de; then ok "l-ascii7 result == dsnexplain rewrite --lang de"; else fail "l-ascii7 result differs from dsnexplain rewrite --lang de"; fi
+if grep -q '^Content-Type: text/plain; charset=utf-8' "$tmp/l-ascii7.out" && grep -q '^Content-Transfer-Encoding: 8bit' "$tmp/l-ascii7.out"; then ok "l-ascii7: relabelled UTF-8, 8bit"; else fail "l-ascii7: fields not widened"; fi
+send D l-ascii7-nochg "$tmp/ascii7.eml" --from '' --offer-actions 0x1EF || fail "client run l-ascii7-nochg"
+jtrue l-ascii7-nochg "without CHGHDRS: enriched, fields only added" \
+    "s['changed'] and 'CHGHDRS' not in s['negotiated']['action_names'] and not [e for e in s['edits'] if e['type'] == 'chgheader']"
+if same_as_cli l-ascii7-nochg --lang de --keep-fields; then ok "l-ascii7-nochg result == dsnexplain rewrite --lang de --keep-fields"; else fail "l-ascii7-nochg result differs from dsnexplain rewrite --lang de --keep-fields"; fi
+# classified, but a single part that cannot take the explanation
+send A l-b64cut "$tmp/b64cut.eml" --from '' || fail "client run l-b64cut"
+jtrue l-b64cut "a cut-short base64 single part passes unchanged" \
     "s['final'] == 'continue' and not s['edits']"
-if wait_until 2 in_log A 'l-latin1: unchanged: .*; recipients=1 outcome=failed status=5.1.1 '; then
-	ok "log: $(grep 'l-latin1: unchanged' "$tmp/A.log")"
+if wait_until 2 in_log A 'l-b64cut: unchanged: .*; recipients=1 outcome=failed status=5.1.1 '; then
+	ok "log: $(grep 'l-b64cut: unchanged' "$tmp/A.log")"
 else
 	fail "the unchanged line of a classified message lacks its outcome"
 	show_log A

@@ -30,6 +30,7 @@
 #include <strings.h>
 
 #include "dsnexplain.h"
+#include "codec.h"
 #include "sbuf.h"
 #include "rule_dir.h"
 #include "shipped_rules.h"
@@ -1216,33 +1217,56 @@ make_single(sbuf *b, const char *cs, const char *cte, const char *body)
 	sb_str(b, body);
 }
 
-/* The kinds a single-part bounce comes in; each language must explain
- * each.  want_append: our text may simply follow the old (UTF-8, or
- * US-ASCII when our text is ASCII, in 7bit or 8bit); all others wrap. */
+/*
+ * The kinds a single-part bounce comes in; each language must explain
+ * each, in place: the old text first, byte for byte (base64: up to its
+ * padded last group), ours after it in the part's charset and encoding.
+ * ascii_body: the old text reads as ASCII, so the part may be relabelled
+ * UTF-8; marker: a word of our German footer as that charset writes it.
+ */
 static const struct single_kind {
 	const char *cs, *cte;
-	int append_en, append_other;
+	int ascii_body;
+	const char *marker_de;
 } single_kinds[] = {
-	{ "utf-8", "8bit", 1, 1 },
-	{ "us-ascii", "7bit", 1, 0 },
-	{ "utf-8", "7bit", 1, 0 },
-	{ "iso-8859-1", "8bit", 0, 0 },
-	{ "iso-8859-15", "quoted-printable", 0, 0 },
-	{ "koi8-r", "8bit", 0, 0 },
-	{ "iso-2022-jp", "7bit", 0, 0 },
-	{ "utf-8", "quoted-printable", 0, 0 },
-	{ "utf-8", "base64", 0, 0 },
-	{ "windows-1252", "8bit", 0, 0 },
+	{ "utf-8", "8bit", 1, "Erl\xc3\xa4uterung" },
+	{ "us-ascii", "7bit", 1, "Erl\xc3\xa4uterung" },
+	{ "utf-8", "7bit", 1, "Erl\xc3\xa4uterung" },
+	{ "iso-8859-1", "8bit", 0, "Erl\xe4uterung" },
+	{ "iso-8859-15", "quoted-printable", 1, "Erl\xc3\xa4uterung" },
+	{ "koi8-r", "8bit", 0, "Erlaeuterung" },
+	{ "iso-2022-jp", "7bit", 0, "Erlaeuterung" },
+	{ "utf-8", "quoted-printable", 1, "Erl\xc3\xa4uterung" },
+	{ "utf-8", "base64", 1, "Erl\xc3\xa4uterung" },
+	{ "windows-1252", "8bit", 0, "Erl\xe4uterung" },
 };
+
+/* The body of a part, transfer-decoded. */
+static void
+decode_body(const char *body, size_t len, const char *cte, dsnx_buf *out)
+{
+	int bad = 0;
+
+	dsnx_buf_init(out, 0);
+	if (strcmp(cte, "base64") == 0)
+		ck_assert(dsnx_base64_decode(body, len, out, &bad) == DSNX_OK);
+	else if (strcmp(cte, "quoted-printable") == 0)
+		ck_assert(dsnx_qp_decode(body, len, out, &bad) == DSNX_OK);
+	else
+		ck_assert(dsnx_buf_append(out, body, len) == DSNX_OK);
+}
 
 START_TEST(test_single_part_kinds)
 {
 	static const char *const langs[] = { "en", "de", "fr", "es", "it" };
+	static field fi[64], fo[64];
 	const struct single_kind *sk = &single_kinds[_i / 5];
 	const char *lang = langs[_i % 5];
-	int append = strcmp(lang, "en") == 0 ? sk->append_en : sk->append_other;
-	const char *body = QMAIL_BODY;
+	const char *body = QMAIL_BODY, *out;
+	size_t outlen, ib, ob, ie, oe, keep;
+	unsigned ni, no, i;
 	sbuf b = { 0 };
+	dsnx_buf was, now;
 	dsnx_report *r = NULL;
 	dsnx_rewrite *rw;
 
@@ -1269,18 +1293,58 @@ START_TEST(test_single_part_kinds)
 	rw = rewrite_lang(b.p, b.len, lang);
 	ck_assert_msg(dsnx_rewrite_changed(rw), "%s %s %s: unchanged: %s",
 	    sk->cs, sk->cte, lang, dsnx_rewrite_why(rw));
-	if (append) {
-		const char *out;
-		size_t outlen, ob;
-
-		out = dsnx_rewrite_output(rw, &outlen);
-		check_header_block(b.p, b.len, out, outlen, NULL);
-		header_end(out, outlen, &ob);
-		ck_assert_msg(memcmp(out + ob, body, strlen(body)) == 0,
-		    "%s %s %s: the old body is not first", sk->cs, sk->cte, lang);
-		check_milter_view(b.p, b.len, rw, "\n");
-	} else
-		check_wrapped(b.p, b.len, rw, "\n");
+	out = dsnx_rewrite_output(rw, &outlen);
+	ie = header_end(b.p, b.len, &ib);
+	oe = header_end(out, outlen, &ob);
+	ck_assert(mem_find_ci(out, oe, "multipart") == NULL);
+	/* Every old field stays where it was; only Content-Type (to UTF-8,
+	 * for an ASCII text) and Content-Transfer-Encoding (7bit to 8bit)
+	 * may say more. */
+	ni = split_fields(b.p, ie, fi, 64);
+	no = split_fields(out, oe, fo, 64);
+	ck_assert_uint_eq(no, ni + 1);
+	for (i = 0; i < ni; i++) {
+		if (fo[i].len == fi[i].len && memcmp(fo[i].p, fi[i].p,
+		    fi[i].len) == 0)
+			continue;
+		if (field_is(&fi[i], "Content-Transfer-Encoding"))
+			ck_assert_msg(strcmp(sk->cte, "7bit") == 0
+			    && fo[i].len == 31 && strncmp(fo[i].p,
+			    "Content-Transfer-Encoding: 8bit", 31) == 0,
+			    "%s %s %s: %.*s", sk->cs, sk->cte, lang,
+			    (int)fo[i].len, fo[i].p);
+		else
+			ck_assert_msg(field_is(&fi[i], "Content-Type")
+			    && sk->ascii_body && fo[i].len == 39 && strncmp(fo[i].p,
+			    "Content-Type: text/plain; charset=utf-8", 39) == 0,
+			    "%s %s %s: %.*s", sk->cs, sk->cte, lang,
+			    (int)fo[i].len, fo[i].p);
+	}
+	ck_assert(field_is(&fo[ni], "X-DSN-Explain"));
+	/* The old body's bytes first: all of them, but for base64's padded
+	 * last group, which is encoded again with ours. */
+	keep = strlen(body);
+	if (strcmp(sk->cte, "base64") == 0)
+		keep -= strlen("ZQo=\n");
+	ck_assert_msg(outlen - ob > keep && memcmp(out + ob, body, keep) == 0,
+	    "%s %s %s: the old body is not first", sk->cs, sk->cte, lang);
+	decode_body(body, strlen(body), sk->cte, &was);
+	decode_body(out + ob, outlen - ob, sk->cte, &now);
+	ck_assert_msg(now.len > was.len && memcmp(now.data, was.data,
+	    was.len) == 0, "%s %s %s: the old text, decoded, is not first",
+	    sk->cs, sk->cte, lang);
+	if (strcmp(lang, "de") == 0)
+		ck_assert_msg(memmem(now.data, now.len, sk->marker_de,
+		    strlen(sk->marker_de)) != NULL, "%s %s: no \"%s\" in ours",
+		    sk->cs, sk->cte, sk->marker_de);
+	if (strcmp(sk->cs, "iso-2022-jp") == 0)
+		ck_assert(memmem(now.data + was.len - 1, now.len - was.len + 1,
+		    "\n\n\x1b(B", 5) != NULL);
+	if (strcmp(sk->cte, "7bit") == 0 && strstr(out, "8bit") == NULL)
+		ck_assert(ascii_only_t(out + ob, outlen - ob));
+	dsnx_buf_free(&was);
+	dsnx_buf_free(&now);
+	check_milter_view(b.p, b.len, rw, "\n");
 	dsnx_rewrite_free(rw);
 	sb_free(&b);
 }
@@ -1327,11 +1391,14 @@ START_TEST(test_qmail_declared)
 }
 END_TEST
 
-/* Without MIME and with 8-bit bytes of no known charset: wrapped, the
- * old part given text/plain and 8bit. */
-/* By default a single part that cannot take our text in place passes
- * unchanged, and the reason says why: wrapped, bounce processors read
- * its inline returned message as bounce text. */
+/* A base64 text cut short (a group of four left incomplete): our text
+ * cannot follow it.  By default it passes unchanged and the reason says
+ * why; wrapping is only an option, since bounce processors then read a
+ * wrapped bounce's inline returned message as bounce text. */
+#define CUT_BASE64 "SGkuIFRoaXMgaXMgdGhlIHFtYWlsLXNlbmQgcHJvZ3JhbSBhdCBteC5l\n" \
+	"eGFtcGxlLm5ldC4KPGthdHJpbi52b2dlbEBleGFtcGxlLm9yZz46CjU1\n" \
+	"MCA1LjEuMSBObyBzdWNoIHVzZXIgaGVyZQ\n"
+
 START_TEST(test_wrap_single_off)
 {
 	sbuf b = { 0 };
@@ -1340,15 +1407,12 @@ START_TEST(test_wrap_single_off)
 	const char *out;
 	size_t outlen;
 
-	sb_str(&b, QMAIL_HEAD);
-	sb_str(&b, "\n");
-	sb_str(&b, QMAIL_BODY);
-	sb_str(&b, "Gr\xfc\xdf" "e\n");
+	make_single(&b, "utf-8", "base64", CUT_BASE64);
 	dsnx_rewrite_options_init(&o);
 	o.render.lang = "fr";
 	rw = rewrite_opt(b.p, b.len, &o);
 	ck_assert(!dsnx_rewrite_changed(rw));
-	ck_assert_ptr_nonnull(strstr(dsnx_rewrite_why(rw), "in place"));
+	ck_assert_ptr_nonnull(strstr(dsnx_rewrite_why(rw), "cut short"));
 	out = dsnx_rewrite_output(rw, &outlen);
 	ck_assert_uint_eq(outlen, b.len);
 	ck_assert(memcmp(out, b.p, b.len) == 0);
@@ -1357,35 +1421,44 @@ START_TEST(test_wrap_single_off)
 }
 END_TEST
 
-START_TEST(test_non_mime_8bit_wrapped)
+/* Without MIME and with 8-bit bytes of no known charset: nothing can be
+ * declared that reads them the same, so ours follows in ASCII. */
+START_TEST(test_non_mime_8bit_in_place)
 {
 	sbuf b = { 0 };
 	dsnx_rewrite *rw;
-	const char *out, *want = "\nContent-Type: text/plain\n"
-	    "Content-Transfer-Encoding: 8bit\n\n";
-	size_t outlen;
+	const char *out;
+	size_t outlen, ib, ob;
 
 	sb_str(&b, QMAIL_HEAD);
 	sb_str(&b, "\n");
 	sb_str(&b, QMAIL_BODY);
 	sb_str(&b, "Gr\xfc\xdf" "e\n");
 	rw = rewrite_lang(b.p, b.len, "fr");
-	check_wrapped(b.p, b.len, rw, "\n");
+	ck_assert_msg(dsnx_rewrite_changed(rw), "unchanged: %s",
+	    dsnx_rewrite_why(rw));
 	out = dsnx_rewrite_output(rw, &outlen);
-	ck_assert(mem_find(out, outlen, want, strlen(want)) != NULL);
+	check_header_block(b.p, b.len, out, outlen, NULL);
+	header_end(b.p, b.len, &ib);
+	header_end(out, outlen, &ob);
+	ck_assert(memcmp(out + ob, b.p + ib, b.len - ib) == 0);
+	ck_assert(ascii_only_t(out + ob + (b.len - ib), outlen - ob
+	    - (b.len - ib)));
+	ck_assert(mem_find(out, outlen, "dsnexplain", 10) != NULL);
+	check_milter_view(b.p, b.len, rw, "\n");
 	dsnx_rewrite_free(rw);
 	sb_free(&b);
 }
 END_TEST
 
-/* The Content-Transfer-Encoding standing before Content-Type at the top:
- * in the part, Content-Type comes first (Sisimai reads a nested part only
- * so); CRLF line ends stay CRLF. */
+/* Wrapped (the option on) with the Content-Transfer-Encoding standing
+ * before Content-Type at the top: in the part, Content-Type comes first
+ * (Sisimai reads a nested part only so); CRLF line ends stay CRLF. */
 START_TEST(test_wrapped_cte_first_crlf)
 {
 	static const char part_head[] = "\r\nContent-Type: text/plain;\r\n\t"
 	    "charset=\"ISO-8859-1\"\r\nContent-Transfer-Encoding: "
-	    "quoted-printable\r\n\r\n";
+	    "base64\r\n\r\n";
 	static const char top_cs[] = "; charset=ISO-8859-1\r\n";
 	sbuf b = { 0 };
 	dsnx_rewrite *rw;
@@ -1393,10 +1466,9 @@ START_TEST(test_wrapped_cte_first_crlf)
 	size_t outlen;
 
 	sb_lines(&b, "\r\n", QMAIL_HEAD);
-	sb_str(&b, "MIME-Version: 1.0\r\nContent-Transfer-Encoding: quoted-printable"
+	sb_str(&b, "MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64"
 	    "\r\nContent-Type: text/plain;\r\n\tcharset=\"ISO-8859-1\"\r\n\r\n");
-	sb_lines(&b, "\r\n", QMAIL_BODY);
-	sb_str(&b, "Gr=FC=DFe=\r\n");
+	sb_lines(&b, "\r\n", CUT_BASE64);
 	rw = rewrite_lang(b.p, b.len, "it");
 	check_wrapped(b.p, b.len, rw, "\r\n");
 	out = dsnx_rewrite_output(rw, &outlen);
@@ -1673,9 +1745,12 @@ check_milter_view(const char *in, size_t inlen, dsnx_rewrite *rw,
 			    "deletes %s", e->name);
 			ck_assert_uint_ge(e->index, 1);
 		} else {
-			ck_assert_str_eq(e->name, "Subject");
+			ck_assert_msg(strcmp(e->name, "Subject") == 0
+			    || strcmp(e->name, "Content-Type") == 0
+			    || strcmp(e->name, "Content-Transfer-Encoding") == 0,
+			    "changes %s", e->name);
 			ck_assert_uint_eq(e->index, 1);
-			seen_subject++;
+			seen_subject += strcmp(e->name, "Subject") == 0;
 		}
 	}
 	ck_assert_ptr_null(dsnx_rewrite_edit(rw, dsnx_rewrite_edit_count(rw)));
@@ -1952,7 +2027,7 @@ rewrite_suite(void)
 	    (int)(sizeof(single_kinds) / sizeof(single_kinds[0])) * 5);
 	tcase_add_test(c, test_qmail_declared);
 	tcase_add_test(c, test_wrap_single_off);
-	tcase_add_test(c, test_non_mime_8bit_wrapped);
+	tcase_add_test(c, test_non_mime_8bit_in_place);
 	tcase_add_test(c, test_wrapped_cte_first_crlf);
 	tcase_add_loop_test(c, test_damage_explained, 0,
 	    (int)(sizeof(damages) / sizeof(damages[0])) * 2);

@@ -14,7 +14,7 @@ sent at end of message and applies them the way Postfix's cleanup would.
 It is a library (Message, MilterClient, run()) and a command:
 
   client.py SOCKET [--from ''|'<>'|ADDR] [--rcpt ADDR]... [--macro NAME=VALUE]...
-            [--leadspc | --no-leadspc] [--offer MASK]
+            [--leadspc | --no-leadspc] [--offer MASK] [--offer-actions MASK]
             [--summary FILE] [--wire FILE] [--lf]
             [--chunk N] [--pause-after-chunk N --pause SECONDS [--ready-file F]]
             [--disconnect-after-chunk N] [--timeout SECONDS] [--keep-from-line]
@@ -62,7 +62,8 @@ How edits are applied (Postfix cleanup_milter.c / milter8.c):
     after a replbody packet is the error Postfix logs as "body replacement
     requests can't currently be mixed with other requests".
 Options: --leadspc (the default) offers SMFIP_HDR_LEADSPC as Postfix does,
---no-leadspc withholds it, --offer MASK offers exactly MASK; --chunk N
+--no-leadspc withholds it, --offer MASK offers exactly MASK of protocol
+steps, --offer-actions MASK exactly MASK of actions; --chunk N
 sends body packets of at most N bytes (Postfix: 65535); --pause-after-chunk
 N --pause S sleeps S seconds after body packet N (writing --ready-file
 first); --disconnect-after-chunk N hangs up after body packet N; --timeout
@@ -724,11 +725,13 @@ def transact(client, msg, sender='', rcpts=('postmaster@sink.test',),
 
 def run(spec, data, sender='', rcpts=('postmaster@sink.test',), macros=None,
         timeout=30.0, offer_protocol=POSTFIX_V6_EVENTS, chunk=MILTER_CHUNK_SIZE,
-        hooks=None, keep_from_line=False, lf=False):
+        hooks=None, keep_from_line=False, lf=False,
+        offer_actions=POSTFIX_ACTIONS):
     """Connect, negotiate, send data as one message, QUIT.  Returns
     (output bytes or None, summary dict, Message)."""
     msg = Message.parse(data, keep_from_line)
-    c = MilterClient(spec, timeout=timeout, protocol=offer_protocol)
+    c = MilterClient(spec, timeout=timeout, protocol=offer_protocol,
+                     actions=offer_actions)
     summary = {'socket': spec, 'sender': sender, 'rcpts': list(rcpts),
                'ok': False}
     r = None
@@ -808,6 +811,9 @@ def main(argv=None):
                    help='do not offer SMFIP_HDR_LEADSPC')
     ap.add_argument('--offer', type=lambda x: int(x, 0), default=None,
                     help='protocol mask to offer (default Postfix v6)')
+    ap.add_argument('--offer-actions', type=lambda x: int(x, 0),
+                    default=POSTFIX_ACTIONS,
+                    help='action mask to offer (default Postfix: 0x1ff)')
     ap.add_argument('--summary', help='write the JSON summary here')
     ap.add_argument('--wire', help='write the message as handed over here')
     ap.add_argument('--lf', action='store_true', help='LF line ends out')
@@ -851,7 +857,7 @@ def main(argv=None):
                             a.rcpt or ['postmaster@sink.test'], macros,
                             a.timeout, offer, a.chunk,
                             {'after_chunk': after_chunk}, a.keep_from_line,
-                            a.lf)
+                            a.lf, a.offer_actions)
     if a.wire:
         neg = summary.get('negotiated')
         lead = bool(neg and 'HDR_LEADSPC' in neg['protocol_names'])
