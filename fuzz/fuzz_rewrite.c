@@ -14,12 +14,16 @@
  *     most a Subject change and, for a single part given a MIME type,
  *     MIME-Version (only where there was none), Content-Type and
  *     Content-Transfer-Encoding, whose old fields are deleted only when
- *     the body is wrapped in multipart/mixed; values are one line each
- *     (no CR, LF or NUL); the delivery-status and the returned parts,
- *     and every old body part, are in the output byte for byte; a single
- *     part keeps its old text in front, or, wrapped, inside; and the
- *     output, rewritten again, is left alone.  Inputs whose size has
- *     bit 1 set are rewritten with wrap_single on.
+ *     the body is wrapped in multipart/mixed, and changed only in place
+ *     (Content-Type to a text/plain in UTF-8, Content-Transfer-Encoding
+ *     from 7bit to 8bit); with keep_fields nothing is changed or
+ *     deleted; values are one line each (no CR, LF or NUL); the
+ *     delivery-status and the returned parts, and every old body part,
+ *     are in the output byte for byte; a single part keeps its old text
+ *     in front (base64: up to its last group of four), or, wrapped,
+ *     inside; and the output, rewritten again, is left alone.  Inputs
+ *     whose size has bit 1 set are rewritten with wrap_single on; bits
+ *     2-4 choose the language (en, de, fr, es, it), bit 5 keep_fields.
  *
  * LIMITS: the output's MIME is not compared with the input's beyond
  * this (tests/check-rewrite.py does that with independent readers).
@@ -242,9 +246,26 @@ check_kept(const char *in, size_t len, const char *out, size_t olen)
 	dsnx_report_free(r);
 }
 
+/* Where the old text a single part keeps in front ends: all of it, but
+ * for a base64 body's last group of four, which may be encoded again
+ * with ours (lib/inplace.c). */
+static size_t
+front_kept(const char *in, dsnx_span b, dsnx_cte cte)
+{
+	size_t	i = b.end, n = 0;
+
+	if (cte != DSNX_CTE_BASE64)
+		return b.end;
+	while (i > b.start && n < 4)
+		if (strchr(" \t\r\n", in[--i]) == NULL)
+			n++;
+	return n == 4 ? i : b.start;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const char *const langs[5] = { "en", "de", "fr", "es", "it" };
 	const char *in = (const char *)data;
 	dsnx_rewrite_options opt;
 	dsnx_rewrite *rw, *again;
@@ -254,13 +275,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *last_add = "";
 	size_t olen, blen;
 	unsigned i, n, adds = 0, deletes = 0;
-	int wrapped;
+	int wrapped, changed_type = 0;
+	dsnx_mime *inmime;
 	dsnx_span b;
 	struct bytes want;
 
 	dsnx_rewrite_options_init(&opt);
 	opt.subject = size & 1;
 	opt.wrap_single = (size >> 1) & 1;
+	opt.render.lang = langs[((size >> 2) & 7) % 5];
+	opt.keep_fields = (size >> 5) & 1;
 	if (dsnx_rewrite_message(ctx, fuzz_rules(), in, size, &opt, &rw)
 	    != DSNX_OK)
 		return 0;
@@ -275,6 +299,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 
+	if (dsnx_mime_parse(in, size, dsnx_context_limits(ctx), &inmime)
+	    != DSNX_OK)
+		abort();
 	/* The edits: one X-DSN-Explain addition, last; perhaps a Subject
 	 * change; for a single part that gets a MIME type, the fields that
 	 * declare it (and, when it is wrapped, the old ones deleted). */
@@ -307,9 +334,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    || strcmp(e->name, "Content-Transfer-Encoding") == 0,
 			    "a deletion of %s", e->name);
 			deletes++;
+		} else if (strcmp(e->name, "Content-Type") == 0) {
+			FUZZ_CHECK(e->index == 1 && !opt.keep_fields
+			    && strncasecmp(e->value, "text/plain", 10) == 0
+			    && strstr(e->value, "charset=utf-8") != NULL,
+			    "a change of Content-Type to %s", e->value);
+			changed_type = 1;
+		} else if (strcmp(e->name, "Content-Transfer-Encoding") == 0) {
+			FUZZ_CHECK(e->index == 1 && !opt.keep_fields
+			    && strcmp(e->value, "8bit") == 0
+			    && dsnx_part_cte(dsnx_mime_root(inmime))
+			    == DSNX_CTE_7BIT,
+			    "a change of Content-Transfer-Encoding to %s", e->value);
 		} else {
 			FUZZ_CHECK(strcmp(e->name, "Subject") == 0
-			    && e->index == 1 && opt.subject && subject == NULL,
+			    && e->index == 1 && opt.subject && !opt.keep_fields
+			    && subject == NULL,
 			    "a change of %s[%u]", e->name, e->index);
 			subject = e->value;
 		}
@@ -321,6 +361,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    && strncmp(added_type, "multipart/mixed;", 16) == 0;
 	FUZZ_CHECK(deletes == 0 || (wrapped && opt.wrap_single),
 	    "old fields deleted, but the body is not wrapped");
+	FUZZ_CHECK(!changed_type || (!wrapped && strcmp(dsnx_part_type(
+	    dsnx_mime_root(inmime)), "multipart") != 0),
+	    "Content-Type changed, but not of a single part in place");
 	FUZZ_CHECK(count_fields(in, size, "X-DSN-Explain") == 0,
 	    "rewritten though X-DSN-Explain was there");
 	FUZZ_CHECK(count_fields(out, olen, "X-DSN-Explain") == 1,
@@ -330,9 +373,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The output is the old header with the milter's edits applied, the
 	 * blank line, and the milter's new body: what the CLI writes is what
 	 * the MTA sends. */
-	if (dsnx_mime_parse(in, size, dsnx_context_limits(ctx), &mime)
-	    != DSNX_OK)
-		abort();
+	mime = inmime;
 	root = dsnx_mime_root(mime);
 	b = dsnx_part_body(root);
 	body = dsnx_rewrite_body(rw, &blen);
@@ -358,8 +399,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(contains(body, blen, in + b.start, b.end - b.start),
 		    "the wrapped text is not kept byte for byte");
 	} else {
-		FUZZ_CHECK(blen >= b.end - b.start && memcmp(body, in + b.start,
-		    b.end - b.start) == 0, "the old text is not kept in front");
+		size_t keep = front_kept(in, b, dsnx_part_cte(root));
+
+		FUZZ_CHECK(blen >= keep - b.start && memcmp(body, in + b.start,
+		    keep - b.start) == 0, "the old text is not kept in front");
 	}
 	check_kept(in, size, out, olen);
 	dsnx_mime_free(mime);

@@ -5,6 +5,7 @@
  *	#include "inplace.h"
  *
  *	dsnx_status dsnx_inplace_plan(mime, part, text, len, &plan, &why)
+ *	void	dsnx_inplace_init(&plan)
  *	dsnx_status dsnx_inplace_as_is(&plan, text, len)
  *	dsnx_status dsnx_inplace_write(o, buf, part, &plan, eol)
  *	void	dsnx_inplace_free(&plan)
@@ -324,6 +325,15 @@ convert_text(dsnx_inplace *plan, const char *text, size_t len)
 	if ((st = spell_addresses(text, len, &spelt)) == DSNX_OK)
 		st = dsnx_from_utf8(plan->charset, spelt.data != NULL
 		    ? spelt.data : "", spelt.len, &plan->text, &lossy);
+	if (st == DSNX_EINVAL && strcmp(plan->charset, "us-ascii") != 0) {
+		/* A name of an ASCII-compatible family iconv does not know
+		 * ("windows-9999"): its ASCII is still ASCII. */
+		strcpy(plan->charset, "us-ascii");
+		dsnx_buf_reset(&plan->text);
+		lossy = 0;
+		st = dsnx_from_utf8(plan->charset, spelt.data != NULL
+		    ? spelt.data : "", spelt.len, &plan->text, &lossy);
+	}
 	dsnx_buf_free(&spelt);
 	plan->lossy = lossy;
 	return st;
@@ -351,8 +361,7 @@ dsnx_inplace_plan(const dsnx_mime *mime, const dsnx_part *part,
 	int	relabelled = 0;
 	dsnx_status st;
 
-	memset(plan, 0, sizeof(*plan));
-	dsnx_buf_init(&plan->text, 0);
+	dsnx_inplace_init(plan);
 	*why = NULL;
 	if (strcmp(part->type, "text") != 0
 	    || strcmp(part->subtype, "plain") != 0) {
@@ -425,14 +434,23 @@ dsnx_inplace_plan(const dsnx_mime *mime, const dsnx_part *part,
 	return DSNX_OK;
 fail:
 	dsnx_inplace_free(plan);
-	return st == DSNX_EINVAL ? DSNX_OK : st;
+	if (st != DSNX_EINVAL)
+		return st;
+	*why = "a single-part bounce in a charset iconv cannot write";
+	return DSNX_OK;
+}
+
+void
+dsnx_inplace_init(dsnx_inplace *plan)
+{
+	memset(plan, 0, sizeof(*plan));
+	dsnx_buf_init(&plan->text, 0);
 }
 
 dsnx_status
 dsnx_inplace_as_is(dsnx_inplace *plan, const char *text, size_t len)
 {
-	memset(plan, 0, sizeof(*plan));
-	dsnx_buf_init(&plan->text, 0);
+	dsnx_inplace_init(plan);
 	strcpy(plan->charset, "utf-8");
 	plan->encoding = DSNX_CTE_8BIT;
 	return spell_addresses(text, len, &plan->text);

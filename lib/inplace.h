@@ -48,6 +48,8 @@ typedef struct dsnx_inplace {
 dsnx_status dsnx_inplace_plan(const dsnx_mime *mime, const dsnx_part *part,
     const char *text, size_t len, int may_change, dsnx_inplace *plan,
     const char **why);
+/* An empty plan, safe to free (it allocates nothing). */
+void dsnx_inplace_init(dsnx_inplace *plan);
 /* A plan that writes our text as it is, in UTF-8, declaring nothing:
  * for a multipart whose boundary never occurs, read as one text. */
 dsnx_status dsnx_inplace_as_is(dsnx_inplace *plan, const char *text,

@@ -651,7 +651,7 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	}
 	if ((rw = calloc(1, sizeof(*rw))) == NULL)
 		return DSNX_ENOMEM;
-	(void)dsnx_inplace_as_is(&plan, "", 0);	/* freed on every path */
+	dsnx_inplace_init(&plan);	/* freed where the rewrite ends */
 	rw->orig = buf;
 	rw->orig_len = len;
 	dsnx_buf_init(&rw->out, 0);
@@ -755,7 +755,7 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 		goto nomem;
 
 	/* Header block: the old fields, the Subject perhaps changed. */
-	if (options->subject
+	if (options->subject && !options->keep_fields
 	    && (subject_at = dsnx_mime_find_field(mime, root, "subject")) >= 0) {
 		/* The old value as written (encoded words stay encoded). */
 		dsnx_buf old;

@@ -253,6 +253,26 @@ START_TEST(test_refused)
 }
 END_TEST
 
+/* A charset iconv does not know, of an ASCII-compatible family: ours is
+ * written in ASCII. */
+START_TEST(test_unknown_charset_ascii)
+{
+	static const char msg[] = HEAD "MIME-Version: 1.0\nContent-Type: "
+	    "text/plain; charset=windows-9999\n\nGr\xfc\xdf" "e\n" BODY;
+	planned p;
+	dsnx_buf b;
+
+	plan_for(&p, msg, GERMAN);
+	ck_assert_ptr_null(p.why);
+	ck_assert_str_eq(p.plan.charset, "us-ascii");
+	written(&p, msg, &b);
+	ck_assert_str_eq(b.data, "Gr\xfc\xdf" "e\n" BODY "\n"
+	    "Zustellung fuer ann - dsnexplain\n");
+	dsnx_buf_free(&b);
+	planned_free(&p);
+}
+END_TEST
+
 /* A charset in RFC 2231 form is not rewritten: ours gets fallbacks. */
 START_TEST(test_rfc2231_charset_kept)
 {
@@ -286,6 +306,7 @@ main(void)
 	tcase_add_test(tc, test_iso2022_starts_ascii);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_rfc2231_charset_kept);
+	tcase_add_test(tc, test_unknown_charset_ascii);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
