@@ -26,7 +26,10 @@
 /* An address: local@domain.tld, no spaces or brackets. */
 #define ADDR "[^\\s<>()\\[\\]@\",;:]+@[A-Za-z0-9_-]+(?:\\.[A-Za-z0-9_-]+)+"
 
-/* Lines after which the returned message (or its headers) follows. */
+/* Lines after which the returned message (or its headers) follows.
+ * "The original message follows as a separate attachment" is Courier's;
+ * "The first 50 lines of your original message follow:" a hosting
+ * MTA's, with the returned header on the same line. */
 #define RETURNED_MARKERS \
 	"^[ \\t]*-{2,}[ \\t]*(?:Below this line is a copy of the message" \
 	"|Original message follows|Enclosed (?:are|is) the original" \
@@ -38,6 +41,8 @@
 	")" \
 	"|^[ \\t]*-{3,}[ \\t]*Unsent message follows" \
 	"|^Original message follows\\.?[ \\t]*$" \
+	"|^[ \\t]*(?:The first \\d+ lines of )?(?:your|the) original message" \
+	" (?:follows?|is (?:attached|below|enclosed))\\b" \
 	"|^Content-Type:[ \\t]*message/rfc822"
 
 /* From: fields that automated bounce senders use. */

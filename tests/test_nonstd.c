@@ -410,6 +410,39 @@ START_TEST(test_structure)
 }
 END_TEST
 
+/* "The first N lines of your original message follow:" ends the notice,
+ * even with the returned header run on in the same line: the
+ * recipient's text stops there. */
+START_TEST(test_returned_marker_first_lines)
+{
+	dsnx_report *r = read_msg(
+	    "Return-Path: <>\n"
+	    "From: Postmaster@example.ch\n"
+	    "To: jack@example.com\n"
+	    "Subject: Mail Delivery Failure\n\n"
+	    "Delivery of email to this address\n\n"
+	    "\"sd@example.ch\"\n\n"
+	    "has failed due to a full mailbox.  We have already made numerous\n"
+	    "attempts to deliver this message over the last few days.\n\n"
+	    "The first 50 lines of your original message follow:> Received: "
+	    "from mx.example.net\n"
+	    ">       for <sd@example.ch>; Sun, 31 Jan 2010 02:17:45 +0100\n"
+	    "> From: Jack <jack@example.com>\n"
+	    "> Subject: Free money, click here\n");
+	const dsnx_recipient *rc;
+
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 1);
+	rc = dsnx_report_recipient(r, 0);
+	ck_assert_str_eq(rc->recipient, "sd@example.ch");
+	ck_assert_ptr_nonnull(rc->diagnostic);
+	ck_assert_ptr_nonnull(strstr(rc->diagnostic, "full mailbox"));
+	ck_assert_ptr_null(strstr(rc->diagnostic, "Received"));
+	ck_assert_ptr_null(strstr(rc->diagnostic, "money"));
+	dsnx_report_free(r);
+}
+END_TEST
+
 START_TEST(test_compile_error)
 {
 	static const dsnx_format_def bad[] = {
@@ -449,6 +482,7 @@ nonstd_suite(void)
 	tcase_add_test(tc, test_embedded_fields);
 	tcase_add_test(tc, test_compile_error);
 	tcase_add_test(tc, test_structure);
+	tcase_add_test(tc, test_returned_marker_first_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }
