@@ -1317,15 +1317,22 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 		len = slen;
 		part = tx.n > 0 ? tx.v[0].part : NULL;
 	}
-	pcre2_match_data_free(mt.md);
-	if (r->rcpt_count == 0)
+	if (r->rcpt_count == 0) {
+		pcre2_match_data_free(mt.md);
 		return 0;
+	}
 	r->format = by_structure ? "structure" : cf->def->name;
 	/* The text the bounce was read from is its human-readable part
-	 * (HTML already reduced to text). */
+	 * (HTML already reduced to text), up to where a returned message
+	 * it carries inline starts: the rules and each recipient's excerpt
+	 * read the notice, not the returned message's own words. */
 	r->human_part = part;
 	r->human_text = text;
 	r->human_len = len;
+	if (run(&mt, by_structure ? mt.formats->returned : cf->re[P_END], text,
+	    len, by_structure ? 0 : start, &m0, &m1, NULL, NULL) && m0 > 0)
+		r->human_len = m0;
+	pcre2_match_data_free(mt.md);
 	return 1;
 nomem:
 	rc = -1;

@@ -443,6 +443,34 @@ START_TEST(test_returned_marker_first_lines)
 }
 END_TEST
 
+/* What a recipient's excerpt reads stops where the inline returned
+ * message starts: its Received line naming the recipient is not the
+ * notice's. */
+START_TEST(test_excerpt_stops_at_returned)
+{
+	dsnx_report *r = read_msg(
+	    "Return-Path: <>\r\n"
+	    "From: MAILER-DAEMON@relay.example.net\r\n"
+	    "To: sender@example.com\r\n"
+	    "Subject: Email Delivery Failure\r\n\r\n"
+	    "This notification tells you that an email you addressed to:\r\n"
+	    "  ~~ ann@example.org ~~\r\n"
+	    "could not be delivered.\r\n\r\n"
+	    "Received: from mx.example.com by relay.example.net\r\n"
+	    "\tfor <ann@example.org>; Sun, 31 Jan 2010 02:17:45 +0100\r\n"
+	    "Subject: hello\r\n\r\nhello\r\n");
+	const char *x;
+
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_str_eq(dsnx_report_format(r), "structure");
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 1);
+	x = dsnx_report_recipient_excerpt(r, 0);
+	ck_assert_msg(x == NULL || strstr(x, "2010") == NULL,
+	    "the excerpt reads the returned message: %s", x);
+	dsnx_report_free(r);
+}
+END_TEST
+
 START_TEST(test_compile_error)
 {
 	static const dsnx_format_def bad[] = {
@@ -483,6 +511,7 @@ nonstd_suite(void)
 	tcase_add_test(tc, test_compile_error);
 	tcase_add_test(tc, test_structure);
 	tcase_add_test(tc, test_returned_marker_first_lines);
+	tcase_add_test(tc, test_excerpt_stops_at_returned);
 	suite_add_tcase(s, tc);
 	return s;
 }
