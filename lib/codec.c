@@ -15,6 +15,9 @@
  *	dsnx_status dsnx_utf8_sanitize(const char *in, size_t len,
  *		dsnx_buf *out, int *bad)
  *	int	dsnx_utf8_valid(const char *in, size_t len)
+ *	size_t	dsnx_utf8_char(const unsigned char *s, size_t len,
+ *		unsigned *cp)
+ *	int	dsnx_ascii_only(const char *s, size_t len)
  *	dsnx_charset_kind dsnx_charset_identify(const char *charset,
  *		char name[DSNX_CHARSET_NAME_SIZE])
  *	int	dsnx_charset_ascii_compatible(const char *name)
@@ -1018,6 +1021,51 @@ dsnx_utf8_sanitize(const char *in, size_t len, dsnx_buf *out, int *bad)
 		return st;
 	st = utf8_feed((const unsigned char *)in, len, 1, 0, &used, &w, bad);
 	return writer_finish(&w, st, start, 1);
+}
+
+size_t
+dsnx_utf8_char(const unsigned char *s, size_t len, unsigned *cp)
+{
+	size_t	n, i;
+	unsigned v;
+
+	if (len == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		n = 2, v = s[0] & 0x1F;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		n = 3, v = s[0] & 0x0F;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		n = 4, v = s[0] & 0x07;
+	else
+		return 0;
+	if (n > len)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	if ((n == 3 && (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF)))
+	    || (n == 4 && (v < 0x10000 || v > 0x10FFFF)))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+int
+dsnx_ascii_only(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
 }
 
 int

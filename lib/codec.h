@@ -45,6 +45,12 @@ dsnx_status dsnx_utf8_sanitize(const char *in, size_t len, dsnx_buf *out,
     int *bad);
 /* Nonzero when len bytes are valid UTF-8 without NUL. */
 int dsnx_utf8_valid(const char *in, size_t len);
+/* The valid UTF-8 sequence at s (at most len bytes): its length, its code
+ * point in *cp; 0 when the bytes there are not one (overlong forms,
+ * surrogates and code points above U+10FFFF are not). */
+size_t dsnx_utf8_char(const unsigned char *s, size_t len, unsigned *cp);
+/* Nonzero when every one of the len bytes is ASCII. */
+int dsnx_ascii_only(const char *s, size_t len);
 
 /*
  * What a declared charset label names, by the rules dsnx_to_utf8() reads

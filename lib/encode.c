@@ -2,7 +2,8 @@
  * NAME
  *	encode - transfer encodings and conversion from UTF-8, for our text
  * SYNOPSIS
- *	#include "encode.h"
+ *	#include "codec.h"
+#include "encode.h"
  *
  *	void	dsnx_qp_encode(dsnx_buf *b, const char *s, size_t len,
  *		const char *eol)
@@ -35,6 +36,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "codec.h"
 #include "encode.h"
 
 static void
@@ -151,40 +153,6 @@ ascii_fallback(unsigned cp)
 	return "?";
 }
 
-/* Length of the valid UTF-8 sequence at s (at most len), and its code
- * point; 0 when it is not one. */
-static size_t
-utf8_char(const unsigned char *s, size_t len, unsigned *cp)
-{
-	size_t	n, i;
-	unsigned v;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		n = 2, v = s[0] & 0x1F;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		n = 3, v = s[0] & 0x0F;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		n = 4, v = s[0] & 0x07;
-	else
-		return 0;
-	if (n > len)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3F);
-	}
-	if ((n == 3 && (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF)))
-	    || (n == 4 && (v < 0x10000 || v > 0x10FFFF)))
-		return 0;
-	*cp = v;
-	return n;
-}
-
 /* Converts in whole through cd; nonzero when cd cannot. */
 static int
 convert(iconv_t cd, const char *in, size_t len, dsnx_buf *out)
@@ -218,7 +186,7 @@ dsnx_from_utf8(const char *charset, const char *in, size_t len,
 	if ((cd = iconv_open(charset, "UTF-8")) == (iconv_t)-1)
 		return DSNX_EINVAL;
 	for (i = 0; i < len; i += n) {
-		if ((n = utf8_char(s + i, len - i, &cp)) == 0) {
+		if ((n = dsnx_utf8_char(s + i, len - i, &cp)) == 0) {
 			iconv_close(cd);
 			return DSNX_EINVAL;
 		}

@@ -84,17 +84,6 @@ reads_as_ascii(const char *s, size_t len)
 	return 1;
 }
 
-static int
-ascii_only(const char *s, size_t len)
-{
-	size_t	i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return 0;
-	return 1;
-}
-
 static unsigned
 field_count(const dsnx_mime *mime, const dsnx_part *part, const char *name)
 {
@@ -404,16 +393,15 @@ dsnx_inplace_plan(const dsnx_mime *mime, const dsnx_part *part,
 	if ((st = convert_text(plan, text, len)) != DSNX_OK)
 		goto fail;
 	if (plan->lossy && kind != DSNX_CHARSET_UTF8) {
-		if ((st = try_relabel(mime, part, may_change, plan,
-		    &relabelled))
-		    != DSNX_OK)
+		st = try_relabel(mime, part, may_change, plan, &relabelled);
+		if (st != DSNX_OK)
 			goto fail;
 		if (relabelled && (st = convert_text(plan, text, len))
 		    != DSNX_OK)
 			goto fail;
 	}
-	if ((part->cte == DSNX_CTE_7BIT)
-	    && !ascii_only(plan->text.data != NULL ? plan->text.data : "",
+	if (part->cte == DSNX_CTE_7BIT
+	    && !dsnx_ascii_only(plan->text.data != NULL ? plan->text.data : "",
 	    plan->text.len)) {
 		plan->cte_value = "8bit";
 		plan->cte = dsnx_mime_find_field(mime, part,

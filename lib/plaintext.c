@@ -38,40 +38,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "codec.h"
 #include "dsnexplain.h"
-
-/*
- * Length of the valid UTF-8 sequence at s (at most len bytes), or 0 when
- * the bytes there are not one.  Overlong forms and surrogates are not.
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t len)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		n = 2, cp = s[0] & 0x1Fu;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		n = 3, cp = s[0] & 0x0Fu;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		n = 4, cp = s[0] & 0x07u;
-	else
-		return 0;
-	if (n > len)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3Fu);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)))
-	    || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return n;
-}
 
 /* Is the valid sequence of n bytes at s a control character? */
 static int
@@ -91,9 +59,10 @@ dsnx_text_control(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, n;
+	unsigned cp;
 
 	while (i < len) {
-		if ((n = utf8_seq(u + i, len - i)) == 0)
+		if ((n = dsnx_utf8_char(u + i, len - i, &cp)) == 0)
 			n = 1;		/* not ours to judge: the loader has UTF-8 */
 		else if (is_control(u + i, n))
 			return i;
@@ -107,12 +76,13 @@ dsnx_text_escape(char *out, size_t size, const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, o = 0, n, k;
+	unsigned cp;
 	int escape;
 
 	if (size == 0)
 		return 0;
 	while (i < len) {
-		n = utf8_seq(u + i, len - i);
+		n = dsnx_utf8_char(u + i, len - i, &cp);
 		escape = n == 0 || is_control(u + i, n);
 		if (n == 0)
 			n = 1;

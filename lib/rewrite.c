@@ -79,6 +79,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "codec.h"
 #include "encode.h"
 #include "inplace.h"
 #include "mime.h"
@@ -244,18 +245,6 @@ make_boundary(const char *buf, size_t len, char *out, size_t size)
 	}
 }
 
-/* Is every byte ASCII? */
-static int
-ascii_only(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return 0;
-	return 1;
-}
-
 /*
  * Appends len bytes of UTF-8 as RFC 2047 "B" encoded words of at most
  * 75 characters each (section 2), cut between characters, separated by
@@ -327,7 +316,7 @@ subject_value(const dsnx_ruleset *rules, const char *lang,
 	put(&raw, label);
 	dsnx_buf_putc(&raw, ']');
 	dsnx_buf_init(&b, 0);
-	if (ascii_only(raw.data, raw.len))
+	if (dsnx_ascii_only(raw.data, raw.len))
 		dsnx_buf_append(&b, raw.data, raw.len);
 	else
 		put_encoded_words(&b, raw.data, raw.len);
@@ -506,7 +495,8 @@ body_wrap(dsnx_buf *o, const char *buf, const dsnx_mime *mime,
 			have_cte = 1;
 		}
 	}
-	if (!have_cte && !ascii_only(buf + body.start, body.end - body.start)) {
+	if (!have_cte && !dsnx_ascii_only(buf + body.start,
+	    body.end - body.start)) {
 		put(o, "Content-Transfer-Encoding: 8bit");
 		put(o, eol);
 	}

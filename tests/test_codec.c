@@ -798,6 +798,40 @@ START_TEST(hostile_exact_lengths)
 }
 END_TEST
 
+/* One UTF-8 character: its length and code point; what is no character
+ * (overlong, surrogate, past U+10FFFF, cut short) is 0. */
+START_TEST(utf8_char_one)
+{
+	static const struct {
+		const char *s;
+		size_t len, want;
+		unsigned cp;
+	} cases[] = {
+		{ "A", 1, 1, 0x41 },
+		{ "\xc3\xa4x", 3, 2, 0xE4 },
+		{ "\xe2\x80\x9e", 3, 3, 0x201E },
+		{ "\xf0\x9f\x98\x80", 4, 4, 0x1F600 },
+		{ "\xc0\xaf", 2, 0, 0 },		/* overlong */
+		{ "\xed\xa0\x80", 3, 0, 0 },	/* surrogate */
+		{ "\xf4\x90\x80\x80", 4, 0, 0 },	/* past U+10FFFF */
+		{ "\xe2\x80", 2, 0, 0 },		/* cut short */
+		{ "", 0, 0, 0 },
+	};
+	unsigned i, cp;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cp = 0;
+		ck_assert_uint_eq(dsnx_utf8_char((const unsigned char *)
+		    cases[i].s, cases[i].len, &cp), cases[i].want);
+		if (cases[i].want > 0)
+			ck_assert_uint_eq(cp, cases[i].cp);
+	}
+	ck_assert(dsnx_ascii_only("plain\ttext\n", 11));
+	ck_assert(!dsnx_ascii_only("Gr\xfc\xdf" "e", 5));
+	ck_assert(dsnx_ascii_only("", 0));
+}
+END_TEST
+
 static Suite *
 codec_suite(void)
 {
@@ -852,6 +886,7 @@ codec_suite(void)
 	tcase_add_test(tc, hostile_many_word_starts);
 	tcase_add_test(tc, hostile_random_bytes);
 	tcase_add_test(tc, hostile_exact_lengths);
+	tcase_add_test(tc, utf8_char_one);
 	suite_add_tcase(s, tc);
 	return s;
 }
