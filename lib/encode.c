@@ -173,19 +173,43 @@ convert(iconv_t cd, const char *in, size_t len, dsnx_buf *out)
 	return 0;
 }
 
+/* Writes what returns cd to its initial state (ISO-2022: ESC ( B). */
+static void
+initial_state(iconv_t cd, dsnx_buf *out)
+{
+	char	chunk[16], *op = chunk;
+	size_t	oleft = sizeof(chunk);
+
+	(void)iconv(cd, NULL, NULL, &op, &oleft);
+	if (op > chunk)
+		dsnx_buf_append(out, chunk, (size_t)(op - chunk));
+}
+
 dsnx_status
 dsnx_from_utf8(const char *charset, const char *in, size_t len,
     dsnx_buf *out, int *lossy)
 {
 	const unsigned char *s = (const unsigned char *)in;
-	char	chunk[64], *op;
-	size_t	i, n, oleft;
+	/* In these, ASCII is ASCII in the initial state: runs of it are
+	 * copied, not converted a character at a time (codec.c). */
+	int	ascii_as_is = strcmp(charset, "us-ascii") == 0
+	    || dsnx_charset_ascii_compatible(charset);
+	size_t	i, n;
 	unsigned cp;
 	iconv_t	cd;
 
+	if (ascii_as_is && dsnx_ascii_only(in, len))
+		return dsnx_buf_append(out, in, len);
 	if ((cd = iconv_open(charset, "UTF-8")) == (iconv_t)-1)
 		return DSNX_EINVAL;
 	for (i = 0; i < len; i += n) {
+		if (ascii_as_is && s[i] < 0x80) {
+			for (n = 1; i + n < len && s[i + n] < 0x80; n++)
+				;
+			initial_state(cd, out);
+			dsnx_buf_append(out, in + i, n);
+			continue;
+		}
 		if ((n = dsnx_utf8_char(s + i, len - i, &cp)) == 0) {
 			iconv_close(cd);
 			return DSNX_EINVAL;
@@ -198,12 +222,7 @@ dsnx_from_utf8(const char *charset, const char *in, size_t len,
 				dsnx_buf_putc(out, '?');
 		}
 	}
-	/* Back to the initial state (ISO-2022: ESC ( B). */
-	op = chunk;
-	oleft = sizeof(chunk);
-	(void)iconv(cd, NULL, NULL, &op, &oleft);
-	if (op > chunk)
-		dsnx_buf_append(out, chunk, (size_t)(op - chunk));
+	initial_state(cd, out);
 	iconv_close(cd);
 	return out->overflow ? DSNX_ENOMEM : DSNX_OK;
 }
