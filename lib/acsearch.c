@@ -36,6 +36,13 @@
  *	follows until it reaches a dense state; that is still linear in
  *	the length of the text.
  *
+ *	A step of a full DFA waits for the table load of the step before,
+ *	so one scan runs at the latency of a load and the core mostly
+ *	waits.  A long text is scanned in four lanes in lockstep instead,
+ *	each starting at the root the longest literal's length before its
+ *	quarter (ac_scan_lanes()): together they set the same bits as one
+ *	scan, about twice as fast.
+ *
  *	Each state lists the ids of the literals that end exactly there;
  *	a dictionary link points to the nearest state along the failure
  *	chain that has such a list, so a state with output reports every
@@ -94,6 +101,7 @@ struct dsnx_ac {
 	/* After compiling. */
 	uint32_t nstates;
 	uint32_t ncls;
+	uint32_t maxlen;		/* the longest literal */
 	uint32_t ndense;		/* states with a dense row */
 	uint32_t *delta;		/* ndense x ncls */
 	uint32_t out_row;		/* full DFA: rows from here have output */
@@ -271,6 +279,7 @@ ac_build_trie(dsnx_ac *ac, const ac_sorted *lits, size_t n)
 		prevlen = lits[i].len;
 	}
 	ac->nstates = (uint32_t)nodes;
+	ac->maxlen = (uint32_t)maxlen;
 	if ((tfirst = calloc(nodes, sizeof(uint32_t))) == NULL
 	    || (tnext = calloc(nodes, sizeof(uint32_t))) == NULL
 	    || (tlast = calloc(nodes, sizeof(uint32_t))) == NULL
@@ -500,6 +509,93 @@ ac_report(const dsnx_ac *ac, uint32_t s, uint64_t *seen)
 	}
 }
 
+/* Full DFA: runs over [p, end) from row s, returns the row reached. */
+static uint32_t
+ac_run_dfa(const dsnx_ac *ac, const unsigned char *p,
+    const unsigned char *end, uint32_t s, uint64_t *seen)
+{
+	const unsigned char *cls = ac->cls;
+	const uint32_t *delta = ac->delta;
+	uint32_t out = ac->out_row;
+
+	for (; p < end; p++) {
+		s = delta[s + cls[*p]];
+		if (s >= out)
+			ac_report(ac, ac->row_state[s / ac->ncls], seen);
+	}
+	return s;
+}
+
+#define AC_LANES	4
+#define AC_LANE_MIN	64		/* bytes a lane has beyond its overlap */
+
+/*
+ * Full DFA over a long text, in AC_LANES lanes at once.  Each step of a
+ * scan waits for the table load of the step before, so one scan runs
+ * at the latency of a load (worse when the row is not in the cache),
+ * and the core mostly waits; four independent scans in lockstep overlap
+ * their loads.  The text is cut into AC_LANES shares; each lane starts
+ * at the root maxlen - 1 bytes before its share (lane 0 at the start)
+ * and stops at the end of its share.  A lane started at the root
+ * reports exactly the occurrences that begin at or after its start, and
+ * an occurrence that ends in a share begins at most maxlen - 1 bytes
+ * before it, so the lanes together set exactly the bits of one scan.
+ * The caller makes sure each share is longer than maxlen - 1 bytes.
+ */
+/*
+ * The lockstep loop, without calls so that the four states stay in
+ * registers: steps the lanes (lane 1 at q, lanes 2 and 3 share and
+ * 2 * share bytes further on, lane 0 lead bytes behind) until one of
+ * them reaches a state with output or q reaches stop.  Returns the
+ * position after the last step; st holds the states there.
+ */
+static const unsigned char *
+ac_lanes_quiet(const dsnx_ac *ac, const unsigned char *q,
+    const unsigned char *stop, size_t lead, size_t share, uint32_t *st)
+{
+	const unsigned char *cls = ac->cls;
+	const uint32_t *delta = ac->delta;
+	uint32_t s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3];
+	uint32_t out = ac->out_row;
+
+	while (q < stop) {
+		s0 = delta[s0 + cls[q[-(ptrdiff_t)lead]]];
+		s1 = delta[s1 + cls[q[0]]];
+		s2 = delta[s2 + cls[q[share]]];
+		s3 = delta[s3 + cls[q[2 * share]]];
+		q++;
+		if ((s0 >= out) | (s1 >= out) | (s2 >= out) | (s3 >= out))
+			break;
+	}
+	st[0] = s0;
+	st[1] = s1;
+	st[2] = s2;
+	st[3] = s3;
+	return q;
+}
+
+static void
+ac_scan_lanes(const dsnx_ac *ac, const unsigned char *p, size_t len,
+    uint64_t *seen)
+{
+	size_t	share = len / AC_LANES, back = ac->maxlen - 1;
+	const unsigned char *q = p + share - back, *stop = q + share;
+	uint32_t st[AC_LANES] = { 0, 0, 0, 0 };
+	unsigned k;
+
+	/* Lane 0 is the shortest (share bytes): all four step together
+	 * that far, then the others finish alone. */
+	while (q < stop) {
+		q = ac_lanes_quiet(ac, q, stop, share - back, share, st);
+		for (k = 0; k < AC_LANES; k++)
+			if (st[k] >= ac->out_row)
+				ac_report(ac, ac->row_state[st[k] / ac->ncls], seen);
+	}
+	(void)ac_run_dfa(ac, stop, p + 2 * share, st[1], seen);
+	(void)ac_run_dfa(ac, stop + share, p + 3 * share, st[2], seen);
+	(void)ac_run_dfa(ac, stop + 2 * share, p + len, st[3], seen);
+}
+
 void
 dsnx_ac_scan(const dsnx_ac *ac, const char *text, size_t len,
     uint64_t *seen)
@@ -508,7 +604,7 @@ dsnx_ac_scan(const dsnx_ac *ac, const char *text, size_t len,
 	const unsigned char *end = p + len;
 	const unsigned char *cls;
 	const uint32_t *delta;
-	uint32_t s = 0, out, ncls, t;
+	uint32_t s = 0, ncls, t;
 
 	if (ac == NULL || ac->compiled != 1 || ac->out_start[ac->nstates] == 0
 	    || len == 0)
@@ -517,12 +613,10 @@ dsnx_ac_scan(const dsnx_ac *ac, const char *text, size_t len,
 	delta = ac->delta;
 	ncls = ac->ncls;
 	if (ac->ndense == ac->nstates) {
-		out = ac->out_row;
-		for (; p < end; p++) {
-			s = delta[s + cls[*p]];
-			if (s >= out)
-				ac_report(ac, ac->row_state[s / ncls], seen);
-		}
+		if (len / AC_LANES >= (size_t)ac->maxlen + AC_LANE_MIN)
+			ac_scan_lanes(ac, p, len, seen);
+		else
+			(void)ac_run_dfa(ac, p, end, 0, seen);
 		return;
 	}
 	for (; p < end; p++) {

@@ -307,6 +307,74 @@ START_TEST(random_small)
 END_TEST
 
 /*
+ * Long texts, which a full DFA scans in several lanes at once, each
+ * starting a little before its share: literals planted across every
+ * place a lane may start or stop, at the very start and end, and cut
+ * short there, must be found exactly as one scan finds them.
+ */
+START_TEST(random_lanes)
+{
+	static const unsigned char alpha[] = "abAB xyz";
+	unsigned char lits[30][48], text[6000];
+	size_t	llen[30], nl, tl, i, k, j, iter, at, share, maxlen;
+	unsigned ids[30];
+	uint64_t seen[2], want[2];
+	dsnx_ac *ac;
+
+	rng_state = 4242;
+	for (iter = 0; iter < 300; iter++) {
+		nl = 1 + (size_t)(rng() % 30);
+		maxlen = 0;
+		ck_assert_int_eq(dsnx_ac_new(&ac), DSNX_OK);
+		for (i = 0; i < nl; i++) {
+			llen[i] = 1 + (size_t)(rng() % 48);
+			for (k = 0; k < llen[i]; k++)
+				lits[i][k] = alpha[rng() % (sizeof(alpha) - 1)];
+			ids[i] = (unsigned)(rng() % 100);
+			if (llen[i] > maxlen)
+				maxlen = llen[i];
+			ck_assert_int_eq(dsnx_ac_add(ac, (const char *)lits[i],
+						     llen[i], ids[i]), DSNX_OK);
+		}
+		ck_assert_int_eq(dsnx_ac_compile(ac), DSNX_OK);
+		tl = (size_t)(rng() % sizeof(text));
+		for (i = 0; i < tl; i++)
+			text[i] = (unsigned char)('0' + rng() % 10);
+		/* Around each quarter (and the ends): a literal ending or
+		 * starting a few bytes either side. */
+		share = tl / 4;
+		for (j = 0; j <= 4 && tl > 0; j++) {
+			i = (size_t)(rng() % nl);
+			at = j * share + (size_t)(rng() % (2 * maxlen + 1));
+			at = at >= maxlen ? at - maxlen : 0;
+			if (at + llen[i] > tl)
+				at = tl >= llen[i] ? tl - llen[i] : 0;
+			k = llen[i] <= tl - at ? llen[i] : tl - at;
+			memcpy(text + at, lits[i], k);
+		}
+		memset(want, 0, sizeof(want));
+		for (i = 0; i < nl; i++)
+			if (naive_occurs(text, tl, lits[i], llen[i]))
+				want[ids[i] / 64] |= (uint64_t)1 << (ids[i] % 64);
+		memset(seen, 0, sizeof(seen));
+		dsnx_ac_scan(ac, (const char *)text, tl, seen);
+		ck_assert_mem_eq(seen, want, sizeof(seen));
+		/* Every prefix length near the size where lanes begin. */
+		for (k = 4 * (maxlen + 63); k < 4 * (maxlen + 66) && k <= tl; k++) {
+			memset(want, 0, sizeof(want));
+			for (i = 0; i < nl; i++)
+				if (naive_occurs(text, k, lits[i], llen[i]))
+					want[ids[i] / 64] |= (uint64_t)1 << (ids[i] % 64);
+			memset(seen, 0, sizeof(seen));
+			dsnx_ac_scan(ac, (const char *)text, k, seen);
+			ck_assert_mem_eq(seen, want, sizeof(seen));
+		}
+		dsnx_ac_free(ac);
+	}
+}
+END_TEST
+
+/*
  * A literal set whose full DFA would exceed the dense budget (about
  * 110,000 states over 231 classes), so that deep states are sparse;
  * checked against memmem on folded copies.
@@ -450,6 +518,7 @@ acsearch_suite(void)
 	tcase_add_test(tc, suffixes);
 	tcase_add_test(tc, api_edges);
 	tcase_add_test(tc, random_small);
+	tcase_add_test(tc, random_lanes);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	tcase_add_test(big, random_sparse);
