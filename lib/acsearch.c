@@ -530,39 +530,26 @@ ac_run_dfa(const dsnx_ac *ac, const unsigned char *p,
 #define AC_LANE_MIN	64		/* bytes a lane has beyond its overlap */
 
 /*
- * Full DFA over a long text, in AC_LANES lanes at once.  Each step of a
- * scan waits for the table load of the step before, so one scan runs
- * at the latency of a load (worse when the row is not in the cache),
- * and the core mostly waits; four independent scans in lockstep overlap
- * their loads.  The text is cut into AC_LANES shares; each lane starts
- * at the root maxlen - 1 bytes before its share (lane 0 at the start)
- * and stops at the end of its share.  A lane started at the root
- * reports exactly the occurrences that begin at or after its start, and
- * an occurrence that ends in a share begins at most maxlen - 1 bytes
- * before it, so the lanes together set exactly the bits of one scan.
- * The caller makes sure each share is longer than maxlen - 1 bytes.
- */
-/*
  * The lockstep loop, without calls so that the four states stay in
- * registers: steps the lanes (lane 1 at q, lanes 2 and 3 share and
- * 2 * share bytes further on, lane 0 lead bytes behind) until one of
+ * registers: steps the lanes (lane k at q + k * stride) until one of
  * them reaches a state with output or q reaches stop.  Returns the
  * position after the last step; st holds the states there.
  */
 static const unsigned char *
 ac_lanes_quiet(const dsnx_ac *ac, const unsigned char *q,
-    const unsigned char *stop, size_t lead, size_t share, uint32_t *st)
+    const unsigned char *stop, size_t stride, uint32_t *st)
 {
 	const unsigned char *cls = ac->cls;
 	const uint32_t *delta = ac->delta;
 	uint32_t s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3];
 	uint32_t out = ac->out_row;
+	size_t	stride3 = 3 * stride;
 
 	while (q < stop) {
-		s0 = delta[s0 + cls[q[-(ptrdiff_t)lead]]];
-		s1 = delta[s1 + cls[q[0]]];
-		s2 = delta[s2 + cls[q[share]]];
-		s3 = delta[s3 + cls[q[2 * share]]];
+		s0 = delta[s0 + cls[q[0]]];
+		s1 = delta[s1 + cls[q[stride]]];
+		s2 = delta[s2 + cls[q[2 * stride]]];
+		s3 = delta[s3 + cls[q[stride3]]];
 		q++;
 		if ((s0 >= out) | (s1 >= out) | (s2 >= out) | (s3 >= out))
 			break;
@@ -574,26 +561,40 @@ ac_lanes_quiet(const dsnx_ac *ac, const unsigned char *q,
 	return q;
 }
 
+/*
+ * Full DFA over a long text, in AC_LANES lanes at once.  Each step of a
+ * scan waits for the table load of the step before, so one scan runs
+ * at the latency of a load (worse when the row is not in the cache),
+ * and the core mostly waits; four independent scans in lockstep overlap
+ * their loads.  Lane k starts at the root at k * stride and runs lane =
+ * stride + back bytes (back = maxlen - 1), overlapping the next lane by
+ * back bytes.  A lane started at the root reports exactly the
+ * occurrences that begin at or after its start, and an occurrence that
+ * ends in the last stride bytes of lane k begins at most back bytes
+ * before them, inside lane k; those stretches (all of lane 0) cover the
+ * text, so the lanes together set exactly the bits of one scan.  The
+ * few bytes the division leaves over (fewer than AC_LANES) go to the
+ * last lane.  The caller makes sure stride > 0.
+ */
 static void
 ac_scan_lanes(const dsnx_ac *ac, const unsigned char *p, size_t len,
     uint64_t *seen)
 {
-	size_t	share = len / AC_LANES, back = ac->maxlen - 1;
-	const unsigned char *q = p + share - back, *stop = q + share;
+	size_t	back = ac->maxlen - 1;
+	size_t	lane = (len + (AC_LANES - 1) * back) / AC_LANES;
+	size_t	stride = lane - back;
+	const unsigned char *q = p, *stop = p + lane;
 	uint32_t st[AC_LANES] = { 0, 0, 0, 0 };
 	unsigned k;
 
-	/* Lane 0 is the shortest (share bytes): all four step together
-	 * that far, then the others finish alone. */
 	while (q < stop) {
-		q = ac_lanes_quiet(ac, q, stop, share - back, share, st);
+		q = ac_lanes_quiet(ac, q, stop, stride, st);
 		for (k = 0; k < AC_LANES; k++)
 			if (st[k] >= ac->out_row)
 				ac_report(ac, ac->row_state[st[k] / ac->ncls], seen);
 	}
-	(void)ac_run_dfa(ac, stop, p + 2 * share, st[1], seen);
-	(void)ac_run_dfa(ac, stop + share, p + 3 * share, st[2], seen);
-	(void)ac_run_dfa(ac, stop + 2 * share, p + len, st[3], seen);
+	(void)ac_run_dfa(ac, stop + (AC_LANES - 1) * stride, p + len,
+	    st[AC_LANES - 1], seen);
 }
 
 void
