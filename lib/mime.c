@@ -36,6 +36,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -48,10 +49,18 @@
 size_t
 dsnx_line_end(const char *b, size_t pos, size_t end, size_t *next)
 {
+	const char *lf, *cr;
 	size_t p = pos;
 
-	while (p < end && b[p] != '\n' && b[p] != '\r')
-		p++;
+	/* Two memchr() calls (the LF, then a CR before it) rather than a
+	 * test of every byte: every header line of every part comes
+	 * through here. */
+	if (p < end) {
+		lf = memchr(b + p, '\n', end - p);
+		p = lf != NULL ? (size_t)(lf - b) : end;
+		if ((cr = memchr(b + pos, '\r', p - pos)) != NULL)
+			p = (size_t)(cr - b);
+	}
 	if (p >= end) {
 		*next = end;
 		return end;
@@ -114,6 +123,16 @@ note_8bit(dsnx_mime *m, size_t start, size_t end)
 
 	if (m->errors & DSNX_MIME_8BIT_HEADER)
 		return;
+	/* Eight bytes at a time: every field of every header comes here. */
+	for (; e - p >= 8; p += 8) {
+		uint64_t x;
+
+		memcpy(&x, p, 8);
+		if (x & UINT64_C(0x8080808080808080)) {
+			m->errors |= DSNX_MIME_8BIT_HEADER;
+			return;
+		}
+	}
 	for (; p < e; p++) {
 		if (*p >= 0x80) {
 			m->errors |= DSNX_MIME_8BIT_HEADER;
