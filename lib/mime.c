@@ -273,7 +273,7 @@ dsnx_mime_unfold(const dsnx_mime *mime, const dsnx_hfield *field,
 {
 	const char *b = mime->buf;
 	size_t p = field->start + field->name_len, end = field->end;
-	size_t take, run;
+	size_t take, run, after;
 	dsnx_status st = DSNX_OK;
 
 	dsnx_buf_reset(out);
@@ -289,9 +289,7 @@ dsnx_mime_unfold(const dsnx_mime *mime, const dsnx_hfield *field,
 	while (p < end && st == DSNX_OK) {
 		/* Copy up to the next line end in one piece; a line end
 		 * inside a field is folding, and unfolding removes it. */
-		run = p;
-		while (run < end && b[run] != '\r' && b[run] != '\n')
-			run++;
+		run = dsnx_line_end(b, p, end, &after);
 		take = run - p;
 		if (take > 0)
 			st = dsnx_buf_append(out, b + p, take);
@@ -732,6 +730,14 @@ dsnx_mime_field_value(dsnx_mime *mime, const dsnx_hfield *field, int decode)
 
 	if (dsnx_mime_unfold(mime, field, &mime->scratch) != DSNX_OK)
 		return NULL;
+	/* Most values hold no encoded word ("=?" starts every one) and are
+	 * valid UTF-8 already, and decoding would copy them unchanged:
+	 * keep them as they are, without a buffer of their own. */
+	if (decode && memmem(dsnx_buf_str(&mime->scratch), mime->scratch.len,
+	    "=?", 2) == NULL && dsnx_utf8_valid(dsnx_buf_str(&mime->scratch),
+	    mime->scratch.len))
+		return dsnx_arena_strndup(&mime->arena,
+		    dsnx_buf_str(&mime->scratch), mime->scratch.len);
 	dsnx_buf_init(&out, mime->limits.max_header_field * 3 + 16);
 	if (decode)
 		st = dsnx_rfc2047_decode(dsnx_buf_str(&mime->scratch),
