@@ -527,7 +527,7 @@ ac_run_dfa(const dsnx_ac *ac, const unsigned char *p,
 }
 
 #define AC_LANES	4
-#define AC_LANE_MIN	64		/* bytes a lane has beyond its overlap */
+#define AC_LANE_MIN	16		/* bytes a lane has beyond its overlap */
 
 /*
  * The lockstep loop, without calls so that the four states stay in
