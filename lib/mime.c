@@ -720,6 +720,20 @@ dsnx_part_header_field(const dsnx_mime *mime, const dsnx_part *part,
 	return s;
 }
 
+/* Does s[0, len) hold "=?", as every encoded word starts?  memchr()
+ * for the '=': glibc's memmem() costs more than the search here. */
+static int
+has_word_start(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+
+	while ((p = memchr(p, '=', (size_t)(end - p))) != NULL) {
+		if (++p < end && *p == '?')
+			return 1;
+	}
+	return 0;
+}
+
 const char *
 dsnx_mime_field_value(dsnx_mime *mime, const dsnx_hfield *field, int decode)
 {
@@ -733,8 +747,8 @@ dsnx_mime_field_value(dsnx_mime *mime, const dsnx_hfield *field, int decode)
 	/* Most values hold no encoded word ("=?" starts every one) and are
 	 * valid UTF-8 already, and decoding would copy them unchanged:
 	 * keep them as they are, without a buffer of their own. */
-	if (decode && memmem(dsnx_buf_str(&mime->scratch), mime->scratch.len,
-	    "=?", 2) == NULL && dsnx_utf8_valid(dsnx_buf_str(&mime->scratch),
+	if (decode && !has_word_start(dsnx_buf_str(&mime->scratch),
+	    mime->scratch.len) && dsnx_utf8_valid(dsnx_buf_str(&mime->scratch),
 	    mime->scratch.len))
 		return dsnx_arena_strndup(&mime->arena,
 		    dsnx_buf_str(&mime->scratch), mime->scratch.len);
