@@ -887,18 +887,28 @@ qp_run(const unsigned char *in, size_t len, int qword, writer *w, int *bad)
 			}
 			for (j = i + 1; j < len && in[j] != '=' && in[j] != '_';)
 				j++;
-		} else if (is_wsp(c)) {
-			/* RFC 2045 6.7 (3): white space at the end of a line was
-			 * added in transport and is removed. */
-			for (j = i + 1; j < len && is_wsp(in[j]); j++)
-				continue;
-			if (j == len || in[j] == '\r' || in[j] == '\n') {
-				i = j;
-				continue;
-			}
 		} else {
-			for (j = i + 1; j < len && in[j] != '=' && !is_wsp(in[j]);)
-				j++;
+			/* A whole line (or what precedes an '=') in one
+			 * piece, not a word at a time: up to the next '=' or
+			 * line end, after the line ends at i, if any.  RFC
+			 * 2045 6.7 (3): white space at the end of a line was
+			 * added in transport and is removed; before an '=' it
+			 * stays. */
+			size_t t, next;
+
+			for (j = i; j < len && (in[j] == '\r' || in[j] == '\n'); j++)
+				continue;
+			for (t = j; t < len && in[t] != '=' && in[t] != '\r'
+			    && in[t] != '\n'; t++)
+				continue;
+			next = t;
+			if (t == len || in[t] != '=')
+				while (t > j && is_wsp(in[t - 1]))
+					t--;
+			if ((st = writer_bytes(w, in + i, t - i)) != DSNX_OK)
+				return st;
+			i = next;
+			continue;
 		}
 		if ((st = writer_bytes(w, in + i, j - i)) != DSNX_OK)
 			return st;

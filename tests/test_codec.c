@@ -241,6 +241,103 @@ START_TEST(qp_invalid)
 }
 END_TEST
 
+/* The body decoder as first written, a word at a time: the reference
+ * the faster one must agree with on every input. */
+static int
+ref_hex(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static void
+ref_qp(const unsigned char *in, size_t len, dsnx_buf *out, int *bad)
+{
+	size_t	i = 0, j;
+	unsigned char c;
+
+#define WSP(x) ((x) == ' ' || (x) == '\t')
+	while (i < len) {
+		c = in[i];
+		if (c == '=') {
+			if (len - i >= 3 && ref_hex(in[i + 1]) >= 0
+			    && ref_hex(in[i + 2]) >= 0) {
+				char b = (char)(ref_hex(in[i + 1]) << 4
+				    | ref_hex(in[i + 2]));
+
+				(void)dsnx_buf_append(out, &b, 1);
+				i += 3;
+				continue;
+			}
+			for (j = i + 1; j < len && WSP(in[j]); j++)
+				continue;
+			if (j == len) {
+				i = j;
+				continue;
+			}
+			if (in[j] == '\r' || in[j] == '\n') {
+				if (in[j] == '\r' && j + 1 < len && in[j + 1] == '\n')
+					j++;
+				i = j + 1;
+				continue;
+			}
+			*bad = 1;
+			(void)dsnx_buf_append(out, "=", 1);
+			i++;
+			continue;
+		}
+		if (WSP(c)) {
+			for (j = i + 1; j < len && WSP(in[j]); j++)
+				continue;
+			if (j == len || in[j] == '\r' || in[j] == '\n') {
+				i = j;
+				continue;
+			}
+		} else {
+			for (j = i + 1; j < len && in[j] != '=' && !WSP(in[j]);)
+				j++;
+		}
+		(void)dsnx_buf_append(out, in + i, j - i);
+		i = j;
+	}
+#undef WSP
+}
+
+START_TEST(qp_random)
+{
+	static const char alpha[] = "ab =\t\r\n3DfF_x\xE9";
+	unsigned char in[200];
+	unsigned seed = 1;
+	size_t	n, k, iter;
+	dsnx_buf got, want;
+	int	gbad, wbad;
+
+	for (iter = 0; iter < 20000; iter++) {
+		n = (seed = seed * 1103515245u + 12345u) >> 16 & 127;
+		for (k = 0; k < n; k++) {
+			seed = seed * 1103515245u + 12345u;
+			in[k] = (unsigned char)alpha[(seed >> 16) % (sizeof(alpha) - 1)];
+		}
+		dsnx_buf_init(&got, 0);
+		dsnx_buf_init(&want, 0);
+		gbad = wbad = 0;
+		ck_assert_int_eq(dsnx_qp_decode((const char *)in, n, &got, &gbad),
+		    DSNX_OK);
+		ref_qp(in, n, &want, &wbad);
+		ck_assert_uint_eq(got.len, want.len);
+		ck_assert_mem_eq(dsnx_buf_str(&got), dsnx_buf_str(&want), got.len);
+		ck_assert_int_eq(gbad, wbad);
+		dsnx_buf_free(&got);
+		dsnx_buf_free(&want);
+	}
+}
+END_TEST
+
 START_TEST(qword_vectors)
 {
 	DECODES(dsnx_qword_decode, "Keith_Moore", "Keith Moore", 0);
@@ -848,6 +945,7 @@ codec_suite(void)
 	tc = tcase_create("quoted-printable");
 	tcase_add_test(tc, qp_vectors);
 	tcase_add_test(tc, qp_invalid);
+	tcase_add_test(tc, qp_random);
 	tcase_add_test(tc, qword_vectors);
 	suite_add_tcase(s, tc);
 
