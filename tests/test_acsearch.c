@@ -444,6 +444,64 @@ START_TEST(random_sparse)
 }
 END_TEST
 
+/*
+ * Over 65,536 states but few classes: a full DFA too big for 16-bit
+ * rows keeps the 32-bit table, lanes included; checked against memmem
+ * on folded copies like random_sparse.
+ */
+START_TEST(random_wide)
+{
+	enum { NL = 6000, LL = 24, TL = 30000 };
+	static const unsigned char alpha[] = "abcdefgH";
+	unsigned char (*lits)[LL] = malloc(sizeof(*lits) * NL);
+	unsigned char *text = malloc(TL), *ftext = malloc(TL), flit[LL];
+	uint64_t seen[(NL + 64) / 64], want[(NL + 64) / 64];
+	size_t	i, k, iter, at, len, tl;
+	dsnx_ac *ac;
+
+	ck_assert_ptr_nonnull(lits);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(ftext);
+	rng_state = 2024;
+	ck_assert_int_eq(dsnx_ac_new(&ac), DSNX_OK);
+	for (i = 0; i < NL; i++) {
+		for (k = 0; k < LL - 1; k++)
+			lits[i][k] = alpha[rng() % (sizeof(alpha) - 1)];
+		len = 16 + (size_t)(rng() % (LL - 17));
+		ck_assert_int_eq(dsnx_ac_add(ac, (const char *)lits[i], len,
+					     (unsigned)i), DSNX_OK);
+		lits[i][LL - 1] = (unsigned char)len;
+	}
+	ck_assert_int_eq(dsnx_ac_compile(ac), DSNX_OK);
+	for (iter = 0; iter < 6; iter++) {
+		tl = iter == 0 ? 300 : TL / iter;	/* one lane and four */
+		for (i = 0; i < tl; i++)
+			text[i] = alpha[rng() % (sizeof(alpha) - 1)];
+		for (k = 0; k < tl / 100; k++) {
+			i = (size_t)(rng() % NL);
+			len = lits[i][LL - 1];
+			at = (size_t)(rng() % (tl - LL));
+			memcpy(text + at, lits[i], len);
+		}
+		fold_copy(ftext, text, tl);
+		memset(want, 0, sizeof(want));
+		for (i = 0; i < NL; i++) {
+			len = lits[i][LL - 1];
+			fold_copy(flit, lits[i], len);
+			if (memmem(ftext, tl, flit, len) != NULL)
+				want[i / 64] |= (uint64_t)1 << (i % 64);
+		}
+		memset(seen, 0, sizeof(seen));
+		dsnx_ac_scan(ac, (const char *)text, tl, seen);
+		ck_assert_mem_eq(seen, want, sizeof(seen));
+	}
+	dsnx_ac_free(ac);
+	free(lits);
+	free(text);
+	free(ftext);
+}
+END_TEST
+
 /* 100,000 word-like literals: compile and scan in well under a second. */
 START_TEST(many_literals)
 {
@@ -523,6 +581,7 @@ acsearch_suite(void)
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	tcase_add_test(big, random_sparse);
+	tcase_add_test(big, random_wide);
 	tcase_add_test(big, many_literals);
 	tcase_set_timeout(big, 300);
 	suite_add_tcase(s, big);
