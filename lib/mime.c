@@ -258,12 +258,16 @@ int
 dsnx_mime_find_field(const dsnx_mime *mime, const dsnx_part *part,
     const char *name)
 {
+	size_t n = strlen(name);		/* once, not once a field */
 	unsigned i;
 
-	for (i = 0; i < part->field_count; i++)
-		if (dsnx_mime_field_is(mime, &mime->fields[part->field_first + i],
-		    name))
+	for (i = 0; i < part->field_count; i++) {
+		const dsnx_hfield *f = &mime->fields[part->field_first + i];
+
+		if (f->name_len == n
+		    && strncasecmp(mime->buf + f->start, name, n) == 0)
 			return (int)i;
+	}
 	return -1;
 }
 
