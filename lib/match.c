@@ -12,7 +12,10 @@
  *	recipient never meets a rule for 4.7.x.  Every text condition carries
  *	the longest literal its pattern requires; one Aho-Corasick scan per
  *	field and message finds which literals occur, and a rule whose
- *	literal is absent is skipped without running its pattern.
+ *	literal is absent is skipped without running its pattern.  Without
+ *	a trace the bucket is walked as a bit set, 64 rules at a time
+ *	against the bits of the literals found, so the many rules skipped
+ *	cost nothing each.
  *
  *	The scratch lives for one message.  Fields that are the same for
  *	every recipient (the human-readable text, Subject, From, reporting
@@ -369,13 +372,14 @@ condition_holds(const condition *c, const rule_input *in, rule_scratch *s)
 	return yes;
 }
 
-/* Is the literal of rule r's condition on field present in the input? */
-static int
-literal_present(const dsnx_ruleset *set, const rule *r, enum rule_field f,
+/* The rules whose literals on field f occur in the input (bit i: rule
+ * i), the field scanned on the first call; NULL for an absent field. */
+static const uint64_t *
+literals_seen(const dsnx_ruleset *set, enum rule_field f,
     const rule_input *in, rule_scratch *s)
 {
 	if (in->value[f] == NULL)
-		return 0;
+		return NULL;
 	if (s->seen[f] == NULL) {
 		s->seen[f] = s->seen_store + (size_t)f * set->seen_words;
 		/* The scan only sets bits: what an earlier recipient's field
@@ -385,7 +389,17 @@ literal_present(const dsnx_ruleset *set, const rule *r, enum rule_field f,
 		 * pattern sees, which only makes the filter let more through. */
 		dsnx_ac_scan(set->literals[f], in->value[f], in->len[f], s->seen[f]);
 	}
-	return (s->seen[f][r->index / 64] >> (r->index % 64)) & 1;
+	return s->seen[f];
+}
+
+/* Is the literal of rule r's condition on field present in the input? */
+static int
+literal_present(const dsnx_ruleset *set, const rule *r, enum rule_field f,
+    const rule_input *in, rule_scratch *s)
+{
+	const uint64_t *seen = literals_seen(set, f, in, s);
+
+	return seen != NULL && (seen[r->index / 64] >> (r->index % 64)) & 1;
 }
 
 int
@@ -433,15 +447,89 @@ dsnx_rule_matches(const dsnx_ruleset *set, const rule *r,
 	return 1;
 }
 
+/* Is field f of the input scanned already, or absent (nothing to scan)? */
+static int
+field_known(const rule_input *in, const rule_scratch *s, int f)
+{
+	return s->seen[f] != NULL || in->value[f] == NULL;
+}
+
+/* Drops from cand (word w of a rule set) the rules that need a literal
+ * of field f (known) that does not occur. */
+static uint64_t
+drop_absent(const dsnx_ruleset *set, uint64_t cand, size_t w, int f,
+    const rule_input *in, rule_scratch *s)
+{
+	const uint64_t *seen = literals_seen(set, (enum rule_field)f, in, s);
+
+	return cand & (~set->need_bits[f][w] | (seen != NULL ? seen[w] : 0));
+}
+
+/* The number of the lowest set bit of x (x != 0). */
+static unsigned
+lowest_bit(uint64_t x)
+{
+#if defined(__GNUC__)
+	return (unsigned)__builtin_ctzll(x);
+#else
+	unsigned n = 0;
+
+	for (; (x & 1) == 0; x >>= 1)
+		n++;
+	return n;
+#endif
+}
+
+/*
+ * dsnx_rule_first_match() without a trace: the bucket as a bit set, a
+ * word of 64 rules at a time, so the rules whose literals are absent
+ * (most of them) cost nothing each.  The same rules as the bucket list
+ * in the same order (the list is in rule order too), and the fields are
+ * scanned when the list walk would scan them: when the first rule left
+ * needs one, in field order, none after a literal that is absent.
+ */
+static const rule *
+first_match_bits(const dsnx_ruleset *set, enum rule_kind kind, unsigned b,
+    const rule_input *in, rule_scratch *s)
+{
+	const uint64_t *bits = set->bucket_bits[kind][b];
+	uint64_t cand;
+	size_t	w;
+	unsigned i;
+	int	f;
+
+	for (w = 0; w < set->rule_words && !s->exhausted; w++) {
+		cand = bits[w];
+		for (f = RF_FIRST_TEXT; f < RF_HEADER && cand != 0; f++)
+			if (field_known(in, s, f) && (cand & set->need_bits[f][w]))
+				cand = drop_absent(set, cand, w, f, in, s);
+		while (cand != 0 && !s->exhausted) {
+			const rule *r = &set->rules[w * 64 + (i = lowest_bit(cand))];
+
+			for (f = RF_FIRST_TEXT; f < RF_HEADER && (cand >> i & 1); f++)
+				if ((r->literal_fields >> f & 1) && !field_known(in, s, f))
+					cand = drop_absent(set, cand, w, f, in, s);
+			if (!(cand >> i & 1))
+				continue;
+			cand &= cand - 1;
+			if (dsnx_rule_matches(set, r, in, s, 0, NULL, NULL))
+				return r;
+		}
+	}
+	return NULL;
+}
+
 const rule *
 dsnx_rule_first_match(const dsnx_ruleset *set, enum rule_kind kind,
     const rule_input *in, rule_scratch *s, dsnx_trace_fn *trace, void *arg,
     unsigned recipient)
 {
-	const bucket *b = &set->index[kind][dsnx_rule_bucket(in->has_status,
-	    &in->status)];
+	unsigned bi = dsnx_rule_bucket(in->has_status, &in->status);
+	const bucket *b = &set->index[kind][bi];
 	unsigned i;
 
+	if (trace == NULL && set->rule_words > 0 && s->seen_store != NULL)
+		return first_match_bits(set, kind, bi, in, s);
 	for (i = 0; i < b->count && !s->exhausted; i++) {
 		const rule *r = &set->rules[b->rules[i]];
 		const char *failed = NULL;

@@ -110,6 +110,13 @@ struct dsnx_ruleset {
 	bucket index[2][BUCKETS];   /* per kind */
 	dsnx_ac *literals[RF_COUNT];    /* per text field; id = rule index */
 	size_t seen_words;
+	/* The prefilter as bit sets of rule_words words (bit i: rule i):
+	 * the rules of each bucket, and the rules that require a literal
+	 * of each text field (rules_index.c, match.c).  NULL when memory
+	 * ran out; matching then walks the bucket lists. */
+	size_t rule_words;
+	uint64_t *bucket_bits[2][BUCKETS];
+	uint64_t *need_bits[RF_COUNT];
 	unsigned condition_count;   /* numbered by dsnx_rules_number_conditions */
 	cause *causes;              /* sorted by key */
 	unsigned cause_count;

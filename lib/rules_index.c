@@ -162,6 +162,42 @@ build_literals(dsnx_ruleset *set)
 	return 0;
 }
 
+/*
+ * The buckets and the literal requirements as bit sets, for the
+ * prefilter of match.c, which then skips a whole word of rules whose
+ * literals are absent at once instead of looking at them one by one.
+ * Left NULL (lists only) when memory runs out.
+ */
+static void
+build_bits(loader *ld)
+{
+	dsnx_ruleset *set = ld->set;
+	size_t w = (set->rule_count + 63) / 64 + 1, bytes = w * sizeof(uint64_t);
+	unsigned i, b, k;
+	int f;
+
+	for (k = 0; k < 2; k++)
+		for (b = 0; b < BUCKETS; b++)
+			if ((set->bucket_bits[k][b] = dsnx_load_alloc(ld, bytes))
+			    == NULL)
+				return;
+	for (f = RF_FIRST_TEXT; f < RF_HEADER; f++)
+		if ((set->need_bits[f] = dsnx_load_alloc(ld, bytes)) == NULL)
+			return;
+	for (k = 0; k < 2; k++)
+		for (b = 0; b < BUCKETS; b++)
+			for (i = 0; i < set->index[k][b].count; i++) {
+				unsigned r = set->index[k][b].rules[i];
+
+				set->bucket_bits[k][b][r / 64] |= (uint64_t)1 << (r % 64);
+			}
+	for (i = 0; i < set->rule_count; i++)
+		for (f = RF_FIRST_TEXT; f < RF_HEADER; f++)
+			if (set->rules[i].literal_fields >> f & 1)
+				set->need_bits[f][i / 64] |= (uint64_t)1 << (i % 64);
+	set->rule_words = w;
+}
+
 static int
 rule_cmp(const void *a, const void *b)
 {
@@ -194,5 +230,7 @@ dsnx_load_assemble(loader *ld)
 	}
 	if (!ld->oom && (build_buckets(ld) != 0 || build_literals(set) != 0))
 		ld->oom = 1;
+	if (!ld->oom)
+		build_bits(ld);
 	dsnx_rules_number_conditions(set);
 }
