@@ -835,6 +835,33 @@ is_wsp(unsigned char c)
 	return c == ' ' || c == '\t';
 }
 
+/*
+ * Where in[t, len) first holds '=', CR or LF (or len).  Eight bytes at
+ * a time while none of them is one of those (a word has a byte c when
+ * x ^ c has a zero byte), since most of a quoted-printable text is
+ * plain: a byte loop was most of qp_run().
+ */
+static size_t
+qp_plain_end(const unsigned char *in, size_t t, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t highs = 0x8080808080808080ull;
+	uint64_t x, e, r, n;
+
+	for (; len - t >= 8; t += 8) {
+		memcpy(&x, in + t, 8);
+		e = x ^ (ones * '=');
+		r = x ^ (ones * '\r');
+		n = x ^ (ones * '\n');
+		if ((((e - ones) & ~e) | ((r - ones) & ~r) | ((n - ones) & ~n))
+		    & highs)
+			break;
+	}
+	while (t < len && in[t] != '=' && in[t] != '\r' && in[t] != '\n')
+		t++;
+	return t;
+}
+
 /* Quoted-printable body text, or with qword an RFC 2047 Q text. */
 static dsnx_status
 qp_run(const unsigned char *in, size_t len, int qword, writer *w, int *bad)
@@ -898,9 +925,7 @@ qp_run(const unsigned char *in, size_t len, int qword, writer *w, int *bad)
 
 			for (j = i; j < len && (in[j] == '\r' || in[j] == '\n'); j++)
 				continue;
-			for (t = j; t < len && in[t] != '=' && in[t] != '\r'
-			    && in[t] != '\n'; t++)
-				continue;
+			t = qp_plain_end(in, j, len);
 			next = t;
 			if (t == len || in[t] != '=')
 				while (t > j && is_wsp(in[t - 1]))
