@@ -85,6 +85,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -436,6 +437,34 @@ reply_rank(const unsigned char *t, size_t len, size_t pos, size_t after)
 	return 1;
 }
 
+/*
+ * The first position at or after i where t holds '2', '4' or '5' (the
+ * first digit of every reply code), or len.  Eight bytes at a time
+ * while none of them is one (a word holds byte c when x ^ c has a zero
+ * byte): a recipient's excerpt is mostly words, and a test of every
+ * byte was most of what dsnx_reply_find() cost.
+ */
+static size_t
+reply_start(const unsigned char *t, size_t i, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t highs = 0x8080808080808080ull;
+	uint64_t x, a, b, c;
+
+	for (; len - i >= 8; i += 8) {
+		memcpy(&x, t + i, 8);
+		a = x ^ (ones * '2');
+		b = x ^ (ones * '4');
+		c = x ^ (ones * '5');
+		if ((((a - ones) & ~a) | ((b - ones) & ~b) | ((c - ones) & ~c))
+		    & highs)
+			break;
+	}
+	while (i < len && t[i] != '2' && t[i] != '4' && t[i] != '5')
+		i++;
+	return i;
+}
+
 int
 dsnx_reply_find(const char *text, size_t len)
 {
@@ -446,9 +475,7 @@ dsnx_reply_find(const char *text, size_t len)
 
 	if (text == NULL)
 		return 0;
-	for (i = 0; i + 3 <= len; i++) {
-		if (t[i] != '2' && t[i] != '4' && t[i] != '5')
-			continue;
+	for (i = 0; (i = reply_start(t, i, len)) + 3 <= len; i++) {
 		if (t[i + 1] < '0' || t[i + 1] > '5' || !is_digit(t[i + 2]))
 			continue;
 		if (i > 0 && !reply_left_ok(t[i - 1]))
