@@ -42,7 +42,8 @@ typedef struct dsnx_inplace {
  * milter the MTA granted no header changes): ours then takes fallbacks
  * where a change would have let it be written whole.  Returns DSNX_OK
  * with *why NULL and *plan filled, or with *why saying why our text
- * cannot go there; DSNX_ENOMEM.  The plan is freed with
+ * cannot go there; DSNX_ENOMEM.  *plan is overwritten, so it must hold
+ * nothing (fresh from dsnx_inplace_init(), or freed); it is freed with
  * dsnx_inplace_free() in every case.
  */
 dsnx_status dsnx_inplace_plan(const dsnx_mime *mime, const dsnx_part *part,
@@ -51,7 +52,8 @@ dsnx_status dsnx_inplace_plan(const dsnx_mime *mime, const dsnx_part *part,
 /* An empty plan, safe to free (it allocates nothing). */
 void dsnx_inplace_init(dsnx_inplace *plan);
 /* A plan that writes our text as it is, in UTF-8, declaring nothing:
- * for a multipart whose boundary never occurs, read as one text. */
+ * for a multipart whose boundary never occurs, read as one text.
+ * *plan is overwritten, as by dsnx_inplace_plan(). */
 dsnx_status dsnx_inplace_as_is(dsnx_inplace *plan, const char *text,
     size_t len);
 void dsnx_inplace_free(dsnx_inplace *plan);

@@ -9,8 +9,8 @@
  *	Builds the new message from the old one's bytes.  The header block
  *	is copied as it is (but for the two fields a single part may have
  *	widened or, wrapped, takes along, below); one X-DSN-Explain field is
- *	added after it (and,
- *	if asked, the Subject gets the outcome in front of its old value).
+ *	added after it (and, if asked, the Subject gets the outcome in front
+ *	of its old value).
  *	What is added, the field's value and the two renditions, comes from
  *	the explanation model (explanation.c), built once and kept for the
  *	caller (dsnx_rewrite_explanation()); this file only places it.
@@ -447,10 +447,11 @@ charset_token(const char *cs)
 }
 
 /*
- * Any other single-part bounce (quoted-printable or base64, a charset
- * other than UTF-8, 8-bit bytes without MIME): the body becomes multipart/mixed, the old body first as its
- * own part, under its old Content-Type and Content-Transfer-Encoding
- * fields, moved there byte for byte, then our multipart/alternative.
+ * A single text part that cannot take our text in place (inplace.c),
+ * with the wrap_single option: the body becomes multipart/mixed, the old
+ * body first as its own part, under its old Content-Type and
+ * Content-Transfer-Encoding fields, moved there byte for byte, then our
+ * multipart/alternative.
  * The old body's bytes follow unchanged; the line end after them belongs
  * to the delimiter (RFC 2046 5.1.1), so the part holds every one of
  * them.  Old text first, as in the append case: Sisimai flattens the
@@ -698,16 +699,14 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 	else if (strcmp(dsnx_part_type(root), "multipart") == 0) {
 		/* After the bytes that read as its text. */
 		how = BODY_INPLACE;
-		dsnx_inplace_free(&plan);
 		if (dsnx_inplace_as_is(&plan, rd.text, rd.text_len) != DSNX_OK)
 			goto nomem;
 	} else if (json_body(buf, dsnx_part_body(root))) {
 		unchanged(rw, "a single-part JSON document (a machine "
 		    "notification, read by software only as the whole body)");
 		goto done;
-	} else if (dsnx_inplace_free(&plan), (st = dsnx_inplace_plan(mime,
-	    root, rd.text, rd.text_len, !options->keep_fields, &plan, &cannot))
-	    != DSNX_OK)
+	} else if ((st = dsnx_inplace_plan(mime, root, rd.text, rd.text_len,
+	    !options->keep_fields, &plan, &cannot)) != DSNX_OK)
 		goto fail;
 	else if (cannot == NULL)
 		how = BODY_INPLACE;

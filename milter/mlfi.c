@@ -556,11 +556,10 @@ mlfi_eom(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	set = &m->mctx_state->settings;
 	options = m->mctx_state->options;
-	/* The MTA granted no header changes. */
-	if (!cc->cctx_change_headers) {
-		options.subject = 0;
+	/* The MTA granted no header changes: fields are only added (the
+	 * Subject stays too). */
+	if (!cc->cctx_change_headers)
 		options.keep_fields = 1;
-	}
 	end_header(m);	/* a message may have no body at all */
 	if (m->mctx_too_big) {
 		if (set->log_unchanged)
