@@ -291,17 +291,6 @@ field_in(const field *f, const field *list, unsigned count)
 	return 0;
 }
 
-static int
-ascii_only_t(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return 0;
-	return 1;
-}
-
 /* ------------------------------------------------------ test messages */
 
 #define OUTER "4E2D3C1B0A.1768993552/mx.example.net"
@@ -1341,7 +1330,7 @@ START_TEST(test_single_part_kinds)
 		ck_assert(memmem(now.data + was.len - 1, now.len - was.len + 1,
 		    "\n\n\x1b(B", 5) != NULL);
 	if (strcmp(sk->cte, "7bit") == 0 && strstr(out, "8bit") == NULL)
-		ck_assert(ascii_only_t(out + ob, outlen - ob));
+		ck_assert(dsnx_ascii_only(out + ob, outlen - ob));
 	dsnx_buf_free(&was);
 	dsnx_buf_free(&now);
 	check_milter_view(b.p, b.len, rw, "\n");
@@ -1377,7 +1366,7 @@ qmail_declared(const char *eol)
 	ck_assert(mem_find_ci(out, ob, "Content-Transfer-Encoding: 8bit") != NULL);
 	ck_assert_msg(memcmp(out + ob, body.p, body.len) == 0,
 	    "the old body is not kept first byte for byte");
-	ck_assert(!ascii_only_t(out + ob + body.len, outlen - ob - body.len));
+	ck_assert(!dsnx_ascii_only(out + ob + body.len, outlen - ob - body.len));
 	check_milter_view(b.p, b.len, rw, eol);
 	dsnx_rewrite_free(rw);
 	sb_free(&b);
@@ -1442,7 +1431,7 @@ START_TEST(test_non_mime_8bit_in_place)
 	header_end(b.p, b.len, &ib);
 	header_end(out, outlen, &ob);
 	ck_assert(memcmp(out + ob, b.p + ib, b.len - ib) == 0);
-	ck_assert(ascii_only_t(out + ob + (b.len - ib), outlen - ob
+	ck_assert(dsnx_ascii_only(out + ob + (b.len - ib), outlen - ob
 	    - (b.len - ib)));
 	ck_assert(mem_find(out, outlen, "dsnexplain", 10) != NULL);
 	check_milter_view(b.p, b.len, rw, "\n");
