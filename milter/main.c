@@ -185,6 +185,8 @@ start(const milter_sources *src, int check_only)
 	char why[300];
 	int ready_fd = -1, rc;
 
+	if (!check_only)
+		milter_hold_admin_signals();
 	if (milter_state_settings(&s, src, print_problem, &problems) != 0) {
 		milter_settings_free(&s);
 		return check_only ? check(NULL, problems) : not_started(problems);

@@ -163,6 +163,15 @@ admin_signals(sigset_t *set, int with_child)
 		sigaddset(set, SIGCHLD);
 }
 
+void
+milter_hold_admin_signals(void)
+{
+	sigset_t set;
+
+	admin_signals(&set, 0);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 static pid_t
 start_worker(milter_state *good, const milter_sources *src, int ready_fd,
     int detach, pid_t parent, const milter_pidfile *pf)

@@ -28,6 +28,12 @@ int milter_pidfile_create(milter_pidfile *pf, const char *path);
 /* Removes it if it is still ours, and lets the lock go. */
 void milter_pidfile_remove(milter_pidfile *pf);
 
+/* Blocks SIGHUP, SIGTERM, SIGINT, SIGUSR1 and SIGUSR2 from here on.
+ * Called before the rules are read: that takes seconds on a loaded host,
+ * and a reload or stop sent meanwhile must wait for supervise() instead
+ * of ending the process by the signal's default action. */
+void milter_hold_admin_signals(void);
+
 /* Runs until stopped; returns the process exit status.  Takes over the
  * reference to st, and pf (may be NULL), removed at the end.  ready_fd
  * as for worker_run(). */

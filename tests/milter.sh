@@ -15,7 +15,8 @@
 #      bytes the milter was handed; replbody packets back to back and
 #      <= BodyChunkSize (65535 and 1000)
 #   e. MaximumSize   f. fail open (garbage; a client hanging up mid-body)
-#   g. SIGHUP reload of site rules, a broken file keeps the old set
+#   g. SIGHUP reload of site rules, a broken file keeps the old set; a
+#      SIGHUP while the rules load (as root) is a reload once they are
 #   h. SIGTERM with a message in flight   i. kill -9 of worker / supervisor
 #   j. -n exit codes, background start, bad socket   k. -u nobody, SocketMode
 #   l. the log line: outcome= and the X-DSN-Explain words; an unchanged
@@ -445,6 +446,47 @@ case $(header_of g-3) in
 *rule=site.second*) ok "the fixed site rule is in use" ;;
 *) fail "after the fixed reload: $(header_of g-3)"; show_log G ;;
 esac
+
+# A reload asked for while the milter is still reading its rules (seconds on
+# a loaded host) waits for it, instead of ending it by SIGHUP's default
+# action.  As root the socket is open before the rules are read, so a
+# SIGHUP sent the moment it listens lands inside that window.
+if [ "$iam" = 0 ]; then
+	python3 - "$M" "$tmp/G2.sock" "$RULES" "$tmp/G2.log" >"$tmp/G2.py.out" 2>&1 <<'EOF_PY'
+import os, signal, subprocess, sys, time
+milter, sock, rules, log = sys.argv[1:5]
+p = subprocess.Popen([milter, "-f", "-p", "unix:" + sock, "-r", rules,
+                      "-s", "none", "-o", "Syslog=no"],
+                     stdout=open(log, "w"), stderr=subprocess.STDOUT)
+deadline = time.time() + 20
+def listening():
+    with open("/proc/net/unix") as f:
+        return any(l.rstrip("\n").endswith(" " + sock) for l in f)
+while not listening() and time.time() < deadline and p.poll() is None:
+    time.sleep(0.0005)
+os.kill(p.pid, signal.SIGHUP)
+t0 = time.time()
+while time.time() < deadline and p.poll() is None:
+    text = open(log).read()
+    if "started: socket" in text and "reloaded:" in text:
+        break
+    time.sleep(0.05)
+alive = p.poll() is None
+print("sighup-at-start: alive=%d after %.1f s" % (alive, time.time() - t0))
+if alive:
+    p.terminate()
+    p.wait(30)
+else:
+    print("exit status", p.returncode)
+sys.exit(0 if alive else 1)
+EOF_PY
+	if [ $? = 0 ]; then
+		ok "SIGHUP while the rules load: the milter starts and reloads ($(grep -h 'reloaded:' "$tmp/G2.log" | head -n 1))"
+	else
+		fail "SIGHUP while the rules load: $(cat "$tmp/G2.py.out")"
+		show_log G2
+	fi
+fi
 
 # --- h. SIGTERM with a message in flight -------------------------------------
 
