@@ -90,6 +90,24 @@ const char dsnx_failure_wording_pattern[] =
     "|(?:^|[\\s(:])[45]\\d\\d[ -][45]\\.\\d{1,3}\\.\\d{1,3}\\b"
     "|Delivery Status Notification|mail delivery (?:system|subsystem|software)";
 
+/*
+ * A message forwarded by a person, inline: the separator line mail
+ * programs write above the forwarded header block (Gmail, Outlook,
+ * Thunderbird, Apple Mail, in their English, German, French, Spanish,
+ * Italian and Dutch wording).  Group 1 is set for the "original
+ * message" separators, which replies use too.
+ */
+const char dsnx_forward_marker_pattern[] =
+    "^[ \\t]*(?:-{2,}[ \\t]*(?:(Original Message|Urspr\\x{fc}ngliche Nachricht"
+    "|Message d'origine|Mensaje original|Messaggio originale"
+    "|Oorspronkelijk bericht)|Forwarded message|Weitergeleitete Nachricht"
+    "|Message transf\\x{e9}r\\x{e9}|Mensaje reenviado|Messaggio inoltrato"
+    "|Doorgestuurd bericht)[ \\t]*-{2,}|Begin forwarded message:"
+    "|Anfang der weitergeleiteten (?:Nachricht|E-Mail):)[ \\t]*$";
+/* The Subject of a forward ("Fwd:", "WG:", "TR:", "RV:", "I:", ...). */
+const char dsnx_forward_subject_pattern[] =
+    "^[ \\t]*(?:fwd?|wg|tr|rv|i|vs|vb|enc|doorst)[ \\t]*:";
+
 /* Formats that carry no header of their own are gated on these. */
 #define BOUNCE_GATE .from = BOUNCE_FROM, .subject = BOUNCE_SUBJECT
 

@@ -109,6 +109,8 @@ struct dsnx_formats {
 	pcre2_code *bounce_subject;	/* dsnx_bounce_subject_pattern */
 	pcre2_code *returned;		/* dsnx_returned_pattern */
 	pcre2_code *wording;		/* dsnx_failure_wording_pattern */
+	pcre2_code *fwd_marker;		/* dsnx_forward_marker_pattern */
+	pcre2_code *fwd_subject;	/* dsnx_forward_subject_pattern */
 	pcre2_match_context *mctx;
 };
 
@@ -147,6 +149,8 @@ dsnx_formats_free(dsnx_formats *f)
 	pcre2_code_free(f->bounce_subject);
 	pcre2_code_free(f->returned);
 	pcre2_code_free(f->wording);
+	pcre2_code_free(f->fwd_marker);
+	pcre2_code_free(f->fwd_subject);
 	pcre2_match_context_free(f->mctx);
 	free(f->v);
 	free(f);
@@ -220,7 +224,11 @@ dsnx_formats_compile(const dsnx_format_def *defs, dsnx_formats **out,
 	    || (f->returned = compile_one(dsnx_returned_pattern, cctx,
 	    "(structure)", "returned message", err)) == NULL
 	    || (f->wording = compile_one(dsnx_failure_wording_pattern, cctx,
-	    "(structure)", "failure wording", err)) == NULL)
+	    "(structure)", "failure wording", err)) == NULL
+	    || (f->fwd_marker = compile_one(dsnx_forward_marker_pattern, cctx,
+	    "(structure)", "forward separator", err)) == NULL
+	    || (f->fwd_subject = compile_one(dsnx_forward_subject_pattern, cctx,
+	    "(structure)", "forward subject", err)) == NULL)
 		st = DSNX_EPARSE;
 	for (i = 0; i < n && st == DSNX_OK; i++) {
 		f->v[i].def = &defs[i];
@@ -1051,10 +1059,15 @@ recipients_from_inline(dsnx_report *r, const char *t, size_t from,
  *	returned-message	a returned message or header part, or
  *				a returned-message marker or header
  *				block in the text			1
+ *	forwarded-notice	the text forwards, inline, a message
+ *				whose own From or Subject is a
+ *				bounce's (see forwarded_notice())	3
  *
- * A person's mail that quotes a bounce lacks the sender signals and
- * stays below the threshold; a bounce from an unknown MTA has most of
- * them.  The verdict and each signal are kept as text for explain.
+ * A person's mail that quotes or describes a bounce lacks the sender
+ * signals and stays below the threshold; a bounce from an unknown MTA
+ * has most of them.  A bounce a person forwarded carries the sender
+ * signals in its forwarded header block, and is read from there on.
+ * The verdict and each signal are kept as text for explain.
  */
 #define STRUCT_THRESHOLD 6
 #define NEAR_LINES 3
@@ -1063,7 +1076,7 @@ recipients_from_inline(dsnx_report *r, const char *t, size_t from,
 #define STRUCT_ADDRS 16		/* addresses kept */
 
 enum { SIG_NULL_SENDER, SIG_BOUNCE_FROM, SIG_SUBJECT, SIG_AUTO, SIG_WORDING,
-	SIG_ADDRESS, SIG_RETURNED, SIG_COUNT };
+	SIG_ADDRESS, SIG_RETURNED, SIG_FORWARDED, SIG_COUNT };
 
 static const struct {
 	const char *name;
@@ -1072,6 +1085,7 @@ static const struct {
 	{ "null-sender", 2 }, { "bounce-sender", 2 }, { "bounce-subject", 1 },
 	{ "auto-submitted", 1 }, { "failure-wording", 2 },
 	{ "address-near-wording", 2 }, { "returned-message", 1 },
+	{ "forwarded-notice", 3 },
 };
 
 typedef struct structure {
@@ -1080,6 +1094,7 @@ typedef struct structure {
 	int passes;
 	const char *addrs[STRUCT_ADDRS];
 	unsigned naddrs;
+	size_t notice_end;	/* where the notice's text ends */
 } structure;
 
 /* The bare address of a header field of the notice, or NULL. */
@@ -1156,6 +1171,100 @@ near_addresses(dsnx_report *r, const char *t, size_t b, size_t e,
 	return 0;
 }
 
+#define FWD_HEADER_LINES 12	/* lines of a forwarded header block */
+
+/* The value of a "Name: value" line t[b, e) when Name is one of names
+ * (a '|'-separated list, lower case), else NULL; *is_field tells
+ * whether the line is shaped as a field at all. */
+static const char *
+field_line(const char *t, size_t b, size_t e, const char *names,
+    size_t *vlen, int *is_field)
+{
+	size_t n = b, k;
+	const char *p;
+
+	*is_field = 0;
+	while (n < e && n - b < 24 && t[n] != ':' && t[n] != '\n')
+		n++;
+	if (n >= e || t[n] != ':' || n == b || t[b] == ' ' || t[b] == '\t')
+		return NULL;
+	*is_field = 1;
+	for (p = names; *p != '\0'; p += k + (p[k] == '|')) {
+		for (k = 0; p[k] != '\0' && p[k] != '|'; k++)
+			;
+		if (k == n - b && strncasecmp(p, t + b, k) == 0) {
+			b = n + 1;
+			while (b < e && (t[b] == ' ' || t[b] == '\t'))
+				b++;
+			while (e > b && (t[e - 1] == '\r' || t[e - 1] == ' '))
+				e--;
+			*vlen = e - b;
+			return t + b;
+		}
+	}
+	return NULL;
+}
+
+/* Does the one-line value v (vlen bytes) match re? */
+static int
+match_value(matcher *mt, const pcre2_code *re, const char *v, size_t vlen)
+{
+	return v != NULL && run(mt, re, v, vlen, 0, NULL, NULL, NULL, NULL);
+}
+
+/*
+ * A bounce forwarded inline by a person: a forward separator in
+ * t[0, end) ("---------- Forwarded message ---------", "Begin forwarded
+ * message:"; "-----Original Message-----" only under a forward's
+ * Subject, since replies write it too), then a header block whose From
+ * is a bounce sender's or whose Subject is a bounce's.  1 and *start at
+ * the first line after that block, else 0.
+ */
+static int
+forwarded_notice(matcher *mt, dsnx_report *r, const char *t, size_t end,
+    size_t *start)
+{
+	size_t pos = 0, m0, m1, g0, g1, b, e, vlen = 0;
+	int fwd_subject = match_str(mt, mt->formats->fwd_subject, r->subject);
+
+	while (run(mt, mt->formats->fwd_marker, t, end, pos, &m0, &m1, &g0, &g1)) {
+		int lines = 0, fields = 0, bounce = 0, is_field;
+		const char *v;
+
+		pos = m1 > m0 ? m1 : m0 + 1;
+		if (g0 != PCRE2_UNSET && !fwd_subject)
+			continue;
+		for (b = m1; b < end && t[b] != '\n'; b++)
+			;
+		for (b = b < end ? b + 1 : end; b < end && lines < FWD_HEADER_LINES;
+		    lines++) {
+			for (e = b; e < end && t[e] != '\n'; e++)
+				;
+			if (e == b || (e == b + 1 && t[b] == '\r')) {
+				if (fields > 0)
+					break;	/* the block's end */
+			} else {
+				v = field_line(t, b, e, "from|von|de|da|van", &vlen,
+				    &is_field);
+				bounce |= match_value(mt, mt->formats->bounce_from, v, vlen);
+				v = field_line(t, b, e, "subject|betreff|objet|asunto"
+				    "|oggetto|onderwerp", &vlen, &is_field);
+				bounce |= match_value(mt, mt->formats->bounce_subject, v,
+				    vlen);
+				if (!is_field)
+					break;
+				fields++;
+			}
+			b = e < end ? e + 1 : end;
+		}
+		if (bounce && fields > 0) {
+			*start = b;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* The signals of the message, its first candidate text t[0, len). */
 static void
 read_structure(matcher *mt, dsnx_report *r, const char *t, size_t len,
@@ -1164,7 +1273,7 @@ read_structure(matcher *mt, dsnx_report *r, const char *t, size_t len,
 	const char *rp = dsnx_report_header(r, "return-path");
 	const char *as = dsnx_report_header(r, "auto-submitted");
 	const char *own[3];
-	size_t end = len, m0, m1, pos = 0;
+	size_t end = len, m0, m1, pos = 0, from;
 	unsigned n = 0;
 	int k;
 
@@ -1181,11 +1290,15 @@ read_structure(matcher *mt, dsnx_report *r, const char *t, size_t len,
 	st->on[SIG_RETURNED] = r->returned_part != NULL;
 	if (end > STRUCT_SCAN_MAX)
 		end = STRUCT_SCAN_MAX;
+	/* A forwarded notice is read from its own text on. */
+	st->on[SIG_FORWARDED] = forwarded_notice(mt, r, t, end, &pos);
+	from = pos;
 	/* The notice ends where the returned message starts. */
-	if (run(mt, mt->formats->returned, t, end, 0, &m0, &m1, NULL, NULL)) {
+	if (run(mt, mt->formats->returned, t, end, pos, &m0, &m1, NULL, NULL)) {
 		st->on[SIG_RETURNED] = 1;
 		end = m0;
 	}
+	st->notice_end = end;
 	own[0] = own_address(r, "from");
 	own[1] = own_address(r, "to");
 	own[2] = own_address(r, "return-path");
@@ -1195,6 +1308,8 @@ read_structure(matcher *mt, dsnx_report *r, const char *t, size_t len,
 
 		st->on[SIG_WORDING] = 1;
 		near_window(t, end, m0, &b, &e);
+		if (b < from)
+			b = from;	/* not the forwarded header block */
 		(void)near_addresses(r, t, b, e, own, st);
 		pos = m1 > m0 ? m1 : m0 + 1;
 		n++;
@@ -1306,9 +1421,16 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 
 		/* The structure is read only when a format asks for it: the
 		 * named formats recognise most bounces without it. */
-		if (!gate(&mt, f, r) && !(f->def->score_gate
-		    && structure_once(&mt, r, &tx, &st, &stext, &slen) > 0))
-			continue;
+		if (!gate(&mt, f, r)) {
+			if (!f->def->score_gate
+			    || structure_once(&mt, r, &tx, &st, &stext, &slen) <= 0)
+				continue;
+			/* A forwarded notice starts inside the text: the
+			 * structure reads it (below), not a format from the
+			 * top, whose end marker is the forward's separator. */
+			if (st.on[SIG_FORWARDED])
+				continue;
+		}
 		for (c = 0; c < tx.n && !found; c++) {
 			if ((text = cand_text(r, &tx.v[c], &len)) == NULL)
 				goto nomem;
@@ -1410,8 +1532,10 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 	r->human_part = part;
 	r->human_text = text;
 	r->human_len = len;
-	if (run(&mt, by_structure ? mt.formats->returned : cf->re[P_END], text,
-	    len, by_structure ? 0 : start, &m0, &m1, NULL, NULL) && m0 > 0)
+	if (by_structure && st.on[SIG_FORWARDED])
+		r->human_len = st.notice_end;
+	else if (run(&mt, by_structure ? mt.formats->returned : cf->re[P_END],
+	    text, len, by_structure ? 0 : start, &m0, &m1, NULL, NULL) && m0 > 0)
 		r->human_len = m0;
 	matcher_free(&mt);
 	return 1;

@@ -57,6 +57,9 @@ extern const char dsnx_bounce_from_pattern[];
 extern const char dsnx_bounce_subject_pattern[];
 extern const char dsnx_returned_pattern[];
 extern const char dsnx_failure_wording_pattern[];
+/* A forward's separator line and Subject (formats.c says which). */
+extern const char dsnx_forward_marker_pattern[];
+extern const char dsnx_forward_subject_pattern[];
 
 dsnx_status dsnx_formats_compile(const dsnx_format_def *defs,
     dsnx_formats **out, dsnx_error_t *err);

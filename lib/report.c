@@ -250,6 +250,12 @@ dsnx_report_address(dsnx_report *r, const char *s, size_t len)
 			e++;
 		while (e > at + 1 && (e[-1] == '.' || e[-1] == ':'))
 			e--;
+		/* 'a@b' (Exchange's recipient lines): the quotes are not the
+		 * address's; one inside a local part (o'neil@) stays. */
+		if (b < at && *b == '\'' && e > at + 1 && e[-1] == '\'') {
+			b++;
+			e--;
+		}
 		if (b < at && e > at + 1)
 			return address_copy(r, b, (size_t)(e - b));
 	}
@@ -306,6 +312,21 @@ complete_recipient(dsnx_report *r, dsnx_recipient *rc, int reply_class)
 		code.detail = 0;
 	}
 	return dsnx_report_set_status(r, rc, &code);
+}
+
+/*
+ * The recipient to report is a mail address.  A Final-Recipient that is
+ * none (an X.400 O/R address, a local program or daemon name) gives way
+ * to an Original-Recipient that is one: that is the address the sender
+ * wrote, and the one a list manager knows its member by.
+ */
+static void
+prefer_mail_address(dsnx_recipient *rc)
+{
+	if (rc->original_recipient != NULL
+	    && strchr(rc->original_recipient, '@') != NULL
+	    && (rc->recipient == NULL || strchr(rc->recipient, '@') == NULL))
+		rc->recipient = rc->original_recipient;
 }
 
 /* ------------------------------------------ per-recipient evidence */
@@ -1034,6 +1055,8 @@ dsnx_report_read(const dsnx_context *ctx, const char *buf, size_t len,
 	r->is_dsn = found;
 	if (!found)
 		r->not_dsn_why = auto_reply(r);
+	for (i = 0; i < r->rcpt_count; i++)
+		prefer_mail_address(&r->rcpts[i]);
 	for (i = 0; i < r->rcpt_count; i++)
 		if (complete_recipient(r, &r->rcpts[i], !standard) < 0) {
 			dsnx_report_free(r);

@@ -410,6 +410,108 @@ START_TEST(test_structure)
 }
 END_TEST
 
+/* A bounce a person forwarded is read from the forwarded notice on: its
+ * recipient, not the forwarder nor the forwarded header's addresses.
+ * The same separator in a reply, or above a person's own mail, is no
+ * bounce. */
+START_TEST(test_forwarded_notice)
+{
+	static const char gmail_fwd[] =
+	    "From: Frank <frank@example.com>\r\n"
+	    "To: help@example.com\r\n"
+	    "Subject: Fwd: Returned mail: see transcript for details\r\n\r\n"
+	    "It bounced, why?\r\n\r\n"
+	    "---------- Forwarded message ---------\r\n"
+	    "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\r\n"
+	    "Date: Mon, 7 Dec 2026 09:00:00 +0000\r\n"
+	    "Subject: Returned mail: see transcript for details\r\n"
+	    "To: frank@example.com\r\n\r\n"
+	    "   ----- The following addresses had permanent fatal errors -----\r\n"
+	    "<gina@example.net>\r\n"
+	    "    (reason: 550 5.1.1 User unknown)\r\n";
+	static const char outlook_fw[] =
+	    "From: Frank <frank@example.com>\r\n"
+	    "To: help@example.com\r\n"
+	    "Subject: WG: Unzustellbar: hello\r\n\r\n"
+	    "-----Original Message-----\r\n"
+	    "From: Microsoft Outlook <postmaster@example.org>\r\n"
+	    "Sent: Monday, December 7, 2026 9:00 AM\r\n"
+	    "To: Frank <frank@example.com>\r\n"
+	    "Subject: Undeliverable: hello\r\n\r\n"
+	    "Delivery has failed to these recipients or groups:\r\n\r\n"
+	    "lena@example.org\r\n"
+	    "The email address you entered couldn't be found.\r\n";
+	static const char reply[] =
+	    "From: Frank <frank@example.com>\r\n"
+	    "To: help@example.com\r\n"
+	    "Subject: RE: Undeliverable: hello\r\n\r\n"
+	    "Thanks, fixed.\r\n\r\n"
+	    "-----Original Message-----\r\n"
+	    "From: Microsoft Outlook <postmaster@example.org>\r\n"
+	    "Subject: Undeliverable: hello\r\n\r\n"
+	    "Delivery has failed to these recipients or groups:\r\n\r\n"
+	    "lena@example.org\r\n";
+	static const char person_fwd[] =
+	    "From: Frank <frank@example.com>\r\n"
+	    "To: help@example.com\r\n"
+	    "Subject: Fwd: trip\r\n\r\n"
+	    "---------- Forwarded message ---------\r\n"
+	    "From: Ann <ann@example.org>\r\n"
+	    "Subject: trip\r\n\r\n"
+	    "My mail to carl@example.net could not be delivered, he says.\r\n";
+	dsnx_report *r = read_msg(gmail_fwd);
+	const char *why;
+
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_str_eq(dsnx_report_format(r), "structure");
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 1);
+	ck_assert_str_eq(dsnx_report_recipient(r, 0)->recipient,
+	    "gina@example.net");
+	ck_assert_ptr_nonnull(why = dsnx_report_detection(r));
+	ck_assert_ptr_nonnull(strstr(why, "forwarded-notice +3"));
+	dsnx_report_free(r);
+
+	r = read_msg(outlook_fw);
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 1);
+	ck_assert_str_eq(dsnx_report_recipient(r, 0)->recipient,
+	    "lena@example.org");
+	dsnx_report_free(r);
+
+	r = read_msg(reply);
+	ck_assert(!dsnx_report_is_dsn(r));
+	ck_assert_ptr_nonnull(why = dsnx_report_detection(r));
+	ck_assert_ptr_nonnull(strstr(why, "absent:"));
+	ck_assert_ptr_nonnull(strstr(strstr(why, "absent:"), "forwarded-notice"));
+	dsnx_report_free(r);
+
+	r = read_msg(person_fwd);
+	ck_assert(!dsnx_report_is_dsn(r));
+	dsnx_report_free(r);
+}
+END_TEST
+
+/* Exchange writes "'addr' on DATE": the quotes are not the address's. */
+START_TEST(test_quoted_address)
+{
+	static const char msg[] =
+	    "From: System Administrator <postmaster@example.org>\r\n"
+	    "To: sender@example.com\r\n"
+	    "Subject: Undeliverable: report\r\n\r\n"
+	    "Your message did not reach some or all of the intended recipients.\r\n\r\n"
+	    "The following recipient(s) could not be reached:\r\n\r\n"
+	    "      'jack@example.org' on 12/7/2026 9:01 AM\r\n"
+	    "            The recipient name is not recognized\r\n";
+	dsnx_report *r = read_msg(msg);
+
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 1);
+	ck_assert_str_eq(dsnx_report_recipient(r, 0)->recipient,
+	    "jack@example.org");
+	dsnx_report_free(r);
+}
+END_TEST
+
 /* "The first N lines of your original message follow:" ends the notice,
  * even with the returned header run on in the same line: the
  * recipient's text stops there. */
@@ -510,6 +612,8 @@ nonstd_suite(void)
 	tcase_add_test(tc, test_embedded_fields);
 	tcase_add_test(tc, test_compile_error);
 	tcase_add_test(tc, test_structure);
+	tcase_add_test(tc, test_forwarded_notice);
+	tcase_add_test(tc, test_quoted_address);
 	tcase_add_test(tc, test_returned_marker_first_lines);
 	tcase_add_test(tc, test_excerpt_stops_at_returned);
 	suite_add_tcase(s, tc);

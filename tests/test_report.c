@@ -511,6 +511,45 @@ START_TEST(test_recipient_limit)
 }
 END_TEST
 
+/* The recipient reported is a mail address: an X.400 or bare local
+ * Final-Recipient gives way to an Original-Recipient that is one; a
+ * Final-Recipient that is an address stays, whatever the original. */
+START_TEST(test_recipient_is_an_address)
+{
+	static const char msg[] =
+	    "From: postmaster@gw.example.net\r\n"
+	    "To: sender@example.com\r\nSubject: Delivery failure\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/report; report-type=delivery-status;"
+	    " boundary=\"B\"\r\n\r\n"
+	    "--B\r\nContent-Type: text/plain\r\n\r\nNot delivered.\r\n"
+	    "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+	    "Reporting-MTA: dns; gw.example.net\r\n\r\n"
+	    "Original-Recipient: rfc822;kate@example.org\r\n"
+	    "Final-Recipient: X400; /C=US/ADMD= /PRMD=Corp/O=Org/S=Kate/\r\n"
+	    "Action: failed\r\nStatus: 5.1.1\r\n\r\n"
+	    "Final-Recipient: rfc822; postmaster\r\n"
+	    "Original-Recipient: rfc822; abuse@example.org\r\n"
+	    "Action: failed\r\nStatus: 5.1.1\r\n\r\n"
+	    "Final-Recipient: rfc822; lee@example.org\r\n"
+	    "Original-Recipient: rfc822; team@example.org\r\n"
+	    "Action: failed\r\nStatus: 5.1.1\r\n"
+	    "\r\n--B--\r\n";
+	dsnx_report *r = read_msg(msg);
+
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 3);
+	ck_assert_str_eq(dsnx_report_recipient(r, 0)->recipient,
+	    "kate@example.org");
+	ck_assert_ptr_nonnull(strstr(dsnx_report_recipient(r, 0)->final_recipient,
+	    "X400"));
+	ck_assert_str_eq(dsnx_report_recipient(r, 1)->recipient,
+	    "abuse@example.org");
+	ck_assert_str_eq(dsnx_report_recipient(r, 2)->recipient,
+	    "lee@example.org");
+	dsnx_report_free(r);
+}
+END_TEST
+
 START_TEST(test_arguments)
 {
 	dsnx_report *r = NULL;
@@ -546,6 +585,7 @@ report_suite(void)
 	tcase_add_test(tc, test_own_header);
 	tcase_add_test(tc, test_recipient_limit);
 	tcase_add_test(tc, test_arguments);
+	tcase_add_test(tc, test_recipient_is_an_address);
 	tcase_add_test(tc, test_recipient_excerpt);
 	suite_add_tcase(s, tc);
 	return s;
