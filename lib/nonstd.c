@@ -333,6 +333,22 @@ dsnx_formats_bounce_sender(const dsnx_formats *formats, const char *from)
 	return hit;
 }
 
+int
+dsnx_formats_forward_subject(const dsnx_formats *formats, const char *subject)
+{
+	matcher mt;
+	int hit;
+
+	if (subject == NULL)
+		return 0;
+	matcher_init(&mt, formats);
+	if ((mt.md = pcre2_match_data_create(1, NULL)) == NULL)
+		return 0;
+	hit = match_str(&mt, formats->fwd_subject, subject);
+	matcher_free(&mt);
+	return hit;
+}
+
 /* Appends len bytes of data to b, at most *room of them. */
 static dsnx_status
 append_cut(dsnx_buf *b, const char *data, size_t len, size_t *room)

@@ -68,6 +68,9 @@ void dsnx_formats_free(dsnx_formats *formats);
  * dsnx_bounce_from_pattern?  0 also when memory ran out. */
 int dsnx_formats_bounce_sender(const dsnx_formats *formats,
     const char *from);
+/* Does subject (may be NULL) match dsnx_forward_subject_pattern? */
+int dsnx_formats_forward_subject(const dsnx_formats *formats,
+    const char *subject);
 
 /*
  * Tries every format on a message that has no delivery-status part.

@@ -919,24 +919,40 @@ dsnx_bounce_sender(const dsnx_context *ctx, const char *from)
  * their own, without a report of their own: when the outer message comes
  * from a bounce sender (dsnx_bounce_sender(), the test the formats of
  * nonstd.c are gated on too), a report wrapped one level deep is read
- * instead.  A person forwarding a bounce is no bounce sender, so
- * forwarded bounces stay unread.
+ * instead.  So is one a person forwarded as an attachment: the outer
+ * Subject is a forward's ("Fwd:", "WG:", ...) and the attached message
+ * comes from a bounce sender.  A person's mail that merely attaches a
+ * message holding a report is neither, and stays unread.
  */
 static const dsnx_part *
 find_status_part(dsnx_report *r)
 {
 	dsnx_mime *m = r->mime;
+	const dsnx_part *p, *msg;
 	unsigned i;
+	int wrapper, forward;
 
 	for (i = 0; i < m->part_count; i++)
 		if (is_status_part(m->parts[i]) && !inside_returned(m->parts[i]))
 			return m->parts[i];
-	if (!dsnx_bounce_sender(r->ctx, r->from))
+	wrapper = dsnx_bounce_sender(r->ctx, r->from);
+	forward = !wrapper && r->ctx != NULL
+	    && dsnx_formats_forward_subject(r->ctx->formats, r->subject);
+	if (!wrapper && !forward)
 		return NULL;
-	for (i = 0; i < m->part_count; i++)
-		if (is_status_part(m->parts[i])
-		    && dsnx_part_returned_depth(m->parts[i]) == 1)
-			return m->parts[i];
+	for (i = 0; i < m->part_count; i++) {
+		p = m->parts[i];
+		if (!is_status_part(p) || dsnx_part_returned_depth(p) != 1)
+			continue;
+		if (wrapper)
+			return p;
+		for (msg = p->parent; msg != NULL && !dsnx_part_is_returned(msg);
+		    msg = msg->parent)
+			;
+		if (msg != NULL && msg->child != NULL && dsnx_bounce_sender(r->ctx,
+		    dsnx_part_header_get(m, msg->child, "from", 0)))
+			return p;
+	}
 	return NULL;
 }
 

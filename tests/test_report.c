@@ -3,7 +3,8 @@
  *
  * Detection decisions: standard reports, feedback reports, read receipts,
  * auto-replies and ordinary mail; a delivery-status part quoted inside a
- * returned message must not count, unless a bounce sender wrapped it;
+ * returned message must not count, unless a bounce sender wrapped it or
+ * a person forwarded a bounce;
  * which part is the returned message; the one status filler for standard
  * and non-standard formats; the message's own header as the report holds
  * it; context errors and arguments.
@@ -170,26 +171,45 @@ START_TEST(test_ordinary_mail)
 }
 END_TEST
 
+/* A message that attaches one holding a delivery-status part: the
+ * report is not this message's, unless a person forwards a bounce
+ * (a forward's Subject, the attached message from a bounce sender). */
+#define ATTACHED_REPORT(subject, inner_from) \
+	"From: alice@example.net\nSubject: " subject "\n" \
+	"Content-Type: multipart/mixed; boundary=o\n\n" \
+	"--o\n\nsee attached\n" \
+	"--o\nContent-Type: message/rfc822\n\n" \
+	"From: " inner_from "\n" \
+	"Content-Type: multipart/report; report-type=delivery-status; boundary=i\n\n" \
+	"--i\n\nfailed\n" \
+	"--i\nContent-Type: message/delivery-status\n\n" \
+	"Reporting-MTA: dns; x\n\nFinal-Recipient: rfc822; z@example.org\n" \
+	"Action: failed\nStatus: 5.1.1\n" \
+	"--i--\n" \
+	"--o--\n"
+
 START_TEST(test_quoted_report_ignored)
 {
-	/* Someone forwards a bounce as an attachment: the delivery-status
-	 * inside the forwarded message is not this message's report. */
-	dsnx_report *r = read_msg(
-	    "From: alice@example.net\nSubject: Fwd: look at this\n"
-	    "Content-Type: multipart/mixed; boundary=o\n\n"
-	    "--o\n\nsee attached\n"
-	    "--o\nContent-Type: message/rfc822\n\n"
-	    "From: MAILER-DAEMON@example.net\n"
-	    "Content-Type: multipart/report; report-type=delivery-status; boundary=i\n\n"
-	    "--i\n\nfailed\n"
-	    "--i\nContent-Type: message/delivery-status\n\n"
-	    "Reporting-MTA: dns; x\n\nFinal-Recipient: rfc822; z@example.org\n"
-	    "Action: failed\nStatus: 5.1.1\n"
-	    "--i--\n"
-	    "--o--\n");
+	static const char *const not_reports[] = {
+		ATTACHED_REPORT("look at this", "MAILER-DAEMON@example.net"),
+		ATTACHED_REPORT("Fwd: look at this", "Bob <bob@example.org>"),
+		ATTACHED_REPORT("Re: Undelivered Mail", "MAILER-DAEMON@example.net"),
+	};
+	dsnx_report *r;
+	unsigned i;
 
-	ck_assert(!dsnx_report_is_dsn(r));
-	ck_assert_ptr_null(dsnx_report_status_part(r));
+	for (i = 0; i < sizeof(not_reports) / sizeof(not_reports[0]); i++) {
+		r = read_msg(not_reports[i]);
+		ck_assert_msg(!dsnx_report_is_dsn(r), "case %u", i);
+		ck_assert_ptr_null(dsnx_report_status_part(r));
+		dsnx_report_free(r);
+	}
+	r = read_msg(ATTACHED_REPORT("Fwd: Undelivered Mail",
+	    "Mail Delivery System <MAILER-DAEMON@example.net>"));
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_ptr_nonnull(dsnx_report_status_part(r));
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 1);
+	ck_assert_str_eq(dsnx_report_recipient(r, 0)->recipient, "z@example.org");
 	dsnx_report_free(r);
 }
 END_TEST
