@@ -644,6 +644,38 @@ lower_copy(char *dst, const char *src, size_t n)
 }
 
 /* Every recipient's excerpt and reply text.  -1 when memory ran out. */
+/*
+ * A recipient of a non-standard bounce that no format gave a diagnostic
+ * (the structural reader names addresses only) takes the server reply
+ * its own text quotes, from the reply code on ("<-- 550 5.1.1 <a@b>...
+ * User unknown" in a session transcript), and its status from there as
+ * every diagnostic gives one.  -1 when memory ran out.
+ */
+static int
+diagnostic_from_excerpt(dsnx_report *r, unsigned i)
+{
+	dsnx_recipient *rc = &r->rcpts[i];
+	const char *x = r->rcpt_excerpt[i];
+	dsnx_code code;
+	size_t mlen, xlen;
+	long at;
+
+	if (rc->diagnostic != NULL || rc->status != NULL || x == NULL
+	    || r->format == NULL || strcmp(r->format, "rfc3464") == 0
+	    || strcmp(r->format, "rfc6533") == 0)
+		return 0;
+	xlen = strlen(x);
+	if ((at = dsnx_code_find(x, xlen, &code, &mlen)) < 0)
+		return 0;
+	/* The reply code in front of it belongs to the reply. */
+	if (at >= 4 && x[at - 1] == ' ' && dsnx_reply_find(x + at - 4, 3) != 0)
+		at -= 4;
+	if ((rc->diagnostic = dsnx_report_text(r, x + at, xlen - (size_t)at))
+	    == NULL)
+		return -1;
+	return complete_recipient(r, rc, 1);
+}
+
 static int
 read_evidence(dsnx_report *r)
 {
@@ -696,6 +728,10 @@ read_evidence(dsnx_report *r)
 		r->rcpt_excerpt[i] = reply_text(r, x);
 		if (r->rcpt_excerpt[i] == NULL)
 			r->rcpt_excerpt[i] = x;
+		if (diagnostic_from_excerpt(r, i) < 0) {
+			dsnx_buf_free(&out);
+			goto done;
+		}
 	}
 	dsnx_buf_free(&out);
 	rc = 0;

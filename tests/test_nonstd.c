@@ -491,6 +491,37 @@ START_TEST(test_forwarded_notice)
 }
 END_TEST
 
+/* A recipient the structure found takes the reply its own lines quote
+ * as its diagnostic, and its status from there. */
+START_TEST(test_structure_reply_from_transcript)
+{
+	static const char msg[] =
+	    "From: MDaemon@example.net\r\n"
+	    "To: sender@example.com\r\n"
+	    "Subject: Permanent Delivery Failure\r\n\r\n"
+	    "The attached message had PERMANENT fatal delivery errors!\r\n\r\n"
+	    "--- Session Transcript ---\r\n"
+	    " 10:00:00: *  To: pat@example.org\r\n"
+	    " 10:00:01: --> RCPT To:<pat@example.org>\r\n"
+	    " 10:00:01: <-- 550 5.1.1 <pat@example.org>... User unknown\r\n"
+	    "--- End Transcript ---\r\n";
+	dsnx_report *r = read_msg(msg);
+	const dsnx_recipient *rc;
+
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_str_eq(dsnx_report_format(r), "structure");
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 1);
+	rc = dsnx_report_recipient(r, 0);
+	ck_assert_str_eq(rc->recipient, "pat@example.org");
+	ck_assert_ptr_nonnull(rc->diagnostic);
+	ck_assert_msg(strncmp(rc->diagnostic, "550 5.1.1 <pat@example.org>", 27)
+	    == 0, "diagnostic %s", rc->diagnostic);
+	ck_assert_str_eq(rc->status, "5.1.1");
+	ck_assert_int_eq(rc->reply, 550);
+	dsnx_report_free(r);
+}
+END_TEST
+
 /* Exchange writes "'addr' on DATE": the quotes are not the address's. */
 START_TEST(test_quoted_address)
 {
@@ -614,6 +645,7 @@ nonstd_suite(void)
 	tcase_add_test(tc, test_structure);
 	tcase_add_test(tc, test_forwarded_notice);
 	tcase_add_test(tc, test_quoted_address);
+	tcase_add_test(tc, test_structure_reply_from_transcript);
 	tcase_add_test(tc, test_returned_marker_first_lines);
 	tcase_add_test(tc, test_excerpt_stops_at_returned);
 	suite_add_tcase(s, tc);
