@@ -62,7 +62,10 @@
 	"|could not send|delivery delayed|warning: message|mail failure" \
 	"|returned to sender|nicht zustellbar|delivery failure" \
 	"|error sending|message delayed|failed delivery|rejected:|bounce" \
-	"|mail system error|undelivered mail)"
+	"|mail system error|undelivered mail" \
+	"|unzustellbar|non remis|non distribu|\\x{e9}chec de (?:la )?remise" \
+	"|no se puede entregar|no entregado|non recapitabil|non recapitato" \
+	"|onbestelbaar|niet bezorgd)"
 
 const char dsnx_bounce_from_pattern[] = BOUNCE_FROM;
 const char dsnx_bounce_subject_pattern[] = BOUNCE_SUBJECT;
@@ -88,7 +91,17 @@ const char dsnx_failure_wording_pattern[] =
     "|rejected|full|disabled|over quota)"
     "|no such (?:user|mailbox|address|recipient|account)"
     "|(?:^|[\\s(:])[45]\\d\\d[ -][45]\\.\\d{1,3}\\.\\d{1,3}\\b"
-    "|Delivery Status Notification|mail delivery (?:system|subsystem|software)";
+    "|Delivery Status Notification|mail delivery (?:system|subsystem|software)"
+    /* The same in the languages of localized NDRs and notice templates
+     * (Exchange/Outlook, Postfix and Exim translations). */
+    "|(?:konnte|kann|k\\x{f6}nnen) nicht zugestellt werden|Zustellung an [^\\r\\n]{1,80}"
+    "fehlgeschlagen|n'a pas pu \\x{ea}tre (?:remis|distribu)"
+    "|\\x{e9}chec de la (?:remise|distribution)|error en la entrega"
+    "|no se (?:ha )?pod(?:ido|\\x{ed}a) entregar|no se pudo entregar"
+    "|non \\x{e8} stato possibile (?:recapitare|consegnare)|recapito non riuscito"
+    "|kon niet worden (?:bezorgd|afgeleverd)"
+    "|Postfach (?:ist )?voll|Benutzer unbekannt|utilisateur inconnu"
+    "|usuario desconocido|utente sconosciuto";
 
 /*
  * A message forwarded by a person, inline: the separator line mail

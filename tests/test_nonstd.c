@@ -522,6 +522,29 @@ START_TEST(test_structure_reply_from_transcript)
 }
 END_TEST
 
+/* A notice in another language is a bounce by the same signals: its
+ * Subject and failure wording are known in the languages we write. */
+START_TEST(test_structure_localized)
+{
+	static const char msg[] =
+	    "From: Microsoft Outlook <postmaster@example.net>\r\n"
+	    "To: sender@example.com\r\n"
+	    "Subject: Unzustellbar: hallo\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+	    "Die Zustellung an folgende Empf\xc3\xa4nger oder Gruppen ist "
+	    "fehlgeschlagen:\r\n\r\n"
+	    "anna@example.org\r\n"
+	    "Die eingegebene E-Mail-Adresse wurde nicht gefunden.\r\n";
+	dsnx_report *r = read_msg(msg);
+
+	ck_assert(dsnx_report_is_dsn(r));
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 1);
+	ck_assert_str_eq(dsnx_report_recipient(r, 0)->recipient,
+	    "anna@example.org");
+	dsnx_report_free(r);
+}
+END_TEST
+
 /* Exchange writes "'addr' on DATE": the quotes are not the address's. */
 START_TEST(test_quoted_address)
 {
@@ -645,6 +668,7 @@ nonstd_suite(void)
 	tcase_add_test(tc, test_structure);
 	tcase_add_test(tc, test_forwarded_notice);
 	tcase_add_test(tc, test_quoted_address);
+	tcase_add_test(tc, test_structure_localized);
 	tcase_add_test(tc, test_structure_reply_from_transcript);
 	tcase_add_test(tc, test_returned_marker_first_lines);
 	tcase_add_test(tc, test_excerpt_stops_at_returned);
