@@ -77,7 +77,9 @@
 
 #include "buf.h"
 #include "codec.h"
+#include "acsearch.h"
 #include "dsn.h"
+#include "literals.h"
 #include "nonstd.h"
 #include "report.h"
 #include "rules.h"
@@ -100,6 +102,12 @@ enum {
 typedef struct compiled_format {
 	const dsnx_format_def *def;
 	pcre2_code *re[P_COUNT];
+	/* The gate's From/Subject pattern is the shared bounce sender /
+	 * bounce subject one: its result is the message's, reckoned once. */
+	int shared_from, shared_subject;
+	/* The marker / header pattern has literals in the prefilter: where
+	 * none occurs, the pattern cannot match and is not run. */
+	int marker_lit, header_lit;
 } compiled_format;
 
 struct dsnx_formats {
@@ -112,6 +120,10 @@ struct dsnx_formats {
 	pcre2_code *fwd_marker;		/* dsnx_forward_marker_pattern */
 	pcre2_code *fwd_subject;	/* dsnx_forward_subject_pattern */
 	pcre2_match_context *mctx;
+	/* Literals of the marker (id 2i) and header (id 2i+1) patterns of
+	 * format i, found in one scan of a text (NULL: no prefilter). */
+	dsnx_ac *ac;
+	size_t ac_words;
 };
 
 static const char *const pattern_names[P_COUNT] = {
@@ -152,6 +164,7 @@ dsnx_formats_free(dsnx_formats *f)
 	pcre2_code_free(f->fwd_marker);
 	pcre2_code_free(f->fwd_subject);
 	pcre2_match_context_free(f->mctx);
+	dsnx_ac_free(f->ac);
 	free(f->v);
 	free(f);
 }
@@ -186,6 +199,67 @@ compile_one(const char *pat, pcre2_compile_context *cctx, const char *format,
 	/* JIT is an optimisation; without it matching still works. */
 	dsnx_regex_jit(re);
 	return re;
+}
+
+/* Adds the literals of pattern under id; 1 when it has a set. */
+static int
+add_literals(dsnx_ac *ac, const char *pattern, unsigned id, dsnx_status *st)
+{
+	literal_set *ls;
+	unsigned k;
+
+	if (pattern == NULL || (ls = malloc(sizeof(*ls))) == NULL)
+		return 0;
+	dsnx_pattern_literals(pattern, ls);
+	for (k = 0; k < ls->count && *st == DSNX_OK; k++)
+		*st = dsnx_ac_add(ac, ls->lit[k], ls->len[k], id);
+	k = ls->count;
+	free(ls);
+	return k > 0 && *st == DSNX_OK;
+}
+
+/*
+ * The formats' gates and markers meet every non-standard bounce, and a
+ * marker that is not there costs a scan of the whole text, once per
+ * format.  So the literals every match of a marker or header pattern
+ * must contain (literals.c, as for the rules) are looked for in one
+ * Aho-Corasick scan of each text, and a pattern none of whose literals
+ * occurs is not run: the result is the same.  Gates that use the shared
+ * bounce sender and subject patterns are noted, to be matched once.
+ */
+static dsnx_status
+build_prefilter(dsnx_formats *f, dsnx_error_t *err)
+{
+	dsnx_status st = DSNX_OK;
+	unsigned i;
+	int any = 0;
+
+	if ((st = dsnx_ac_new(&f->ac)) != DSNX_OK)
+		return st;
+	for (i = 0; i < f->count && st == DSNX_OK; i++) {
+		compiled_format *cf = &f->v[i];
+		const dsnx_format_def *d = cf->def;
+
+		cf->shared_from = d->from != NULL
+		    && strcmp(d->from, dsnx_bounce_from_pattern) == 0;
+		cf->shared_subject = d->subject != NULL
+		    && strcmp(d->subject, dsnx_bounce_subject_pattern) == 0;
+		cf->marker_lit = add_literals(f->ac, d->marker, 2 * i, &st);
+		cf->header_lit = add_literals(f->ac, d->header, 2 * i + 1, &st);
+		any |= cf->marker_lit | cf->header_lit;
+	}
+	if (st == DSNX_OK && any)
+		st = dsnx_ac_compile(f->ac);
+	if (st != DSNX_OK || !any) {
+		dsnx_ac_free(f->ac);
+		f->ac = NULL;
+		for (i = 0; i < f->count; i++)
+			f->v[i].marker_lit = f->v[i].header_lit = 0;
+	}
+	if (st == DSNX_OK && f->ac != NULL)
+		f->ac_words = dsnx_ac_words(f->ac);
+	(void)err;
+	return st;
 }
 
 dsnx_status
@@ -242,6 +316,8 @@ dsnx_formats_compile(const dsnx_format_def *defs, dsnx_formats **out,
 		}
 	}
 	pcre2_compile_context_free(cctx);
+	if (st == DSNX_OK)
+		st = build_prefilter(f, err);
 	if (st != DSNX_OK) {
 		dsnx_formats_free(f);
 		return st;
@@ -259,6 +335,14 @@ typedef struct matcher {
 	 * for all the formats whose gate tries them (header_lines()). */
 	dsnx_buf hlines;
 	size_t *hend;			/* where line i ends; NULL: not made */
+	/* The message's From and Subject against the shared bounce
+	 * patterns: -1 not yet matched, else the result. */
+	int from_bounce, subject_bounce;
+	/* Prefilter literals seen: per candidate text (slot c) and in the
+	 * header lines (slot MAX_TEXTS), ac_words words each; a slot is
+	 * scanned when first asked for.  NULL: every pattern is run. */
+	uint64_t *seen;
+	unsigned char seen_ready[MAX_TEXTS + 1];
 } matcher;
 
 static void
@@ -268,6 +352,9 @@ matcher_init(matcher *mt, const dsnx_formats *formats)
 	mt->md = NULL;
 	dsnx_buf_init(&mt->hlines, 0);
 	mt->hend = NULL;
+	mt->from_bounce = mt->subject_bounce = -1;
+	mt->seen = NULL;
+	memset(mt->seen_ready, 0, sizeof(mt->seen_ready));
 }
 
 static void
@@ -276,8 +363,10 @@ matcher_free(matcher *mt)
 	pcre2_match_data_free(mt->md);
 	dsnx_buf_free(&mt->hlines);
 	free(mt->hend);
+	free(mt->seen);
 	mt->md = NULL;
 	mt->hend = NULL;
+	mt->seen = NULL;
 }
 
 /* Returns 1 and the match's extent (group 0, and group 1 if wanted) on a
@@ -315,6 +404,49 @@ static int
 match_str(matcher *mt, const pcre2_code *re, const char *s)
 {
 	return s != NULL && run(mt, re, s, strlen(s), 0, NULL, NULL, NULL, NULL);
+}
+
+/* The message's From against the shared bounce sender pattern, matched
+ * once however many gates and signals ask. */
+static int
+from_is_bounce(matcher *mt, const dsnx_report *r)
+{
+	if (mt->from_bounce < 0)
+		mt->from_bounce = match_str(mt, mt->formats->bounce_from, r->from);
+	return mt->from_bounce;
+}
+
+static int
+subject_is_bounce(matcher *mt, const dsnx_report *r)
+{
+	if (mt->subject_bounce < 0)
+		mt->subject_bounce = match_str(mt, mt->formats->bounce_subject,
+		    r->subject);
+	return mt->subject_bounce;
+}
+
+/*
+ * Whether a prefiltered pattern (literal id) may match t[0, len), the
+ * text of slot: 0 only when none of its literals occurs there.  The
+ * slot's text is scanned once, on the first question.
+ */
+static int
+may_match(matcher *mt, unsigned slot, const char *t, size_t len, unsigned id)
+{
+	const dsnx_formats *f = mt->formats;
+	uint64_t *w;
+
+	if (f->ac == NULL || slot > MAX_TEXTS)
+		return 1;
+	if (mt->seen == NULL && (mt->seen = calloc((MAX_TEXTS + 1)
+	    * f->ac_words, sizeof(*mt->seen))) == NULL)
+		return 1;
+	w = mt->seen + slot * f->ac_words;
+	if (!mt->seen_ready[slot]) {
+		dsnx_ac_scan(f->ac, t, len, w);
+		mt->seen_ready[slot] = 1;
+	}
+	return (int)((w[id / 64] >> (id % 64)) & 1);
 }
 
 int
@@ -1079,6 +1211,10 @@ recipients_from_inline(dsnx_report *r, const char *t, size_t from,
  *				whose own From or Subject is a
  *				bounce's (see forwarded_notice())	3
  *
+ * A message whose other signals leave it below the threshold even with
+ * failure wording, an address and a returned-message marker is not read
+ * further (explain says so).
+ *
  * A person's mail that quotes or describes a bounce lacks the sender
  * signals and stays below the threshold; a bounce from an unknown MTA
  * has most of them.  A bounce a person forwarded carries the sender
@@ -1111,6 +1247,7 @@ typedef struct structure {
 	const char *addrs[STRUCT_ADDRS];
 	unsigned naddrs;
 	size_t notice_end;	/* where the notice's text ends */
+	int skipped;		/* the text was not read: see read_structure() */
 } structure;
 
 /* The bare address of a header field of the notice, or NULL. */
@@ -1291,7 +1428,7 @@ read_structure(matcher *mt, dsnx_report *r, const char *t, size_t len,
 	const char *own[3];
 	size_t end = len, m0, m1, pos = 0, from;
 	unsigned n = 0;
-	int k;
+	int k, bound;
 
 	memset(st, 0, sizeof(*st));
 	if (rp != NULL) {
@@ -1299,9 +1436,8 @@ read_structure(matcher *mt, dsnx_report *r, const char *t, size_t len,
 			rp++;
 		st->on[SIG_NULL_SENDER] = strncmp(rp, "<>", 2) == 0;
 	}
-	st->on[SIG_BOUNCE_FROM] = match_str(mt, mt->formats->bounce_from, r->from);
-	st->on[SIG_SUBJECT] = match_str(mt, mt->formats->bounce_subject,
-	    r->subject);
+	st->on[SIG_BOUNCE_FROM] = from_is_bounce(mt, r);
+	st->on[SIG_SUBJECT] = subject_is_bounce(mt, r);
 	st->on[SIG_AUTO] = as != NULL && strncasecmp(as, "no", 2) != 0;
 	st->on[SIG_RETURNED] = r->returned_part != NULL;
 	if (end > STRUCT_SCAN_MAX)
@@ -1309,6 +1445,22 @@ read_structure(matcher *mt, dsnx_report *r, const char *t, size_t len,
 	/* A forwarded notice is read from its own text on. */
 	st->on[SIG_FORWARDED] = forwarded_notice(mt, r, t, end, &pos);
 	from = pos;
+	/* Failure wording and an address are needed, and finding them is
+	 * most of the cost: a message whose other signals leave the score
+	 * short even with them and a returned-message marker (a person's
+	 * mail, a feedback report) is not read further. */
+	bound = signal_defs[SIG_WORDING].weight + signal_defs[SIG_ADDRESS].weight
+	    + (st->on[SIG_RETURNED] ? 0 : signal_defs[SIG_RETURNED].weight);
+	for (k = 0; k < SIG_COUNT; k++)
+		if (st->on[k])
+			bound += signal_defs[k].weight;
+	if (bound < STRUCT_THRESHOLD) {
+		st->skipped = 1;
+		for (k = 0; k < SIG_COUNT; k++)
+			if (st->on[k])
+				st->score += signal_defs[k].weight;
+		return;
+	}
 	/* The notice ends where the returned message starts. */
 	if (run(mt, mt->formats->returned, t, end, pos, &m0, &m1, NULL, NULL)) {
 		st->on[SIG_RETURNED] = 1;
@@ -1357,9 +1509,15 @@ structure_text(dsnx_report *r, const structure *st)
 			    signal_defs[k].weight);
 	any = 0;
 	for (k = 0; k < SIG_COUNT && o < sizeof(buf); k++)
-		if (!st->on[k])
+		if (!st->on[k] && !(st->skipped && (k == SIG_WORDING
+		    || k == SIG_ADDRESS || k == SIG_RETURNED)))
 			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s %s",
 			    any++ ? "," : "; absent:", signal_defs[k].name);
+	if (st->skipped && o < sizeof(buf))
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "; the text was "
+		    "not read: with failure-wording, address-near-wording and "
+		    "returned-message the score would stay below %d",
+		    STRUCT_THRESHOLD);
 	if (o >= sizeof(buf))
 		o = sizeof(buf) - 1;
 	return dsnx_report_text(r, buf, o);
@@ -1383,6 +1541,17 @@ structure_once(matcher *mt, dsnx_report *r, texts *tx, structure *st,
 
 /* ------------------------------------------------------------ the reader */
 
+/* The header pattern of f may match a field: its literals occur in
+ * the header lines (all of them when those cannot be made). */
+static int
+header_may_match(matcher *mt, const compiled_format *f, const dsnx_report *r)
+{
+	if (!f->header_lit || header_lines(mt, r) != 0)
+		return 1;
+	return may_match(mt, MAX_TEXTS, dsnx_buf_str(&mt->hlines),
+	    mt->hlines.len, 2 * (unsigned)(f - mt->formats->v) + 1);
+}
+
 static int
 gate(matcher *mt, const compiled_format *f, dsnx_report *r)
 {
@@ -1390,19 +1559,22 @@ gate(matcher *mt, const compiled_format *f, dsnx_report *r)
 
 	if (f->re[P_FROM] != NULL) {
 		set++;
-		ok += match_str(mt, f->re[P_FROM], r->from);
+		ok += f->shared_from ? from_is_bounce(mt, r)
+		    : match_str(mt, f->re[P_FROM], r->from);
 		if (ok && !f->def->gate_all)
 			return 1;
 	}
 	if (f->re[P_SUBJECT] != NULL) {
 		set++;
-		ok += match_str(mt, f->re[P_SUBJECT], r->subject);
+		ok += f->shared_subject ? subject_is_bounce(mt, r)
+		    : match_str(mt, f->re[P_SUBJECT], r->subject);
 		if (ok && !f->def->gate_all)
 			return 1;
 	}
 	if (f->re[P_HEADER] != NULL && (!f->def->gate_all || ok == set)) {
 		set++;
-		ok += match_any_header(mt, f->re[P_HEADER], r);
+		ok += header_may_match(mt, f, r)
+		    && match_any_header(mt, f->re[P_HEADER], r);
 	}
 	if (set == 0)
 		return 1;
@@ -1454,7 +1626,8 @@ dsnx_nonstd_read(const dsnx_formats *formats, dsnx_report *r)
 			if (f->re[P_MARKER] == NULL) {
 				start = 0;
 				found = 1;
-			} else if (run(&mt, f->re[P_MARKER], text, len, 0, &m0, &m1,
+			} else if ((!f->marker_lit || may_match(&mt, c, text, len, 2 * i))
+			    && run(&mt, f->re[P_MARKER], text, len, 0, &m0, &m1,
 			    NULL, NULL)) {
 				start = m0;
 				found = 1;

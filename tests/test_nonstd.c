@@ -386,6 +386,13 @@ START_TEST(test_structure)
 	    "Subject: about yesterday\r\n\r\n"
 	    "My mail to carl@example.net could not be delivered, he says\r\n"
 	    "his mailbox is full.  Can you tell him?\r\n";
+	static const char person_subject[] =
+	    "Return-Path: <bob@example.com>\r\n"
+	    "From: Bob <bob@example.com>\r\n"
+	    "To: ann@example.org\r\n"
+	    "Subject: undeliverable mail to Carl\r\n\r\n"
+	    "My mail to carl@example.net could not be delivered, he says\r\n"
+	    "his mailbox is full.  Can you tell him?\r\n";
 	dsnx_report *r = read_msg(bounce);
 	const char *why;
 
@@ -400,12 +407,26 @@ START_TEST(test_structure)
 	ck_assert_ptr_nonnull(strstr(why, "absent: auto-submitted"));
 	dsnx_report_free(r);
 
+	/* Nothing but the text could speak for a bounce, and the text
+	 * alone cannot make one: it is not read. */
 	r = read_msg(person);
 	ck_assert(!dsnx_report_is_dsn(r));
 	ck_assert_ptr_nonnull(why = dsnx_report_detection(r));
 	ck_assert_ptr_nonnull(strstr(why, "not a bounce"));
-	ck_assert_ptr_nonnull(strstr(why, "failure-wording +2"));
 	ck_assert_ptr_nonnull(strstr(why, "absent: null-sender"));
+	ck_assert_ptr_nonnull(strstr(why, "the text was not read"));
+	ck_assert_ptr_null(strstr(why, "failure-wording +"));
+	dsnx_report_free(r);
+
+	/* A bounce-like Subject could make it: the text is read, and its
+	 * wording and address still fall short of the sender signals. */
+	r = read_msg(person_subject);
+	ck_assert(!dsnx_report_is_dsn(r));
+	ck_assert_ptr_nonnull(why = dsnx_report_detection(r));
+	ck_assert_ptr_nonnull(strstr(why, "not a bounce"));
+	ck_assert_ptr_nonnull(strstr(why, "failure-wording +2"));
+	ck_assert_ptr_nonnull(strstr(why, "address-near-wording +2"));
+	ck_assert_ptr_null(strstr(why, "not read"));
 	dsnx_report_free(r);
 }
 END_TEST
