@@ -244,6 +244,11 @@ supervise(milter_state *good, const milter_sources *src,
 				milter_log(LOG_ERR, "the worker did not stop in time; "
 				    "killing it");
 				kill(worker, SIGKILL);
+			} else if (stopping && worker > 0) {
+				/* Again each second: a worker that is draining
+				 * already leaves it pending; one that had not
+				 * yet begun to wait for it cannot miss it. */
+				kill(worker, SIGUSR2);
 			}
 			if (worker == 0 && !stopping && restart_at != 0
 			    && time(NULL) >= restart_at) {
