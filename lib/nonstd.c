@@ -228,7 +228,7 @@ add_literals(dsnx_ac *ac, const char *pattern, unsigned id, dsnx_status *st)
  * bounce sender and subject patterns are noted, to be matched once.
  */
 static dsnx_status
-build_prefilter(dsnx_formats *f, dsnx_error_t *err)
+build_prefilter(dsnx_formats *f)
 {
 	dsnx_status st = DSNX_OK;
 	unsigned i;
@@ -258,7 +258,6 @@ build_prefilter(dsnx_formats *f, dsnx_error_t *err)
 	}
 	if (st == DSNX_OK && f->ac != NULL)
 		f->ac_words = dsnx_ac_words(f->ac);
-	(void)err;
 	return st;
 }
 
@@ -317,7 +316,7 @@ dsnx_formats_compile(const dsnx_format_def *defs, dsnx_formats **out,
 	}
 	pcre2_compile_context_free(cctx);
 	if (st == DSNX_OK)
-		st = build_prefilter(f, err);
+		st = build_prefilter(f);
 	if (st != DSNX_OK) {
 		dsnx_formats_free(f);
 		return st;

@@ -643,7 +643,6 @@ lower_copy(char *dst, const char *src, size_t n)
 	}
 }
 
-/* Every recipient's excerpt and reply text.  -1 when memory ran out. */
 /*
  * A recipient of a non-standard bounce that no format gave a diagnostic
  * (the structural reader names addresses only) takes the server reply
@@ -676,6 +675,7 @@ diagnostic_from_excerpt(dsnx_report *r, unsigned i)
 	return complete_recipient(r, rc, 1);
 }
 
+/* Every recipient's excerpt and reply text.  -1 when memory ran out. */
 static int
 read_evidence(dsnx_report *r)
 {
