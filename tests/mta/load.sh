@@ -452,10 +452,23 @@ wait_progress $(($(progress) + N_MSG / 20)) || ev_ok=0
 if [ $ev_ok = 1 ]; then
 	p_stop=$(progress)
 	t_stop=$(now)
+	n_up=$(grep -c 'started: socket' "$T/milter.log")
 	milter_stop || fail "the milter did not stop on SIGTERM"
 	milter_start -s "$site" || exit 1
 	t_restart=$(now)
 	echo "$me: daemon restart (SIGTERM, start) after $p_stop messages took $(secs "$t_stop" "$t_restart") s"
+	# The socket listens before the rules are read (seconds under ASan
+	# and this load); the broken file must not be there before they are,
+	# or the new daemon rightly refuses to start.
+	n=0
+	until [ "$(grep -c 'started: socket' "$T/milter.log")" -gt "$n_up" ]; do
+		n=$((n + 1))
+		[ $n -le 600 ] || {
+			fail "the restarted milter did not start its worker in 60 s"
+			break
+		}
+		sleep 0.1
+	done
 else
 	fail "phase 2: the sender ended before the daemon restart"
 	t_restart=$(now)
