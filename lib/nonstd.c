@@ -448,36 +448,34 @@ may_match(matcher *mt, unsigned slot, const char *t, size_t len, unsigned id)
 	return (int)((w[id / 64] >> (id % 64)) & 1);
 }
 
-int
-dsnx_formats_bounce_sender(const dsnx_formats *formats, const char *from)
+/* One match of re against s outside any message's matcher; 0 also
+ * when s is NULL or memory ran out. */
+static int
+match_once(const dsnx_formats *formats, const pcre2_code *re, const char *s)
 {
 	matcher mt;
 	int hit;
 
-	if (from == NULL)
+	if (s == NULL)
 		return 0;
 	matcher_init(&mt, formats);
 	if ((mt.md = pcre2_match_data_create(1, NULL)) == NULL)
 		return 0;
-	hit = match_str(&mt, formats->bounce_from, from);
+	hit = match_str(&mt, re, s);
 	matcher_free(&mt);
 	return hit;
 }
 
 int
+dsnx_formats_bounce_sender(const dsnx_formats *formats, const char *from)
+{
+	return match_once(formats, formats->bounce_from, from);
+}
+
+int
 dsnx_formats_forward_subject(const dsnx_formats *formats, const char *subject)
 {
-	matcher mt;
-	int hit;
-
-	if (subject == NULL)
-		return 0;
-	matcher_init(&mt, formats);
-	if ((mt.md = pcre2_match_data_create(1, NULL)) == NULL)
-		return 0;
-	hit = match_str(&mt, formats->fwd_subject, subject);
-	matcher_free(&mt);
-	return hit;
+	return match_once(formats, formats->fwd_subject, subject);
 }
 
 /* Appends len bytes of data to b, at most *room of them. */

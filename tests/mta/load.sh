@@ -368,6 +368,16 @@ worker_pid() { # the supervisor's child
 		head -1 | tr -dc 0-9
 }
 progress() { cat "$T/progress" 2>/dev/null || echo 0; }
+# log_wait ERE COUNT: until the milter log has more than COUNT lines
+# matching ERE; false after 60 s
+log_wait() {
+	_n=0
+	while [ "$(grep -cE -- "$1" "$T/milter.log")" -le "$2" ]; do
+		_n=$((_n + 1))
+		[ $_n -le 600 ] || return 1
+		sleep 0.1
+	done
+}
 # run_sender PREFIX [COUNT]: in the background; sets SENDER_PID
 run_sender() {
 	echo 0 >"$T/progress"
@@ -460,15 +470,8 @@ if [ $ev_ok = 1 ]; then
 	# The socket listens before the rules are read (seconds under ASan
 	# and this load); the broken file must not be there before they are,
 	# or the new daemon rightly refuses to start.
-	n=0
-	until [ "$(grep -c 'started: socket' "$T/milter.log")" -gt "$n_up" ]; do
-		n=$((n + 1))
-		[ $n -le 600 ] || {
-			fail "the restarted milter did not start its worker in 60 s"
-			break
-		}
-		sleep 0.1
-	done
+	log_wait 'started: socket' "$n_up" ||
+		fail "the restarted milter did not start its worker in 60 s"
 else
 	fail "phase 2: the sender ended before the daemon restart"
 	t_restart=$(now)
@@ -482,17 +485,10 @@ EOB
 	p_hup=$(progress)
 	t_hup=$(now)
 	kill -HUP "$MILTER_PID"
-	n=0
 	# Both processes read every rule file again, under ASan and this
 	# load: seconds.
-	until grep -q 'reload failed' "$T/milter.log"; do
-		n=$((n + 1))
-		[ $n -le 600 ] || {
-			fail "no \"reload failed\" in the milter log 60 s after SIGHUP"
-			break
-		}
-		sleep 0.1
-	done
+	log_wait 'reload failed' 0 ||
+		fail "no \"reload failed\" in the milter log 60 s after SIGHUP"
 	p_reloaded=$(progress)
 	echo "$me: SIGHUP with a broken rule file after $p_hup messages:" \
 		"$(grep 'reload failed' "$T/milter.log" | tail -n 1 | cut -c1-160)"
