@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""sisimai-wording.py - are the rules' wording families as wide as the world's?
+
+Sisimai (libsisimai-perl, a real peer from Debian's archive) keeps, per
+reason, the server replies its authors met in real bounces: plain phrase
+lists and regular expressions in Sisimai/Reason/*.pm.  This script reads the
+installed copy at run time (nothing of it is stored in this tree), makes one
+concrete phrase of every list entry and of every alternative of every
+expression, and wraps each phrase into two bounces a real MTA would write:
+
+  dsn    a Postfix-style RFC 3464 report (Status 5.0.0, so the text and not
+         the code must decide), the phrase in Diagnostic-Code and in the
+         human-readable part;
+  plain  an Exim-style plain-text bounce, the phrase only in the prose.
+
+Sisimai itself then reads each bounce; a phrase whose bounce Sisimai does
+not give its own list's reason is dropped (another list won, or the phrase
+needs context a single line does not give).  dsnexplain classify reads the
+rest, and its reason is compared with Sisimai's.  Reasons that Sisimai 5
+split out of a 4.x reason (requireptr, badreputation and authfailure out
+of blocked, authfailure out of securityerror and policyviolation, speeding
+out of toomanyconn) count as agreeing.
+
+It prints the agreement per variant and per reason, and with --misses every
+disagreement (reason expected, reason found, rule, phrase).  It fails when
+the agreement of a variant is below --floor percent.
+
+It does not test a rule's wording against anything but one phrase in one
+line: the corpus tests do that.  It is not a held-out measurement either:
+the rules were widened with these phrases in view.
+
+Usage: sisimai-wording.py --cli PATH --rules DIR [--floor P] [--misses]
+                          [--work DIR]
+Exit status: 0 pass, 1 below the floor, 77 skip (Sisimai not installed).
+"""
+
+import argparse
+import collections
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+try:
+    from re import _parser as sre_parse, _constants as sre_const
+except ImportError:  # Python before 3.11
+    import sre_parse, sre_constants as sre_const
+
+# Prints reason, kind and text for every phrase list and expression of the
+# installed Sisimai::Reason modules.  Expressions keep their line breaks as
+# \x01 so that the /x comments inside them stay comments.
+EXTRACT = r'''
+use strict; use warnings;
+my ($dir) = grep { -d "$_/Sisimai/Reason" } @INC or exit 77;
+for my $f (sort glob "$dir/Sisimai/Reason/*.pm") {
+    open my $fh, '<', $f or die "$f: $!"; local $/; my $s = <$fh>; close $fh;
+    my ($reason) = $s =~ /sub text\s*\{\s*'(\w+)'/ or next;
+    while ($s =~ /state \$index = (\[.*?\]);/sg) {
+        my $list = eval $1; die "$f: $@" if $@;
+        print "$reason\tlist\t$_\n" for @$list;
+    }
+    while ($s =~ /state \$regex = qr\{(.*?)\}x;/sg) {
+        (my $re = $1) =~ s/\n/\x01/g;
+        print "$reason\tregex\t$re\n";
+    }
+}
+'''
+
+# Reads each file named on the command line with Sisimai and prints its
+# first recipient's reason, or "none".
+LABEL = r'''
+use strict; use warnings; use Sisimai;
+for my $f (@ARGV) {
+    my $v = Sisimai->make($f, 'delivered' => 1);
+    print "$f\t", (($v && @$v) ? $v->[0]->reason : 'none'), "\n";
+}
+'''
+
+SISIMAI5_SPLITS = {
+    ('blocked', 'requireptr'), ('blocked', 'badreputation'),
+    ('blocked', 'authfailure'), ('securityerror', 'authfailure'),
+    ('policyviolation', 'authfailure'),
+    ('toomanyconn', 'speeding'),
+}
+
+# Bounded expansion: enough to reach every alternative once, never the
+# product of all of them.
+MAX_STRINGS = 2000
+REPEAT_SAMPLES = 3
+
+
+def one_char(items):
+    """A character a class [ ... ] accepts (a negated class: 'x')."""
+    if items and items[0][0] is sre_const.NEGATE:
+        return 'x'
+    for op, av in items:
+        if op is sre_const.LITERAL:
+            return chr(av)
+        if op is sre_const.RANGE:
+            return chr(av[0])
+        if op is sre_const.CATEGORY:
+            name = str(av)
+            return '0' if 'DIGIT' in name else ('a' if 'WORD' in name else ' ')
+    return 'x'
+
+
+def strings_of(tree):
+    """Strings the parsed expression matches, one per alternative at least."""
+    outs = ['']
+
+    def extend(parts):
+        return [o + p for o in outs for p in parts][:MAX_STRINGS]
+
+    for op, av in tree:
+        if op is sre_const.LITERAL:
+            outs = [o + chr(av) for o in outs]
+        elif op in (sre_const.NOT_LITERAL, sre_const.ANY):
+            outs = [o + 'x' for o in outs]
+        elif op is sre_const.IN:
+            outs = [o + one_char(av) for o in outs]
+        elif op is sre_const.CATEGORY:
+            outs = [o + ' ' for o in outs]
+        elif op is sre_const.SUBPATTERN:
+            outs = extend(strings_of(av[-1]))
+        elif op is getattr(sre_const, 'ATOMIC_GROUP', None):
+            outs = extend(strings_of(av))
+        elif op is sre_const.BRANCH:
+            alts = []
+            for branch in av[1]:
+                alts += strings_of(branch)
+            outs = extend(alts)
+        elif op in (sre_const.MAX_REPEAT, sre_const.MIN_REPEAT,
+                    getattr(sre_const, 'POSSESSIVE_REPEAT', None)):
+            low, high, sub = av
+            subs = strings_of(sub)
+            if low == 0 and high == 1:
+                outs = extend([''] + subs)
+            else:
+                outs = extend([s * max(low, 1) for s in subs[:REPEAT_SAMPLES]])
+        # anchors, lookarounds and back references add no text
+    return outs
+
+
+def phrases(extracted):
+    seen = set()
+    for line in extracted.splitlines():
+        reason, kind, text = line.split('\t', 2)
+        if kind == 'list':
+            found = [text]
+        else:
+            pattern = text.replace('\x01', '\n').replace('\\z', '\\Z')
+            try:
+                found = strings_of(sre_parse.parse(pattern, re.X))
+            except (re.error, ValueError) as e:
+                print(f'sisimai-wording: {reason}: expression skipped: {e}',
+                      file=sys.stderr)
+                continue
+        for p in found:
+            p = ' '.join(p.split())
+            if p and (reason, p) not in seen:
+                seen.add((reason, p))
+                yield reason, p
+
+
+HEAD_DSN = '''Return-Path: <>
+From: MAILER-DAEMON@mx.example.org (Mail Delivery System)
+To: sender@example.org
+Subject: Undelivered Mail Returned to Sender
+Date: Mon, 7 Dec 2026 10:00:00 +0000
+Message-Id: <{n}.bounce@mx.example.org>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="BB"
+
+--BB
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mx.example.org.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+<rcpt@example.net>: host mx.example.net[192.0.2.1] said: 550 {p} (in reply to
+    RCPT TO command)
+
+--BB
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+
+Final-Recipient: rfc822; rcpt@example.net
+Action: failed
+Status: 5.0.0
+Remote-MTA: dns; mx.example.net
+Diagnostic-Code: smtp; 550 {p}
+
+--BB
+Content-Type: text/rfc822-headers
+
+From: sender@example.org
+To: rcpt@example.net
+Subject: hello
+Message-Id: <{n}@example.org>
+
+--BB--
+'''
+
+HEAD_PLAIN = '''Return-path: <>
+From: Mail Delivery System <Mailer-Daemon@mx.example.org>
+To: sender@example.org
+Subject: Mail delivery failed: returning message to sender
+Date: Mon, 7 Dec 2026 10:00:00 +0000
+Message-Id: <{n}.bounce@mx.example.org>
+Auto-Submitted: auto-replied
+X-Failed-Recipients: rcpt@example.net
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  rcpt@example.net
+    host mx.example.net [192.0.2.1]
+    SMTP error from remote mail server after RCPT TO:<rcpt@example.net>:
+    550 {p}
+
+------ This is a copy of the message, including all the headers. ------
+
+From: sender@example.org
+To: rcpt@example.net
+Subject: hello
+Message-Id: <{n}@example.org>
+
+hi
+'''
+
+VARIANTS = (('dsn', HEAD_DSN), ('plain', HEAD_PLAIN))
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True,
+                          **kw).stdout
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--cli', required=True)
+    ap.add_argument('--rules', required=True)
+    ap.add_argument('--floor', type=float, default=0.0)
+    ap.add_argument('--misses', action='store_true')
+    ap.add_argument('--work')
+    args = ap.parse_args()
+
+    ex = subprocess.run(['perl', '-e', EXTRACT], capture_output=True, text=True)
+    if ex.returncode == 77 or subprocess.run(
+            ['perl', '-MSisimai', '-e', '1'], capture_output=True).returncode:
+        print('sisimai-wording: SKIP: Sisimai is not installed')
+        return 77
+    if ex.returncode:
+        sys.stderr.write(ex.stderr)
+        return 1
+    items = list(phrases(ex.stdout))
+
+    work = args.work or tempfile.mkdtemp(prefix='sisimai-wording.')
+    failed = False
+    for variant, template in VARIANTS:
+        files = {}
+        for n, (reason, p) in enumerate(items):
+            path = os.path.join(work, f'{variant}-{n:04d}.eml')
+            with open(path, 'w') as f:
+                f.write(template.format(n=n, p=p))
+            files[path] = (reason, p)
+        paths = sorted(files)
+        label = dict(line.split('\t') for line in
+                     run(['perl', '-e', LABEL] + paths).splitlines())
+        ours = {}
+        for line in run([args.cli, 'classify', '--rules', args.rules,
+                         '--json'] + paths).splitlines():
+            d = json.loads(line)
+            r = d['recipients'][0] if d['recipients'] else {}
+            ours[d['file']] = (r.get('reason', 'none'), r.get('rule', '-'))
+        total = collections.Counter()
+        agree = collections.Counter()
+        misses = []
+        for path in paths:
+            reason, p = files[path]
+            if label.get(path) != reason:
+                continue
+            found, rule = ours[path]
+            total[reason] += 1
+            if found == reason or (reason, found) in SISIMAI5_SPLITS:
+                agree[reason] += 1
+            else:
+                misses.append((reason, found, rule, p))
+        n, ok = sum(total.values()), sum(agree.values())
+        share = 100.0 * ok / n if n else 0.0
+        print(f'sisimai-wording: {variant}: {ok} of {n} phrases read as '
+              f'Sisimai reads them ({share:.1f}%)')
+        print('  ' + ' '.join(f'{r}:{agree[r]}/{total[r]}'
+                              for r in sorted(total)))
+        if args.misses:
+            for m in sorted(misses):
+                print('  miss\t' + '\t'.join(m))
+        if share < args.floor:
+            print(f'sisimai-wording: FAIL: {variant} below {args.floor}%')
+            failed = True
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,21 @@
+#!/bin/sh
+# sisimai-wording.sh - the rules read the server phrases Sisimai knows
+#
+# Runs tests/sisimai-wording.py: every phrase of the installed Sisimai's
+# reason lists, wrapped in a Postfix-style DSN and in an Exim-style plain
+# bounce, is classified, and dsnexplain's reason is compared with Sisimai's
+# own.  Prints the agreement per variant and per reason and every miss.
+# Fails when either variant's agreement drops below DSNX_WORDING_FLOOR
+# percent (default below): a rule change that loses phrases must say why.
+# Run by "make check" with top_srcdir and top_builddir in the environment.
+# Exit status: 0 pass, 1 fail, 77 skip (no python3 or no Sisimai).
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+floor=${DSNX_WORDING_FLOOR:-0}
+
+command -v python3 >/dev/null 2>&1 || { echo "sisimai-wording.sh: SKIP: no python3"; exit 77; }
+work=$(mktemp -d) || exit 1
+trap 'rm -rf "$work"' EXIT INT TERM
+python3 "$top_srcdir/tests/sisimai-wording.py" --cli "$top_builddir/cli/dsnexplain" \
+	--rules "$top_srcdir/rules" --floor "$floor" --misses --work "$work"
