@@ -11,7 +11,9 @@ expression, and wraps each phrase into two bounces a real MTA would write:
   dsn    a Postfix-style RFC 3464 report (Status 5.0.0, so the text and not
          the code must decide), the phrase in Diagnostic-Code and in the
          human-readable part;
-  plain  an Exim-style plain-text bounce, the phrase only in the prose.
+  plain  an Exim-style plain-text bounce, the phrase only in the prose;
+  expiry the same report given up after a temporary failure (Status 4.4.7,
+         reply 451): the umbrella code must not hide the phrase's cause.
 
 Sisimai itself then reads each bounce; a phrase whose bounce Sisimai does
 not give its own list's reason is dropped (another list won, or the phrase
@@ -235,7 +237,11 @@ Message-Id: <{n}@example.org>
 hi
 '''
 
-VARIANTS = (('dsn', HEAD_DSN), ('plain', HEAD_PLAIN))
+HEAD_EXPIRY = (HEAD_DSN.replace('Status: 5.0.0', 'Status: 4.4.7')
+               .replace('said: 550 ', 'said: 451 ')
+               .replace('smtp; 550 ', 'smtp; 451 '))
+
+VARIANTS = (('dsn', HEAD_DSN), ('plain', HEAD_PLAIN), ('expiry', HEAD_EXPIRY))
 
 
 def run(cmd, **kw):
