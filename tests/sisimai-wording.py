@@ -15,6 +15,11 @@ expression, and wraps each phrase into two bounces a real MTA would write:
   expiry the same report given up after a temporary failure (Status 4.4.7,
          reply 451): the umbrella code must not hide the phrase's cause.
 
+Sisimai's provider tables (Sisimai/Rhost/*.pm: what Exchange Online,
+Google, Mimecast, GoDaddy, Cox or Tencent mean by a reply) give a fourth
+set, "provider": the provider's reply with its own status code, from the
+provider's host, in the Postfix-style report.
+
 Sisimai itself then reads each bounce; a phrase whose bounce Sisimai does
 not give its own list's reason is dropped (another list won, or the phrase
 needs context a single line does not give).  dsnexplain classify reads the
@@ -79,6 +84,52 @@ for my $f (@ARGV) {
     print "$f\t", (($v && @$v) ? $v->[0]->reason : 'none'), "\n";
 }
 '''
+
+# The provider tables, with the host a provider's replies come from (the
+# host is what makes Sisimai consult a table).
+RHOST_EXTRACT = r'''
+use strict; use warnings;
+my ($dir) = grep { -d "$_/Sisimai/Rhost" } @INC or exit 77;
+for my $f (sort glob "$dir/Sisimai/Rhost/*.pm") {
+    my ($module) = $f =~ m{/(\w+)\.pm$};
+    open my $fh, '<', $f or die "$f: $!";
+    my ($in, $reason) = (0, '');
+    while (my $l = <$fh>) {
+        $in = 1 if $l =~ /state \$messagesof/;
+        next unless $in;
+        last if $l =~ /^\s*\};/;
+        $l =~ s/^\s*#.*//;
+        if ($l =~ /^\s*'([^']+)'\s*=>\s*'(\w+)'/) {       # phrase => reason
+            print "$module\t$2\t\t$1\n"; next;
+        }
+        if ($l =~ /^\s*'(\w+)'\s*=>\s*\[(.*)$/) {          # reason => [ ...
+            $reason = $1;
+            my $rest = $2;
+            if ($rest =~ /\]\s*,?\s*$/) {
+                my $list = eval "[$rest"; next unless $list;
+                print "$module\t$reason\t\t$_\n" for grep { !ref } @$list;
+            }
+            next;
+        }
+        next unless $reason && $l =~ /^\s*(\[.*\]),?\s*$/;  # [code..., phrase]
+        my $t = eval $1; next unless ref $t;
+        my ($status) = grep { defined && /^[245]\.\d+\.\d*$/ } @$t;
+        my ($reply) = grep { defined && /^[245]\d\d$/ } @$t;
+        $status .= $t->[1] if defined $status && $status =~ /\.$/ && $t->[1];
+        print join("\t", $module, $reason,
+                   join(' ', grep { defined } $reply, $status), $t->[-1]), "\n";
+    }
+}
+'''
+
+RHOST_HOSTS = {
+    'ExchangeOnline': 'contoso-com.mail.protection.outlook.com',
+    'GoogleApps': 'aspmx.l.google.com',
+    'Mimecast': 'eu-smtp-inbound-1.mimecast.com',
+    'TencentQQ': 'mx3.qq.com',
+    'GoDaddy': 'smtp.secureserver.net',
+    'Cox': 'cxr.mx.a.cloudfilter.net',
+}
 
 SISIMAI5_SPLITS = {
     ('blocked', 'requireptr'), ('blocked', 'badreputation'),
@@ -183,7 +234,7 @@ This is the mail system at host mx.example.org.
 I'm sorry to have to inform you that your message could not
 be delivered to one or more recipients.
 
-<rcpt@example.net>: host mx.example.net[192.0.2.1] said: 550 {p} (in reply to
+<rcpt@example.net>: host {host}[192.0.2.1] said: {reply} {p} (in reply to
     RCPT TO command)
 
 --BB
@@ -193,9 +244,9 @@ Reporting-MTA: dns; mx.example.org
 
 Final-Recipient: rfc822; rcpt@example.net
 Action: failed
-Status: 5.0.0
-Remote-MTA: dns; mx.example.net
-Diagnostic-Code: smtp; 550 {p}
+Status: {status}
+Remote-MTA: dns; {host}
+Diagnostic-Code: smtp; {reply} {p}
 
 --BB
 Content-Type: text/rfc822-headers
@@ -223,9 +274,9 @@ A message that you sent could not be delivered to one or more of its
 recipients. This is a permanent error. The following address(es) failed:
 
   rcpt@example.net
-    host mx.example.net [192.0.2.1]
+    host {host} [192.0.2.1]
     SMTP error from remote mail server after RCPT TO:<rcpt@example.net>:
-    550 {p}
+    {reply} {p}
 
 ------ This is a copy of the message, including all the headers. ------
 
@@ -237,11 +288,37 @@ Message-Id: <{n}@example.org>
 hi
 '''
 
-HEAD_EXPIRY = (HEAD_DSN.replace('Status: 5.0.0', 'Status: 4.4.7')
-               .replace('said: 550 ', 'said: 451 ')
-               .replace('smtp; 550 ', 'smtp; 451 '))
+PLAIN_REPLY = {'status': '5.0.0', 'reply': '550', 'host': 'mx.example.net'}
+EXPIRY_REPLY = {'status': '4.4.7', 'reply': '451', 'host': 'mx.example.net'}
 
-VARIANTS = (('dsn', HEAD_DSN), ('plain', HEAD_PLAIN), ('expiry', HEAD_EXPIRY))
+# name, template, the reply's code and host (None: the provider's own), and
+# which phrases: Sisimai's reason lists or its provider tables.
+VARIANTS = (('dsn', HEAD_DSN, PLAIN_REPLY, 'lists'),
+            ('plain', HEAD_PLAIN, PLAIN_REPLY, 'lists'),
+            ('expiry', HEAD_DSN, EXPIRY_REPLY, 'lists'),
+            ('provider', HEAD_DSN, None, 'providers'))
+
+
+def provider_replies(extracted):
+    """(reason, phrase, reply fields) of the provider tables, once each."""
+    seen = set()
+    for line in extracted.splitlines():
+        module, reason, codes, p = line.split('\t', 3)
+        host = RHOST_HOSTS.get(module)
+        p = ' '.join(p.split())
+        if not host or not p or (module, reason, codes, p) in seen:
+            continue
+        seen.add((module, reason, codes, p))
+        parts = codes.split()
+        reply = next((c for c in parts if len(c) == 3 and c.isdigit()), None)
+        status = next((c for c in parts if c.count('.') == 2), None)
+        if not status:
+            status = '4.0.0' if reply and reply[0] == '4' else '5.0.0'
+        if not reply:
+            reply = '451' if status[0] == '4' else '550'
+        if status not in p:
+            p = f'{status} {p}'
+        yield reason, p, {'status': status, 'reply': reply, 'host': host}
 
 
 def run(cmd, **kw):
@@ -266,16 +343,24 @@ def main():
     if ex.returncode:
         sys.stderr.write(ex.stderr)
         return 1
-    items = list(phrases(ex.stdout))
+    rhost = subprocess.run(['perl', '-e', RHOST_EXTRACT], capture_output=True,
+                           text=True)
+    if rhost.returncode:
+        sys.stderr.write(rhost.stderr)
+        return 1
+    sets = {'lists': list(phrases(ex.stdout)),
+            'providers': list(provider_replies(rhost.stdout))}
 
     work = args.work or tempfile.mkdtemp(prefix='sisimai-wording.')
     failed = False
-    for variant, template in VARIANTS:
+    for variant, template, reply, which in VARIANTS:
         files = {}
-        for n, (reason, p) in enumerate(items):
+        for n, item in enumerate(sets[which]):
+            reason, p = item[0], item[1]
+            fields = reply or item[2]
             path = os.path.join(work, f'{variant}-{n:04d}.eml')
             with open(path, 'w') as f:
-                f.write(template.format(n=n, p=p))
+                f.write(template.format(n=n, p=p, **fields))
             files[path] = (reason, p)
         paths = sorted(files)
         label = dict(line.split('\t') for line in
