@@ -6,7 +6,7 @@ reason, the server replies its authors met in real bounces: plain phrase
 lists and regular expressions in Sisimai/Reason/*.pm.  This script reads the
 installed copy at run time (nothing of it is stored in this tree), makes one
 concrete phrase of every list entry and of every alternative of every
-expression, and wraps each phrase into two bounces a real MTA would write:
+expression, and wraps each phrase into three bounces a real MTA would write:
 
   dsn    a Postfix-style RFC 3464 report (Status 5.0.0, so the text and not
          the code must decide), the phrase in Diagnostic-Code and in the
