@@ -188,7 +188,8 @@ consider(literal_set *best, const literal_set *cand)
  * too much to keep one per level on the stack of a milter thread.
  */
 #define LEVEL_MAX 16
-enum { W_GROUP, W_EXACT, W_TMP, W_ONE, W_BRANCH, W_CAND, W_RAW, W_COUNT };
+enum { W_GROUP, W_EXACT, W_TMP, W_ONE, W_BRANCH, W_CAND, W_RAW, W_MIX,
+    W_COUNT };
 typedef struct scan {
 	const char *p;
 	size_t i;
@@ -577,10 +578,94 @@ sequence(scan *sc, unsigned depth, int products, literal_set *best,
 }
 
 /*
+ * The mixed reading re-reads branches, and each level it is used on can
+ * double the work of the levels below: only the pattern's own branches and
+ * the groups directly in them get it, which bounds the cost of a deeply
+ * nested (or hostile) pattern.
+ */
+#define MIXED_DEPTH_MAX 1
+
+/* Adds every member of add to set; -1 (set unchanged) when they do not
+ * all fit. */
+static int
+set_union(literal_set *set, const literal_set *add, literal_set *tmp)
+{
+	unsigned k;
+
+	set_copy(tmp, set);
+	for (k = 0; k < add->count; k++)
+		if (set_add(tmp, add->lit[k], add->len[k]) != 0)
+			return -1;
+	set_copy(set, tmp);
+	return 0;
+}
+
+/* One branch as a candidate set, read with or without products. */
+static void
+branch_candidates(scan *sc, unsigned depth, int products, literal_set *branch,
+    literal_set *tmp)
+{
+	int bx;
+
+	sequence(sc, depth, products, branch, &bx);
+	if (!sc->failed && bx) {
+		candidate_form(branch, tmp);
+		set_copy(branch, tmp);
+	}
+}
+
+/*
+ * The branches of an alternation whose sets do not fit together: each
+ * branch is read with products while the union still fits, and without
+ * them (fewer, shorter literals) once it would not, so that one wide
+ * branch does not cost every other branch its long literals.  -1 when
+ * even that does not fit, or a branch has no literal; sc->i is then at
+ * the end of the alternation all the same.
+ */
+static int
+alternation_mixed(scan *sc, unsigned depth, literal_set *out)
+{
+	literal_set *branch = work(sc, depth, W_BRANCH);
+	literal_set *tmp = work(sc, depth, W_RAW);
+	literal_set *mix = work(sc, depth, W_MIX);
+	int ok = 1;
+
+	if (sc->failed)
+		return -1;
+	mix->count = 0;
+	for (;;) {
+		size_t start = sc->i;
+
+		branch_candidates(sc, depth, 1, branch, tmp);
+		if (sc->failed)
+			return -1;
+		if (ok && (branch->count == 0 || set_union(mix, branch, tmp) != 0)) {
+			sc->i = start;
+			branch_candidates(sc, depth, 0, branch, tmp);
+			if (sc->failed)
+				return -1;
+			ok = branch->count != 0 && set_union(mix, branch, tmp) == 0;
+		}
+		if (ok) {	/* a member containing another is redundant */
+			candidate_form(mix, tmp);
+			set_copy(mix, tmp);
+		}
+		if (sc->p[sc->i] != '|')
+			break;
+		sc->i++;
+	}
+	if (!ok)
+		return -1;
+	set_copy(out, mix);
+	return 0;
+}
+
+/*
  * Branches separated by '|': every branch must give a literal.  When
  * every branch is exact, so is the union.  When the sets do not fit, the
- * branches are read again without products, which gives fewer, shorter
- * literals.
+ * branches are read again: with products where they fit, and without
+ * them where not (alternation_mixed), or all without products, which
+ * gives fewer, shorter literals; the better of the two is kept.
  */
 static void
 alternation(scan *sc, unsigned depth, int products, literal_set *out,
@@ -628,9 +713,41 @@ alternation(scan *sc, unsigned depth, int products, literal_set *out,
 		*exact_out = 1;
 	} else if (cand_ok) {
 		set_copy(out, cand);
-	} else if (products) {
+	} else if (products && depth > MIXED_DEPTH_MAX) {
 		sc->i = start;
 		alternation(sc, depth, 0, out, exact_out);
+	} else if (products) {
+		literal_set *mixed = work(sc, depth, W_CAND);
+		size_t end;
+		int mixed_ok;
+
+		sc->i = start;
+		mixed_ok = alternation_mixed(sc, depth, mixed) == 0;
+		if (sc->failed)
+			return;
+		end = sc->i;
+		if (mixed_ok)
+			set_copy(out, mixed);
+		else
+			out->count = 0;
+		/* out is a candidate set: mixed is W_CAND of this level, which
+		 * the plain reading below overwrites, so it was copied first. */
+		sc->i = start;
+		{
+			literal_set *plain = work(sc, depth, W_MIX);
+			int plain_exact;
+
+			alternation(sc, depth, 0, plain, &plain_exact);
+			if (sc->failed)
+				return;
+			if (!mixed_ok || set_quality(plain) > set_quality(out)
+			    || (set_quality(plain) == set_quality(out)
+			    && plain->count < out->count)) {
+				set_copy(out, plain);
+				*exact_out = plain_exact;
+			}
+		}
+		sc->i = end;
 	}
 }
 
