@@ -171,6 +171,14 @@ START_TEST(test_literal_products)
 	/* Within a branch, a product too big starts again from the group. */
 	ck_assert_str_eq(set_of("(?:aa|bb|cc|dd|ee)(?:ff|gg|hh|ii)(?:jj|kk|ll|mm)"
 	    " al"), "jj al|kk al|ll al|mm al");
+	/* One branch too wide for the union (8 x 8 phrases) is read without
+	 * products alone; the others keep their phrases ("too big", not
+	 * "too"). */
+	ck_assert_str_eq(set_of("too (?:large|big)|"
+	    "(?:alpha|bravo|charlie|delta|echo|foxtrot|golf|hotel)"
+	    "(?:india|juliet|kilo|lima|mike|november|oscar|papa)"),
+	    "alpha|bravo|charlie|delta|echo|foxtrot|golf|hotel|"
+	    "too big|too large");
 	/* A named group or an atomic group is not plain text. */
 	ck_assert_str_eq(set_of("(?<n>abc)def"), "def");
 	ck_assert_str_eq(set_of("(?>abcd)efg"), "efg");
