@@ -614,13 +614,22 @@ branch_candidates(scan *sc, unsigned depth, int products, literal_set *branch,
 	}
 }
 
+/* What one branch gives read each way, for alternation_mixed. */
+typedef struct branch_reading {
+	size_t start;               /* where the branch begins in the pattern */
+	unsigned plain, product;    /* set sizes without and with products */
+	size_t plain_q, product_q;  /* their set_quality */
+	int upgrade;                /* read with products */
+} branch_reading;
+
 /*
- * The branches of an alternation whose sets do not fit together: each
- * branch is read with products while the union still fits, and without
- * them (fewer, shorter literals) once it would not, so that one wide
- * branch does not cost every other branch its long literals.  -1 when
- * even that does not fit, or a branch has no literal; sc->i is then at
- * the end of the alternation all the same.
+ * The branches of an alternation whose sets do not fit together: every
+ * branch is measured both ways, and the branches are then read with
+ * products, cheapest extra members first, as long as the union still
+ * fits; the rest are read without.  So one wide branch ("over ?sized?"
+ * and four nouns: 32 phrases) no longer costs every other branch its
+ * long literals.  -1 when even that does not fit or a branch has no
+ * literal; sc->i is then at the end of the alternation all the same.
  */
 static int
 alternation_mixed(scan *sc, unsigned depth, literal_set *out)
@@ -628,33 +637,84 @@ alternation_mixed(scan *sc, unsigned depth, literal_set *out)
 	literal_set *branch = work(sc, depth, W_BRANCH);
 	literal_set *tmp = work(sc, depth, W_RAW);
 	literal_set *mix = work(sc, depth, W_MIX);
+	branch_reading *r = NULL;
+	size_t n = 0, cap = 0, k, end, total = 0;
 	int ok = 1;
 
 	if (sc->failed)
 		return -1;
-	mix->count = 0;
 	for (;;) {
-		size_t start = sc->i;
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			branch_reading *nr = realloc(r, ncap * sizeof(*r));
 
-		branch_candidates(sc, depth, 1, branch, tmp);
-		if (sc->failed)
-			return -1;
-		if (ok && (branch->count == 0 || set_union(mix, branch, tmp) != 0)) {
-			sc->i = start;
-			branch_candidates(sc, depth, 0, branch, tmp);
-			if (sc->failed)
+			if (nr == NULL) {
+				free(r);
+				sc->failed = 1;
 				return -1;
-			ok = branch->count != 0 && set_union(mix, branch, tmp) == 0;
+			}
+			r = nr;
+			cap = ncap;
 		}
-		if (ok) {	/* a member containing another is redundant */
-			candidate_form(mix, tmp);
-			set_copy(mix, tmp);
+		r[n].start = sc->i;
+		branch_candidates(sc, depth, 0, branch, tmp);
+		r[n].plain = branch->count;
+		r[n].plain_q = set_quality(branch);
+		sc->i = r[n].start;
+		branch_candidates(sc, depth, 1, branch, tmp);
+		r[n].product = branch->count;
+		r[n].product_q = set_quality(branch);
+		r[n].upgrade = 0;
+		if (sc->failed) {
+			free(r);
+			return -1;
 		}
+		if (r[n].plain == 0)
+			ok = 0;
+		total += r[n].plain;
+		n++;
 		if (sc->p[sc->i] != '|')
 			break;
 		sc->i++;
 	}
-	if (!ok)
+	end = sc->i;
+	/* Upgrades that filter better, the fewest extra members first. */
+	for (;;) {
+		size_t best = n, best_extra = SIZE_MAX;
+
+		for (k = 0; k < n; k++) {
+			size_t extra;
+
+			if (r[k].upgrade || r[k].product == 0
+			    || r[k].product_q < r[k].plain_q)
+				continue;
+			extra = r[k].product > r[k].plain
+			    ? r[k].product - r[k].plain : 0;
+			if (extra < best_extra) {
+				best = k;
+				best_extra = extra;
+			}
+		}
+		if (best == n || total + best_extra > LITERAL_SET_MAX)
+			break;
+		r[best].upgrade = 1;
+		total += best_extra;
+	}
+	mix->count = 0;
+	for (k = 0; ok && k < n; k++) {
+		sc->i = r[k].start;
+		branch_candidates(sc, depth, r[k].upgrade, branch, tmp);
+		if (sc->failed)
+			break;
+		ok = branch->count != 0 && set_union(mix, branch, tmp) == 0;
+		if (ok) {	/* a member containing another is redundant */
+			candidate_form(mix, tmp);
+			set_copy(mix, tmp);
+		}
+	}
+	free(r);
+	sc->i = end;
+	if (!ok || sc->failed)
 		return -1;
 	set_copy(out, mix);
 	return 0;
@@ -740,9 +800,9 @@ alternation(scan *sc, unsigned depth, int products, literal_set *out,
 			alternation(sc, depth, 0, plain, &plain_exact);
 			if (sc->failed)
 				return;
-			if (!mixed_ok || set_quality(plain) > set_quality(out)
-			    || (set_quality(plain) == set_quality(out)
-			    && plain->count < out->count)) {
+			/* A tie goes to the mixed reading: branch by branch
+			 * its literals contain the plain ones. */
+			if (!mixed_ok || set_quality(plain) > set_quality(out)) {
 				set_copy(out, plain);
 				*exact_out = plain_exact;
 			}
