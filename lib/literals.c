@@ -158,16 +158,55 @@ candidate_form(const literal_set *exact, literal_set *out)
 	}
 }
 
-/* The shortest member decides how much a set filters. */
+/*
+ * Words that nearly every bounce holds somewhere in its replies: a literal
+ * that is one of them lets the rule run on nearly every message, however
+ * long the word.  Lower case, as the literals are.
+ */
+static const char *const common_words[] = {
+	"accept", "accepted", "access", "account", "address", "allow",
+	"allowed", "and", "bad", "block", "blocked", "can't", "cannot",
+	"connect", "connection", "delivery", "denied", "doesn't", "domain",
+	"don't", "e-mail", "email", "error", "exceeded", "failed", "for",
+	"from", "host", "invalid", "list", "listed", "mail", "mail from",
+	"mailbox", "message", "messages", "not", "not accepted",
+	"not allowed", "not permitted", "path", "permitted", "policy",
+	"recipient", "refus", "refused", "reject", "rejected", "relay",
+	"return", "reverse", "send", "sender", "sent", "server", "smtp",
+	"that", "the", "this", "unable", "unknown", "user", "with", "won't",
+	"your",
+};
+
+static int
+common_word(const char *s, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(common_words) / sizeof(common_words[0]); k++)
+		if (strlen(common_words[k]) == n
+		    && memcmp(common_words[k], s, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The shortest member decides how much a set filters; a common word
+ * counts as shorter than any literal (2), so that a set without one wins
+ * over a set with one, and a set of nothing else is kept only when there
+ * is no other.
+ */
 static size_t
 set_quality(const literal_set *set)
 {
 	size_t q = SIZE_MAX;
 	unsigned i;
 
-	for (i = 0; i < set->count; i++)
-		if (set->len[i] < q)
-			q = set->len[i];
+	for (i = 0; i < set->count; i++) {
+		size_t l = common_word(set->lit[i], set->len[i]) ? 2 : set->len[i];
+
+		if (l < q)
+			q = l;
+	}
 	return set->count ? q : 0;
 }
 
