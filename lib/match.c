@@ -106,6 +106,38 @@ dsnx_rule_field_message_wide(enum rule_field f)
 	}
 }
 
+/* Code conditions first, then the text of the whole message, then the
+ * recipient's own text. */
+static int
+condition_rank(const condition *c)
+{
+	if (c->field < RF_FIRST_TEXT)
+		return 0;
+	return dsnx_rule_field_message_wide(c->field) ? 1 : 2;
+}
+
+/*
+ * A rule holds when all its conditions do, so their order is free: the
+ * cheap ones go first.  A message-wide text condition is evaluated once
+ * per message and remembered, a recipient's diagnostic once per rule and
+ * recipient, so a rule that asks both ("unknown user" in the reply and
+ * "RCPT TO" in the notice) looks at the notice first.  Stable within a
+ * rank.
+ */
+static void
+order_conditions(condition *c, unsigned n)
+{
+	unsigned i, j;
+
+	for (i = 1; i < n; i++) {
+		condition t = c[i];
+
+		for (j = i; j > 0 && condition_rank(&c[j - 1]) > condition_rank(&t); j--)
+			c[j] = c[j - 1];
+		c[j] = t;
+	}
+}
+
 void
 dsnx_rules_number_conditions(dsnx_ruleset *set)
 {
@@ -114,6 +146,8 @@ dsnx_rules_number_conditions(dsnx_ruleset *set)
 	for (i = 0; i < set->rule_count; i++) {
 		rule *r = &set->rules[i];
 
+		order_conditions(r->when, r->when_count);
+		order_conditions(r->unless, r->unless_count);
 		for (k = 0; k < r->when_count; k++) {
 			r->when[k].id = id++;
 			r->when[k].message_wide
