@@ -42,7 +42,7 @@
  *	first LITERAL_MAX - 1 bytes, which are still required); a set has
  *	at most LITERAL_SET_MAX members, or is empty.  Groups nested deeper
  *	than LEVEL_MAX (16) are skipped, which bounds the recursion; the
- *	working sets of each level are allocated (a few tens of kilobytes)
+ *	working sets of each level are allocated (about 150 kilobytes)
  *	rather than put on the stack, and when that fails the pattern gets
  *	no literal.  Case is folded for ASCII only (see match.c).
  * SEE ALSO
@@ -81,7 +81,7 @@ is_alnum(unsigned char c)
  * members are trimmed, 3 bytes or more, and none contains another.
  */
 
-/* Copies the members in use only: a whole set is a few kilobytes. */
+/* Copies the members in use only: a whole set is some 18 kilobytes. */
 static void
 set_copy(literal_set *dst, const literal_set *src)
 {
@@ -223,7 +223,7 @@ consider(literal_set *best, const literal_set *cand)
 
 /*
  * The scan of one pattern.  Each nesting level has its own working sets,
- * allocated when the level is first entered: a set is a few kilobytes,
+ * allocated when the level is first entered: a set is some 18 kilobytes,
  * too much to keep one per level on the stack of a milter thread.
  */
 #define LEVEL_MAX 16
@@ -745,17 +745,20 @@ alternation_mixed(scan *sc, unsigned depth, literal_set *out)
 		branch_candidates(sc, depth, r[k].upgrade, branch, tmp);
 		if (sc->failed)
 			break;
-		ok = branch->count != 0 && set_union(mix, branch, tmp) == 0;
-		if (ok) {	/* a member containing another is redundant */
+		ok = branch->count != 0;
+		if (ok && set_union(mix, branch, tmp) != 0) {
+			/* A member containing another is redundant: drop
+			 * those (quadratic, so only when needed) and retry. */
 			candidate_form(mix, tmp);
 			set_copy(mix, tmp);
+			ok = set_union(mix, branch, tmp) == 0;
 		}
 	}
 	free(r);
 	sc->i = end;
 	if (!ok || sc->failed)
 		return -1;
-	set_copy(out, mix);
+	candidate_form(mix, out);
 	return 0;
 }
 

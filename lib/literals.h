@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 /* Literals for the prefilter: any match contains at least one of them. */
-#define LITERAL_SET_MAX 64
+#define LITERAL_SET_MAX 256
 #define LITERAL_MAX 64
 typedef struct literal_set {
 	unsigned count;             /* 0: no prefilter possible */

@@ -121,33 +121,39 @@ build_buckets(loader *ld)
 static int
 build_literals(dsnx_ruleset *set)
 {
+	literal_set *lits;
 	unsigned i, k, j;
 	int f;
 
 	for (f = RF_FIRST_TEXT; f < RF_HEADER; f++)
 		if (dsnx_ac_new(&set->literals[f]) != DSNX_OK)
 			return -1;
+	/* Some 18 kilobytes: not on the stack of a milter thread. */
+	if ((lits = malloc(sizeof(*lits))) == NULL)
+		return -1;
 	for (i = 0; i < set->rule_count; i++) {
 		rule *r = &set->rules[i];
 
 		for (k = 0; k < r->when_count; k++) {
 			condition *c = &r->when[k];
-			literal_set lits;
 
 			if (c->field < RF_FIRST_TEXT || c->field == RF_HEADER
 			    || c->pattern == NULL)
 				continue;
 			/* Any one of the literals found marks the rule. */
-			dsnx_pattern_literals(c->pattern, &lits);
-			for (j = 0; j < lits.count; j++)
-				if (dsnx_ac_add(set->literals[c->field], lits.lit[j],
-				    lits.len[j], i) != DSNX_OK)
+			dsnx_pattern_literals(c->pattern, lits);
+			for (j = 0; j < lits->count; j++)
+				if (dsnx_ac_add(set->literals[c->field], lits->lit[j],
+				    lits->len[j], i) != DSNX_OK) {
+					free(lits);
 					return -1;
-			c->has_literal = lits.count > 0;
+				}
+			c->has_literal = lits->count > 0;
 			if (c->has_literal)
 				r->literal_fields |= 1u << c->field;
 		}
 	}
+	free(lits);
 	for (f = RF_FIRST_TEXT; f < RF_HEADER; f++) {
 		size_t w;
 

@@ -181,21 +181,24 @@ START_TEST(test_literal_products)
 	/* Too many combinations: a branch falls back to its own best
 	 * literal rather than losing the whole set, and only the branch
 	 * that does not fit does (the first keeps its 40 phrases). */
-	ck_assert_uint_eq(set_count("(?:a|b|c|d|e)(?:f|g|h|i)(?:j|k) xyz|"
-	    "(?:a|b|c|d|e)(?:f|g|h|i)(?:j|k) uvw"), 41);
-	ck_assert(strstr(set_of("(?:a|b|c|d|e)(?:f|g|h|i)(?:j|k) xyz|"
-	    "(?:a|b|c|d|e)(?:f|g|h|i)(?:j|k) uvw"), "|uvw") != NULL);
+#define WIDE "(?:a|b|c|d|e|f|g)(?:h|i|j|k|l|m|n)(?:o|p|q|r|s)"
+	ck_assert_uint_eq(7 * 7 * 5 + 1, 246);
+	ck_assert_uint_le(7 * 7 * 5 * 2, LITERAL_SET_MAX * 2);
+	ck_assert_uint_gt(7 * 7 * 5 * 2, LITERAL_SET_MAX);
+	ck_assert_uint_eq(set_count(WIDE " xyz|" WIDE " uvw"), 246);
+	ck_assert(strstr(set_of(WIDE " xyz|" WIDE " uvw"), "|uvw") != NULL);
+#undef WIDE
 	/* Within a branch, a product too big starts again from the group. */
-	ck_assert_str_eq(set_of("(?:aa|bb|cc|dd|ee)(?:ff|gg|hh|ii)(?:jj|kk|ll|mm)"
-	    " al"), "jj al|kk al|ll al|mm al");
-	/* One branch too wide for the union (8 x 8 phrases) is read without
-	 * products alone; the others keep their phrases ("too big", not
-	 * "too"). */
-	ck_assert_str_eq(set_of("too (?:large|big)|"
-	    "(?:alpha|bravo|charlie|delta|echo|foxtrot|golf|hotel)"
-	    "(?:india|juliet|kilo|lima|mike|november|oscar|papa)"),
-	    "alpha|bravo|charlie|delta|echo|foxtrot|golf|hotel|"
-	    "too big|too large");
+	ck_assert_str_eq(set_of("(?:aa|bb|cc|dd|ee|ff|gg)(?:hh|ii|jj|kk|ll|mm|nn)"
+	    "(?:oo|pp|qq|rr|ss|tt) al"), "oo al|pp al|qq al|rr al|ss al|tt al");
+	/* One branch too wide for the union (245 phrases beside 12) is read
+	 * without products alone; the other keeps its phrases ("too big",
+	 * not "too"). */
+	ck_assert_uint_gt(7 * 7 * 5 + 12, LITERAL_SET_MAX);
+	ck_assert_str_eq(set_of("too (?:large|big|long|wide|fat|short|small|tall|"
+	    "heavy|light|old|new)|(?:a|b|c|d|e|f|g)(?:h|i|j|k|l|m|n)(?:o|p|q|r|s)"
+	    " xyz"), "too big|too fat|too heavy|too large|too light|too long|"
+	    "too new|too old|too short|too small|too tall|too wide|xyz");
 	/* A named group or an atomic group is not plain text. */
 	ck_assert_str_eq(set_of("(?<n>abc)def"), "def");
 	ck_assert_str_eq(set_of("(?>abcd)efg"), "efg");
