@@ -26,7 +26,15 @@ needs context a single line does not give).  dsnexplain classify reads the
 rest, and its reason is compared with Sisimai's.  Reasons that Sisimai 5
 split out of a 4.x reason (requireptr, badreputation and authfailure out
 of blocked, authfailure out of securityerror and policyviolation, speeding
-out of toomanyconn) count as agreeing.
+out of toomanyconn, failedstarttls out of securityerror) count as
+agreeing.
+
+With --phrases FILE a fifth set, "written", is read from FILE instead of
+from Sisimai: server replies written here from what real servers say
+(tests/data/wording/phrases.tsv: status, reply, the software that says
+it, the reason Sisimai 4.25 gave it when the line was added), each in
+the Postfix-style report with its own status; that set needs no Sisimai
+at run time.
 
 It prints the agreement per variant and per reason, and with --misses every
 disagreement (reason expected, reason found, rule, phrase).  It fails when
@@ -38,8 +46,9 @@ line: the corpus tests do that.  It is not a held-out measurement either:
 the rules were widened with these phrases in view.
 
 Usage: sisimai-wording.py --cli PATH --rules DIR [--floor P|NAME=P,...] [--misses]
-                          [--work DIR]
-Exit status: 0 pass, 1 below the floor, 77 skip (Sisimai not installed).
+                          [--phrases FILE] [--work DIR]
+Exit status: 0 pass, 1 below the floor, 77 skip (Sisimai not installed and
+no --phrases).
 """
 
 import argparse
@@ -136,7 +145,7 @@ SISIMAI5_SPLITS = {
     ('blocked', 'requireptr'), ('blocked', 'badreputation'),
     ('blocked', 'authfailure'), ('securityerror', 'authfailure'),
     ('policyviolation', 'authfailure'),
-    ('toomanyconn', 'speeding'),
+    ('toomanyconn', 'speeding'), ('securityerror', 'failedstarttls'),
 }
 
 # Bounded expansion: enough to reach every alternative once, never the
@@ -297,7 +306,23 @@ EXPIRY_REPLY = {'status': '4.4.7', 'reply': '451', 'host': 'mx.example.net'}
 VARIANTS = (('dsn', HEAD_DSN, PLAIN_REPLY, 'lists'),
             ('plain', HEAD_PLAIN, PLAIN_REPLY, 'lists'),
             ('expiry', HEAD_DSN, EXPIRY_REPLY, 'lists'),
-            ('provider', HEAD_DSN, None, 'providers'))
+            ('provider', HEAD_DSN, None, 'providers'),
+            ('written', HEAD_DSN, None, 'written'))
+
+
+def written_replies(path):
+    """(reason, phrase, reply fields) of a phrases file: status, reply,
+    source, reason per line; '#' starts a comment."""
+    with open(path, encoding='utf-8') as f:
+        for line in f:
+            if not line.strip() or line.startswith('#'):
+                continue
+            status, reply, _source, reason = line.rstrip('\n').split('\t')[:4]
+            code, _, rest = reply.partition(' ')
+            if not (len(code) == 3 and code.isdigit()):
+                code, rest = '550' if status[0] == '5' else '451', reply
+            yield reason, rest, {'status': status, 'reply': code,
+                                 'host': 'mx.example.net'}
 
 
 def provider_replies(extracted):
@@ -338,24 +363,31 @@ def main():
     ap.add_argument('--rules', required=True)
     ap.add_argument('--floor', default='0')
     ap.add_argument('--misses', action='store_true')
+    ap.add_argument('--phrases')
     ap.add_argument('--work')
     args = ap.parse_args()
 
-    ex = subprocess.run(['perl', '-e', EXTRACT], capture_output=True, text=True)
-    if ex.returncode == 77 or subprocess.run(
-            ['perl', '-MSisimai', '-e', '1'], capture_output=True).returncode:
+    sets = {}
+    if args.phrases:
+        sets['written'] = list(written_replies(args.phrases))
+    have_sisimai = subprocess.run(['perl', '-MSisimai', '-e', '1'],
+                                  capture_output=True).returncode == 0
+    if have_sisimai:
+        ex = subprocess.run(['perl', '-e', EXTRACT], capture_output=True,
+                            text=True)
+        rhost = subprocess.run(['perl', '-e', RHOST_EXTRACT],
+                               capture_output=True, text=True)
+        for r in (ex, rhost):
+            if r.returncode:
+                sys.stderr.write(r.stderr)
+                return 1
+        sets['lists'] = list(phrases(ex.stdout))
+        sets['providers'] = list(provider_replies(rhost.stdout))
+    else:
+        print('sisimai-wording: Sisimai is not installed: only the written set')
+    if not sets:
         print('sisimai-wording: SKIP: Sisimai is not installed')
         return 77
-    if ex.returncode:
-        sys.stderr.write(ex.stderr)
-        return 1
-    rhost = subprocess.run(['perl', '-e', RHOST_EXTRACT], capture_output=True,
-                           text=True)
-    if rhost.returncode:
-        sys.stderr.write(rhost.stderr)
-        return 1
-    sets = {'lists': list(phrases(ex.stdout)),
-            'providers': list(provider_replies(rhost.stdout))}
 
     floors = {}
     for part in args.floor.split(','):
@@ -368,6 +400,8 @@ def main():
     work = args.work or tempfile.mkdtemp(prefix='sisimai-wording.')
     failed = False
     for variant, template, reply, which in VARIANTS:
+        if which not in sets:
+            continue
         files = {}
         for n, item in enumerate(sets[which]):
             reason, p = item[0], item[1]
@@ -377,8 +411,12 @@ def main():
                 f.write(template.format(n=n, p=p, **fields))
             files[path] = (reason, p)
         paths = sorted(files)
-        label = dict(line.split('\t') for line in
-                     run(['perl', '-e', LABEL] + paths, env=PERL_ENV).splitlines())
+        if which == 'written':     # the label recorded with the line
+            label = {path: files[path][0] for path in paths}
+        else:
+            label = dict(line.split('\t') for line in
+                         run(['perl', '-e', LABEL] + paths,
+                             env=PERL_ENV).splitlines())
         ours = {}
         for line in run([args.cli, 'classify', '--rules', args.rules,
                          '--json'] + paths).splitlines():
