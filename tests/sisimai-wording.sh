@@ -2,9 +2,11 @@
 # sisimai-wording.sh - the rules read the server phrases Sisimai knows
 #
 # Runs tests/sisimai-wording.py: every phrase of the installed Sisimai's
-# reason lists, wrapped in a Postfix-style DSN and in an Exim-style plain
-# bounce, is classified, and dsnexplain's reason is compared with Sisimai's
-# own.  Prints the agreement per variant and per reason and every miss.
+# reason lists and provider tables, wrapped in a Postfix-style DSN, an
+# Exim-style plain bounce and a 4.4.7 expiry, is classified, and
+# dsnexplain's reason is compared with Sisimai's own; so are the replies
+# written here in tests/data/wording/phrases.tsv (that set runs without
+# Sisimai).  Prints the agreement per variant and per reason and every miss.
 # Fails when a variant's agreement drops below its floor in
 # DSNX_WORDING_FLOOR (NAME=PERCENT,...; the default is a little under what
 # the rules reach on Debian 12's Sisimai 4.25): a rule change that loses
@@ -14,10 +16,11 @@
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
-floor=${DSNX_WORDING_FLOOR:-dsn=80,plain=80,expiry=80,provider=66}
+floor=${DSNX_WORDING_FLOOR:-dsn=80,plain=80,expiry=80,provider=68,written=83}
 
 command -v python3 >/dev/null 2>&1 || { echo "sisimai-wording.sh: SKIP: no python3"; exit 77; }
 work=$(mktemp -d) || exit 1
 trap 'rm -rf "$work"' EXIT INT TERM
 python3 "$top_srcdir/tests/sisimai-wording.py" --cli "$top_builddir/cli/dsnexplain" \
-	--rules "$top_srcdir/rules" --floor "$floor" --misses --work "$work"
+	--rules "$top_srcdir/rules" --floor "$floor" --misses --work "$work" \
+	--phrases "$top_srcdir/tests/data/wording/phrases.tsv"
