@@ -16,7 +16,7 @@
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
-floor=${DSNX_WORDING_FLOOR:-dsn=80,plain=80,expiry=80,provider=68,written=83}
+floor=${DSNX_WORDING_FLOOR:-dsn=82,plain=82,expiry=82,provider=71,written=83}
 
 command -v python3 >/dev/null 2>&1 || { echo "sisimai-wording.sh: SKIP: no python3"; exit 77; }
 work=$(mktemp -d) || exit 1
