@@ -140,13 +140,15 @@ const dsnx_format_def dsnx_format_table[] = {
 		.recipient = "^<(" ADDR ")>:?[ \\t]*$",
 	},
 	/* Amazon SES notifications by SNS: JSON, maybe inside an SNS
-	 * envelope that escapes its quotes.  Bounce, Complaint, Delivery. */
+	 * envelope that escapes its quotes.  Bounce and Delivery; a
+	 * Complaint is a recipient's spam report (a feedback report, as ARF
+	 * is), not a delivery status. */
 	{
 		.name = "amazonses",
 		.from = "@sns\\.amazonaws\\.com",
 		.header = "^x-amz-sns-message-id:",
 		.marker = "\\\\?\"notificationType\\\\?\"[ \\t]*:[ \\t]*\\\\?\""
-		    "(?:Bounce|Complaint|Delivery)\\\\?\"",
+		    "(?:Bounce|Delivery)\\\\?\"",
 		.recipient = "(?|\\\\?\"emailAddress\\\\?\"[ \\t]*:[ \\t]*\\\\?\"("
 		    ADDR ")\\\\?\"|\\\\?\"recipients\\\\?\"[ \\t]*:[ \\t]*\\[[ \\t]*"
 		    "\\\\?\"(" ADDR ")\\\\?\"|\\G[ \\t]*,[ \\t]*\\\\?\"(" ADDR

@@ -416,18 +416,36 @@ moved_field(const dsnx_mime *mime, const dsnx_hfield *f)
 	    || dsnx_mime_field_is(mime, f, "content-transfer-encoding");
 }
 
-/* Does the body, past white space, open a JSON document (a provider's
- * machine notification, read by software such as Sisimai only while it
- * is the whole body)? */
+/* Is the body one JSON document and nothing else (a provider's machine
+ * notification, such as Amazon SNS's "email-json" delivery, which
+ * software reads as a whole)?  A JSON body that a "--" line closes, with
+ * a footer for people after it (SNS's "email" delivery), is text for
+ * people: readers such as Sisimai stop at that line, and our text goes
+ * after the footer like any other. */
 static int
-json_body(const char *buf, dsnx_span body)
+json_whole_body(const char *buf, dsnx_span body)
 {
-	size_t i = body.start;
+	size_t i = body.start, line, end;
 
 	while (i < body.end && (buf[i] == ' ' || buf[i] == '\t'
 	    || buf[i] == '\r' || buf[i] == '\n'))
 		i++;
-	return i < body.end && buf[i] == '{';
+	if (i >= body.end || buf[i] != '{')
+		return 0;
+	for (line = i; line < body.end; line = end + 1) {
+		const char *nl = memchr(buf + line, '\n', body.end - line);
+
+		end = nl != NULL ? (size_t)(nl - buf) : body.end;
+		if (line + 2 <= end && buf[line] == '-' && buf[line + 1] == '-') {
+			size_t k = line + 2;
+
+			while (k < end && (buf[k] == ' ' || buf[k] == '\r'))
+				k++;
+			if (k == end)
+				return 0;
+		}
+	}
+	return 1;
 }
 
 /* A charset parameter worth repeating: a plain token. */
@@ -701,7 +719,7 @@ dsnx_rewrite_message(const dsnx_context *ctx, const dsnx_ruleset *rules,
 		how = BODY_INPLACE;
 		if (dsnx_inplace_as_is(&plan, rd.text, rd.text_len) != DSNX_OK)
 			goto nomem;
-	} else if (json_body(buf, dsnx_part_body(root))) {
+	} else if (json_whole_body(buf, dsnx_part_body(root))) {
 		unchanged(rw, "a single-part JSON document (a machine "
 		    "notification, read by software only as the whole body)");
 		goto done;

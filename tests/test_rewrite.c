@@ -909,6 +909,94 @@ START_TEST(test_not_a_dsn)
 }
 END_TEST
 
+/* Amazon SES by SNS.  The "email" delivery closes its JSON with a "--"
+ * line and a footer for people: it is explained after the footer, the
+ * JSON and the footer kept byte for byte.  The "email-json" delivery is
+ * one JSON document, read by software as a whole: unchanged.  A
+ * Complaint is a spam report, not a delivery status: unchanged. */
+static const char SES_HEAD[] =
+    "From: AWS Notifications <no-reply@sns.amazonaws.com>\n"
+    "To: ops@example.net\n"
+    "Subject: AWS Notification Message\n"
+    "Date: Fri, 21 Oct 2026 00:06:40 +0000\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: text/plain; charset=UTF-8\n"
+    "Content-Transfer-Encoding: 7bit\n"
+    "x-amz-sns-message-id: ad6bdf42-f483-5bae-bf50-8fc1aad3f981\n"
+    "\n";
+static const char SES_BOUNCE[] =
+    "{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":"
+    "\"Permanent\",\"bouncedRecipients\":[{\"emailAddress\":"
+    "\"ann@example.org\",\"action\":\"failed\",\"status\":\"5.1.1\","
+    "\"diagnosticCode\":\"smtp; 550 5.1.1 user unknown\"}]}}\n";
+static const char SES_FOOTER[] =
+    "\n--\nIf you wish to stop receiving notifications from this topic, "
+    "please click the link below to unsubscribe.\n";
+
+static void
+ses_message(sbuf *b, const char *json, int footer)
+{
+	sb_str(b, SES_HEAD);
+	sb_str(b, json);
+	if (footer)
+		sb_str(b, SES_FOOTER);
+}
+
+START_TEST(test_ses_email_explained)
+{
+	sbuf b = { 0 };
+	dsnx_rewrite *rw;
+	const char *out, *json;
+	size_t outlen;
+
+	ses_message(&b, SES_BOUNCE, 1);
+	rw = rewrite(b.p, b.len);
+	ck_assert_msg(dsnx_rewrite_changed(rw), "unchanged: %s",
+	    dsnx_rewrite_why(rw));
+	out = dsnx_rewrite_output(rw, &outlen);
+	json = mem_find(out, outlen, SES_BOUNCE, strlen(SES_BOUNCE));
+	ck_assert_ptr_nonnull(json);
+	/* the JSON and its footer as they were, our text after them */
+	ck_assert(mem_find(json, outlen - (size_t)(json - out), SES_FOOTER,
+	    strlen(SES_FOOTER)) == json + strlen(SES_BOUNCE));
+	ck_assert(mem_find(json, outlen - (size_t)(json - out), "dsnexplain",
+	    10) != NULL);
+	dsnx_rewrite_free(rw);
+	sb_free(&b);
+}
+END_TEST
+
+START_TEST(test_ses_json_whole_unchanged)
+{
+	sbuf b = { 0 };
+	dsnx_rewrite *rw;
+
+	ses_message(&b, SES_BOUNCE, 0);
+	rw = rewrite(b.p, b.len);
+	ck_assert(!dsnx_rewrite_changed(rw));
+	ck_assert_ptr_nonnull(strstr(dsnx_rewrite_why(rw), "JSON"));
+	dsnx_rewrite_free(rw);
+	sb_free(&b);
+}
+END_TEST
+
+START_TEST(test_ses_complaint_not_a_dsn)
+{
+	sbuf b = { 0 };
+	dsnx_rewrite *rw;
+
+	ses_message(&b, "{\"notificationType\":\"Complaint\",\"complaint\":{"
+	    "\"complainedRecipients\":[{\"emailAddress\":\"ann@example.org\"}],"
+	    "\"complaintFeedbackType\":\"abuse\"}}\n", 1);
+	rw = rewrite(b.p, b.len);
+	ck_assert(!dsnx_rewrite_changed(rw));
+	ck_assert_ptr_nonnull(strstr(dsnx_rewrite_why(rw),
+	    "not a delivery status notification"));
+	dsnx_rewrite_free(rw);
+	sb_free(&b);
+}
+END_TEST
+
 START_TEST(test_over_max_size)
 {
 	sbuf b = { 0 };
@@ -2007,6 +2095,9 @@ rewrite_suite(void)
 	tcase_set_timeout(c, TIMEOUT);
 	tcase_add_test(c, test_idempotent);
 	tcase_add_test(c, test_not_a_dsn);
+	tcase_add_test(c, test_ses_email_explained);
+	tcase_add_test(c, test_ses_json_whole_unchanged);
+	tcase_add_test(c, test_ses_complaint_not_a_dsn);
 	tcase_add_test(c, test_over_max_size);
 	tcase_add_test(c, test_qmail_non_mime);
 	tcase_add_test(c, test_qmail_non_mime_crlf);
