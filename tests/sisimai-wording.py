@@ -29,6 +29,18 @@ of blocked, authfailure out of securityerror and policyviolation, speeding
 out of toomanyconn, failedstarttls out of securityerror) count as
 agreeing.
 
+Mail::DeliveryStatus::BounceParser (libmail-deliverystatus-bounceparser-perl,
+the parser mailing-list managers use) keeps its own word lists, by coarse
+reason, in its _std_reason(): they give a sixth set, "bounceparser", in the
+Postfix-style report.  Its phrases were never used to write the rules, so
+this set is the nearest this test has to wording it has not seen.  A
+phrase is kept when Sisimai's reason for it falls in BounceParser's coarse
+reason (user_unknown: userunknown, filtered, suspend; over_quota:
+mailboxfull; spam: spamdetected, blocked; domain_error: hostunknown,
+networkerror, norelaying, notaccept, expired, systemerror;
+message_too_large: mesgtoobig, exceedlimit): the two peers agree what it
+means, and Sisimai's finer reason is the one compared.
+
 With --phrases FILE a fifth set, "written", is read from FILE instead of
 from Sisimai: server replies written here from what real servers say
 (tests/data/wording/phrases.tsv: status, reply, the software that says
@@ -140,6 +152,58 @@ RHOST_HOSTS = {
     'GoDaddy': 'smtp.secureserver.net',
     'Cox': 'cxr.mx.a.cloudfilter.net',
 }
+
+# Where the installed BounceParser is.
+BP_PATH = r"""print $INC{'Mail/DeliveryStatus/BounceParser.pm'}"""
+
+# BounceParser's coarse reasons, and the Sisimai reasons that mean the same.
+BP_REASONS = {
+    'user_unknown': {'userunknown', 'filtered', 'suspend'},
+    'over_quota': {'mailboxfull'},
+    'spam': {'spamdetected', 'blocked'},
+    'domain_error': {'hostunknown', 'networkerror', 'norelaying', 'notaccept',
+                     'expired', 'systemerror'},
+    'message_too_large': {'mesgtoobig', 'exceedlimit'},
+}
+
+
+def bounceparser_phrases(source):
+    """(coarse reason, phrase) for every expression of _std_reason(): the
+    expressions before each 'return "reason"' are that reason's."""
+    start = source.find('sub _std_reason')
+    end = source.find('return "unknown";\n}', start)
+    if start < 0 or end < 0:
+        return
+    body = source[start:end]
+    user_re = ('(?:mailbox|user|recipient|addressee|address|customer|account'
+               '|e-?mail|<?x@example\\.net>?)')
+    seen = set()
+    pos = 0
+    for m in re.finditer(r'return\s+"(\w+)"', body):
+        block, pos, reason = body[pos:m.start()], m.end(), m.group(1)
+        if reason not in BP_REASONS:
+            continue
+        for rm in re.finditer(r'/((?:\\.|[^/\\\n])+)/([a-z]*)', block):
+            pattern, flags = rm.group(1), rm.group(2)
+            pattern = pattern.replace('$user_re', user_re)
+            pattern = pattern.replace('$EMAIL_ADDR_REGEX', 'x@example\\.net')
+            # an unescaped "." or ".*" between words stands for a space
+            pattern = re.sub(r'(?<!\\)\.[*+]\??', r'\\s', pattern)
+            pattern = re.sub(r'(?<![\\\[])\.(?![*+?])', r'\\s', pattern)
+            try:
+                found = strings_of(sre_parse.parse(
+                    pattern, re.X if 'x' in flags else 0))
+            except (re.error, ValueError):
+                continue
+            for p in found:
+                p = ' '.join(p.split())
+                # a bare code ("552", "5.2.2") is no wording
+                if sum(1 for w in p.split() if re.search('[a-z]{2}', w, re.I)) < 2:
+                    continue
+                if (reason, p) not in seen:
+                    seen.add((reason, p))
+                    yield reason, p
+
 
 SISIMAI5_SPLITS = {
     ('blocked', 'requireptr'), ('blocked', 'badreputation'),
@@ -307,7 +371,8 @@ VARIANTS = (('dsn', HEAD_DSN, PLAIN_REPLY, 'lists'),
             ('plain', HEAD_PLAIN, PLAIN_REPLY, 'lists'),
             ('expiry', HEAD_DSN, EXPIRY_REPLY, 'lists'),
             ('provider', HEAD_DSN, None, 'providers'),
-            ('written', HEAD_DSN, None, 'written'))
+            ('written', HEAD_DSN, None, 'written'),
+            ('bounceparser', HEAD_DSN, PLAIN_REPLY, 'bounceparser'))
 
 
 def written_replies(path):
@@ -383,6 +448,14 @@ def main():
                 return 1
         sets['lists'] = list(phrases(ex.stdout))
         sets['providers'] = list(provider_replies(rhost.stdout))
+        bp = subprocess.run(['perl', '-MMail::DeliveryStatus::BounceParser',
+                             '-e', BP_PATH], capture_output=True, text=True)
+        if bp.returncode == 0 and os.path.isfile(bp.stdout):
+            with open(bp.stdout, encoding='utf-8', errors='replace') as f:
+                sets['bounceparser'] = list(bounceparser_phrases(f.read()))
+        else:
+            print('sisimai-wording: BounceParser is not installed: no '
+                  'bounceparser set')
     else:
         print('sisimai-wording: Sisimai is not installed: only the written set')
     if not sets:
@@ -428,7 +501,12 @@ def main():
         misses = []
         for path in paths:
             reason, p = files[path]
-            if label.get(path) != reason:
+            if which == 'bounceparser':
+                # both peers agree; Sisimai's finer reason is compared
+                if label.get(path) not in BP_REASONS[reason]:
+                    continue
+                reason = label[path]
+            elif label.get(path) != reason:
                 continue
             found, rule = ours[path]
             total[reason] += 1
