@@ -6,6 +6,8 @@
  *
  *	void	dsnx_load_pattern(loader *ld, unsigned file, const char *path,
  *		condition *c, const char *pattern)
+ *	pcre2_code *dsnx_load_compile(loader *ld, unsigned file,
+ *		const char *path, const char *pattern, int expanded)
  *	int	dsnx_status_pattern_parse(const char *s, status_pat *out)
  *	int	dsnx_reply_pattern_parse(const char *s, char out[4])
  *	pcre2_match_context *dsnx_load_match_context(void)
@@ -14,8 +16,10 @@
  *
  *	void	dsnx_regex_jit(pcre2_code *re)
  * DESCRIPTION
- *	dsnx_load_pattern() compiles a text condition's pattern with
- *	PCRE2, caseless, multi-line and UTF-8, and JIT-compiles it; the
+ *	dsnx_load_pattern() writes out the pattern's uses of named patterns
+ *	(rules_patterns.c), compiles it with PCRE2, caseless, multi-line
+ *	and UTF-8 (dsnx_load_compile(), which also reports a pattern that
+ *	does not compile), and JIT-compiles it; the
  *	loader keeps every compiled pattern in the set so that it is freed
  *	with the set, whether a rule uses it or a site rule replaced it.  A
  *	pattern that does not compile is reported with PCRE2's message at
@@ -145,26 +149,51 @@ looks_around(const char *p)
 	return 0;
 }
 
+pcre2_code *
+dsnx_load_compile(loader *ld, unsigned file, const char *path,
+    const char *pattern, int expanded)
+{
+	int code;
+	PCRE2_SIZE off;
+	PCRE2_UCHAR msg[160];
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern,
+	    PCRE2_ZERO_TERMINATED, PCRE2_CASELESS | PCRE2_MULTILINE
+	    | PCRE2_UTF, &code, &off, NULL);
+
+	if (re != NULL)
+		return re;
+	pcre2_get_error_message(code, msg, sizeof(msg));
+	/* PCRE2's offset is into what was compiled; only without named
+	 * patterns written out is that the string in the file. */
+	if (expanded)
+		dsnx_load_problem(ld, LOAD_AT(file, path), "bad pattern: %s (at "
+		    "offset %zu of the pattern with its (?&name) written out)",
+		    (char *)msg, (size_t)off);
+	else
+		dsnx_load_problem(ld, (load_at){ .file = file, .path = path,
+		    .in_string = 1, .offset = off },
+		    "bad pattern: %s (at offset %zu)", (char *)msg, (size_t)off);
+	return NULL;
+}
+
 void
 dsnx_load_pattern(loader *ld, unsigned file, const char *path, condition *c,
     const char *pattern)
 {
-	int code;
-	PCRE2_SIZE off;
+	int expanded;
+	const char *full = dsnx_load_expand(ld, pattern, &expanded);
 
-	c->pattern = dsnx_load_keep(ld, pattern);
-	c->looks_around = looks_around(pattern);
-	c->re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-	    PCRE2_CASELESS | PCRE2_MULTILINE | PCRE2_UTF, &code, &off, NULL);
-	if (c->re == NULL) {
-		PCRE2_UCHAR msg[160];
-
-		pcre2_get_error_message(code, msg, sizeof(msg));
-		dsnx_load_problem(ld, (load_at){ .file = file, .path = path,
-		    .in_string = 1, .offset = off },
-		    "bad pattern: %s (at offset %zu)", (char *)msg, (size_t)off);
+	if (full == NULL) {
+		if (!ld->oom)
+			dsnx_load_problem(ld, LOAD_AT(file, path), "pattern is "
+			    "longer than %d bytes with its (?&name) written out",
+			    DSNX_PATTERN_EXPANDED_MAX);
 		return;
 	}
+	c->pattern = expanded ? full : dsnx_load_keep(ld, pattern);
+	c->looks_around = looks_around(full);
+	if ((c->re = dsnx_load_compile(ld, file, path, full, expanded)) == NULL)
+		return;
 	if (keep_code(ld->set, c->re) != 0) {
 		pcre2_code_free(c->re);
 		c->re = NULL;

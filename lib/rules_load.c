@@ -61,7 +61,7 @@ trust_why(const char *why, const char *name)
 }
 
 static const char *const file_members[] = {
-	"rules", "causes", "strings", NULL
+	"patterns", "rules", "causes", "strings", NULL
 };
 
 /* Reads path into a new source; NULL after reporting (or out of memory). */
@@ -162,6 +162,9 @@ load_file(loader *ld, const char *path, int site)
 	}
 	dsnx_load_check_members(ld, file, "", f->root, file_members,
 	    "rule file");
+	/* before the rules: they may use them */
+	if ((x = json_object_get(f->root, "patterns")) != NULL)
+		dsnx_load_patterns(ld, file, x);
 	if ((x = json_object_get(f->root, "rules")) != NULL)
 		dsnx_load_rules(ld, file, x);
 	if ((x = json_object_get(f->root, "strings")) != NULL)

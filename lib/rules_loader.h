@@ -4,6 +4,7 @@
  * dsnx_ruleset_load() (ruleset.c) keeps one loader for the length of a
  * load: rules_load.c reads the files into it and merges site rules,
  * rules_check.c and catalogue.c turn each file's JSON into drafts,
+ * rules_patterns.c keeps the named patterns and writes out their uses,
  * rules_compile.c compiles the patterns, rules_index.c assembles and
  * indexes the set, rules_examples.c runs the examples; every problem any
  * of them finds goes out through dsnx_load_problem() (rules_problem.c).
@@ -58,6 +59,15 @@ typedef struct cause_draft {
 	int dropped;
 } cause_draft;
 
+/* A named pattern of a rule file's "patterns" (rules_patterns.c). */
+#define DSNX_PATTERN_NAME_MAX 32
+#define DSNX_PATTERN_EXPANDED_MAX (256 * 1024)
+typedef struct named_pattern {
+	char name[DSNX_PATTERN_NAME_MAX + 1];
+	const char *body;       /* its uses written out; in the set's arena */
+	unsigned file;
+} named_pattern;
+
 typedef struct loader {
 	dsnx_ruleset *set;
 	dsnx_error_fn *on_error;
@@ -76,6 +86,9 @@ typedef struct loader {
 	unsigned string_count;
 	unsigned string_cap;
 	unsigned order;
+	named_pattern *patterns;
+	unsigned pattern_count;
+	unsigned pattern_cap;
 	int trusted;            /* apply filetrust.h to what is read */
 	uid_t trusted_uid;
 	int dir_fd;             /* trusted: the directory being read */
@@ -134,8 +147,15 @@ void dsnx_load_check_causes(loader *ld);
 pcre2_match_context *dsnx_load_match_context(void);
 void dsnx_load_pattern(loader *ld, unsigned file, const char *path,
     condition *c, const char *pattern);
+pcre2_code *dsnx_load_compile(loader *ld, unsigned file, const char *path,
+    const char *pattern, int expanded);
 int dsnx_status_pattern_parse(const char *s, status_pat *out);
 int dsnx_reply_pattern_parse(const char *s, char out[4]);
+
+/* rules_patterns.c */
+void dsnx_load_patterns(loader *ld, unsigned file, json_t *patterns);
+const char *dsnx_load_expand(loader *ld, const char *pattern, int *expanded);
+void dsnx_load_patterns_free(loader *ld);
 
 /* catalogue.c */
 void dsnx_load_causes(loader *ld, unsigned file, json_t *causes);

@@ -104,6 +104,7 @@ loader_free(loader *ld)
 	free(ld->rules);
 	free(ld->causes);
 	free(ld->strings);
+	dsnx_load_patterns_free(ld);
 }
 
 static dsnx_status

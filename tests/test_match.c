@@ -389,6 +389,33 @@ START_TEST(test_case_sensitive_pattern)
 }
 END_TEST
 
+/* A named pattern from an earlier file, used after the load (when the
+ * files' JSON is gone), by two rules; an escaped "(?&" is text. */
+START_TEST(test_named_pattern)
+{
+	load_files("10-shared.json",
+	    "{\"patterns\": {\"full\": \"mailbox\\\\s+(?:is\\\\s+)?full\"},"
+	    " \"rules\": []}",
+	    "20-test.json", "{\"rules\": [\n"
+	    RULE("t.full-4", 900, "{\"status\": \"4.*.*\", \"diagnostic\": "
+		"\"(?&full)\"}", "\"mailboxfull\"", "c-one",
+		"{\"status\": \"4.2.2\", \"diagnostic\": \"452 mailbox full\"}")
+	    ",\n"
+	    RULE("t.full-5", 890, "{\"diagnostic\": \"over quota|(?&full)\"}",
+		"\"mailboxfull\"", "c-one", "{\"diagnostic\": \"mailbox is full\"}")
+	    ",\n"
+	    RULE("t.text", 880, "{\"diagnostic\": \"\\\\(?&full\\\\)\"}",
+		"\"mailboxfull\"", "c-one", "{\"diagnostic\": \"(?&full)\"}")
+	    "\n]}\n", (const char *)NULL);
+	ck_assert_str_eq(rule_of(&FAILED("4.2.2", "452 Mailbox is FULL")),
+	    "t.full-4");
+	ck_assert_str_eq(rule_of(&FAILED("5.2.2", "552 mailbox full")),
+	    "t.full-5");
+	ck_assert_str_eq(rule_of(&FAILED("5.2.2", "552 (?&full)")), "t.text");
+	ck_assert_str_eq(rule_of(&FAILED("5.2.2", "552 mailbox empty")), "-");
+}
+END_TEST
+
 START_TEST(test_remote_mta_field)
 {
 	load_rules(
@@ -1068,6 +1095,7 @@ match_suite(void)
 	tcase_add_test(tc, test_outcome_conditions);
 	tcase_add_test(tc, test_format_condition);
 	tcase_add_test(tc, test_diagnostic_field);
+	tcase_add_test(tc, test_named_pattern);
 	tcase_add_test(tc, test_case_sensitive_pattern);
 	tcase_add_test(tc, test_remote_mta_field);
 	tcase_add_test(tc, test_reporting_mta_field);
