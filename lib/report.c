@@ -676,13 +676,68 @@ diagnostic_from_excerpt(dsnx_report *r, unsigned i)
 }
 
 /* Every recipient's excerpt and reply text.  -1 when memory ran out. */
+/*
+ * Where the lower-cased text t[0, len) holds an '@': a name holds one, so
+ * it can only stand with its first '@' on one of them.  A recipient none
+ * of whose names stands there is passed over without searching the text
+ * for it (with many recipients that search was most of the cost).
+ */
+static size_t *
+at_signs(const char *t, size_t len, size_t *count)
+{
+	size_t n = 0, cap = 0, i;
+	size_t *at = NULL;
+	const char *p = t, *end = t + len;
+
+	while ((p = memchr(p, '@', (size_t)(end - p))) != NULL) {
+		if (n == cap) {
+			size_t *grown;
+
+			cap = cap ? cap * 2 : 64;
+			if ((grown = realloc(at, cap * sizeof(*at))) == NULL) {
+				free(at);
+				return NULL;
+			}
+			at = grown;
+		}
+		i = (size_t)(p - t);
+		at[n++] = i;
+		p++;
+	}
+	*count = n;
+	return at != NULL ? at : calloc(1, sizeof(*at));
+}
+
+static int
+mentioned(const char *t, size_t len, const size_t *at, size_t count,
+    const rcpt_names *n)
+{
+	size_t j, before;
+	const char *a;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		if (n->len[k] == 0
+		    || (a = memchr(n->name[k], '@', n->len[k])) == NULL)
+			continue;
+		before = (size_t)(a - n->name[k]);
+		for (j = 0; j < count; j++)
+			if (at[j] >= before && at[j] - before + n->len[k] <= len
+			    && memcmp(t + at[j] - before, n->name[k], n->len[k])
+			    == 0)
+				return 1;
+	}
+	return 0;
+}
+
 static int
 read_evidence(dsnx_report *r)
 {
 	unsigned n = r->rcpt_count, i;
 	rcpt_names *names = NULL;
 	char *low = NULL;
-	size_t len = r->human_text != NULL ? r->human_len : 0;
+	size_t len = r->human_text != NULL ? r->human_len : 0, nat = 0;
+	size_t *ats = NULL;
 	dsnx_buf out;
 	int rc = -1;
 
@@ -709,13 +764,16 @@ read_evidence(dsnx_report *r)
 		goto done;
 	lower_copy(low, r->human_text, len);
 	low[len] = '\0';
+	if ((ats = at_signs(low, len, &nat)) == NULL)
+		goto done;
 	for (i = 0; i < n; i++)
 		names_of(&r->rcpts[i], &names[i]);
 	dsnx_buf_init(&out, EXCERPT_MAX + 512);
 	for (i = 0; i < n; i++) {
 		const char *x;
 
-		if (names[i].len[0] + names[i].len[1] == 0)
+		if (names[i].len[0] + names[i].len[1] == 0
+		    || !mentioned(low, len, ats, nat, &names[i]))
 			continue;
 		dsnx_buf_reset(&out);
 		excerpt_of(r->human_text, low, len, names, n, i, &out);
@@ -736,6 +794,7 @@ read_evidence(dsnx_report *r)
 	dsnx_buf_free(&out);
 	rc = 0;
 done:
+	free(ats);
 	free(names);
 	free(low);
 	return rc;

@@ -75,6 +75,45 @@ static const char excerpt_msg[] =
     " address. 550 5.1.1 https://support.example/?p=NoSuchUser\r\n"
     "\r\n--=_B_=--\r\n";
 
+/* A name at the very start of the text, and one in other letter case,
+ * are found; a recipient the text does not name has no excerpt. */
+static const char excerpt_edge_msg[] =
+    "From: MAILER-DAEMON@mx.example.net\r\n"
+    "To: sender@example.com\r\nSubject: Undelivered Mail\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+    "\tboundary=\"=_B_=\"\r\n\r\n"
+    "--=_B_=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    "ann@example.org: 550 5.1.1 no such user\r\n"
+    "Dan@Example.ORG: 552 5.2.2 over quota\r\n"
+    "\r\n"
+    "--=_B_=\r\nContent-Type: message/delivery-status\r\n\r\n"
+    "Reporting-MTA: dns; mx.example.net\r\n\r\n"
+    "Final-Recipient: rfc822; ann@example.org\r\n"
+    "Action: failed\r\nStatus: 5.1.1\r\n\r\n"
+    "Final-Recipient: rfc822; dan@example.org\r\n"
+    "Action: failed\r\nStatus: 5.2.2\r\n\r\n"
+    "Final-Recipient: rfc822; eve@example.org\r\n"
+    "Action: failed\r\nStatus: 5.0.0\r\n"
+    "\r\n--=_B_=--\r\n";
+
+START_TEST(test_recipient_excerpt_edges)
+{
+	dsnx_report *r = read_msg(excerpt_edge_msg);
+	const char *x;
+
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 3);
+	x = dsnx_report_recipient_excerpt(r, 0);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_nonnull(strstr(x, "no such user"));
+	x = dsnx_report_recipient_excerpt(r, 1);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_nonnull(strstr(x, "over quota"));
+	ck_assert_ptr_null(dsnx_report_recipient_excerpt(r, 2));
+	dsnx_report_free(r);
+}
+END_TEST
+
 START_TEST(test_recipient_excerpt)
 {
 	dsnx_report *r = read_msg(excerpt_msg);
@@ -607,6 +646,7 @@ report_suite(void)
 	tcase_add_test(tc, test_arguments);
 	tcase_add_test(tc, test_recipient_is_an_address);
 	tcase_add_test(tc, test_recipient_excerpt);
+	tcase_add_test(tc, test_recipient_excerpt_edges);
 	suite_add_tcase(s, tc);
 	return s;
 }
