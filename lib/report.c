@@ -675,7 +675,6 @@ diagnostic_from_excerpt(dsnx_report *r, unsigned i)
 	return complete_recipient(r, rc, 1);
 }
 
-/* Every recipient's excerpt and reply text.  -1 when memory ran out. */
 /*
  * Where the lower-cased text t[0, len) holds an '@': a name holds one, so
  * it can only stand with its first '@' on one of them.  A recipient none
@@ -685,7 +684,7 @@ diagnostic_from_excerpt(dsnx_report *r, unsigned i)
 static size_t *
 at_signs(const char *t, size_t len, size_t *count)
 {
-	size_t n = 0, cap = 0, i;
+	size_t n = 0, cap = 0;
 	size_t *at = NULL;
 	const char *p = t, *end = t + len;
 
@@ -700,8 +699,7 @@ at_signs(const char *t, size_t len, size_t *count)
 			}
 			at = grown;
 		}
-		i = (size_t)(p - t);
-		at[n++] = i;
+		at[n++] = (size_t)(p - t);
 		p++;
 	}
 	*count = n;
@@ -730,6 +728,7 @@ mentioned(const char *t, size_t len, const size_t *at, size_t count,
 	return 0;
 }
 
+/* Every recipient's excerpt and reply text.  -1 when memory ran out. */
 static int
 read_evidence(dsnx_report *r)
 {

@@ -181,15 +181,11 @@ dsnx_load_pattern(loader *ld, unsigned file, const char *path, condition *c,
     const char *pattern)
 {
 	int expanded;
-	const char *full = dsnx_load_expand(ld, pattern, &expanded);
+	const char *full = dsnx_load_expand(ld, file, path, pattern,
+	    &expanded);
 
-	if (full == NULL) {
-		if (!ld->oom)
-			dsnx_load_problem(ld, LOAD_AT(file, path), "pattern is "
-			    "longer than %d bytes with its (?&name) written out",
-			    DSNX_PATTERN_EXPANDED_MAX);
+	if (full == NULL)
 		return;
-	}
 	c->pattern = expanded ? full : dsnx_load_keep(ld, pattern);
 	c->looks_around = looks_around(full);
 	if ((c->re = dsnx_load_compile(ld, file, path, full, expanded)) == NULL)

@@ -154,7 +154,8 @@ int dsnx_reply_pattern_parse(const char *s, char out[4]);
 
 /* rules_patterns.c */
 void dsnx_load_patterns(loader *ld, unsigned file, json_t *patterns);
-const char *dsnx_load_expand(loader *ld, const char *pattern, int *expanded);
+const char *dsnx_load_expand(loader *ld, unsigned file, const char *path,
+    const char *pattern, int *expanded);
 void dsnx_load_patterns_free(loader *ld);
 
 /* catalogue.c */

@@ -6,8 +6,8 @@
  *	#include "rules_loader.h"
  *
  *	void	dsnx_load_patterns(loader *ld, unsigned file, json_t *patterns)
- *	const char *dsnx_load_expand(loader *ld, const char *pattern,
- *		int *expanded)
+ *	const char *dsnx_load_expand(loader *ld, unsigned file,
+ *		const char *path, const char *pattern, int *expanded)
  *	void	dsnx_load_patterns_free(loader *ld)
  * DESCRIPTION
  *	A rule file's "patterns" member names pieces of pattern that several
@@ -31,8 +31,8 @@
  *	defined stays as it is: it is PCRE2's call of a group of the pattern,
  *	or PCRE2 reports it.  Escapes, \Q...\E and character classes are
  *	skipped, so "\(?&x)" and "[(?&x)]" are left alone.  It returns NULL
- *	when the result would be longer than DSNX_PATTERN_EXPANDED_MAX, or
- *	memory ran out (ld->oom); the caller reports.
+ *	when the result would be longer than DSNX_PATTERN_EXPANDED_MAX
+ *	(reported at path of file), or memory ran out (ld->oom).
  * LIMITS
  *	DSNX_PATTERN_NAME_MAX, DSNX_PATTERN_EXPANDED_MAX (rules_loader.h).
  *	Groups inside a definition are numbered in the pattern that uses it
@@ -100,7 +100,8 @@ class_end(const char *p)
 }
 
 const char *
-dsnx_load_expand(loader *ld, const char *pattern, int *expanded)
+dsnx_load_expand(loader *ld, unsigned file, const char *path,
+    const char *pattern, int *expanded)
 {
 	dsnx_buf out;
 	const char *p, *copied = pattern, *kept;
@@ -155,6 +156,10 @@ dsnx_load_expand(loader *ld, const char *pattern, int *expanded)
 		/* cut short below the limit: memory ran out */
 		if (out.len < DSNX_PATTERN_EXPANDED_MAX)
 			ld->oom = 1;
+		else
+			dsnx_load_problem(ld, LOAD_AT(file, path), "pattern is "
+			    "longer than %d bytes with its (?&name) written out",
+			    DSNX_PATTERN_EXPANDED_MAX);
 		dsnx_buf_free(&out);
 		return NULL;
 	}
@@ -200,15 +205,13 @@ dsnx_load_patterns(loader *ld, unsigned file, json_t *patterns)
 			    "pattern \"%s\" must be a string", name);
 			continue;
 		}
-		body = dsnx_load_expand(ld, json_string_value(v), &expanded);
+		body = dsnx_load_expand(ld, file, path, json_string_value(v),
+		    &expanded);
 		if (body != NULL && !expanded)
 			body = dsnx_load_keep(ld, body);
 		if (body == NULL) {
 			if (ld->oom)
 				return;
-			dsnx_load_problem(ld, LOAD_AT(file, path), "pattern "
-			    "\"%s\" is longer than %d bytes with its (?&name) "
-			    "written out", name, DSNX_PATTERN_EXPANDED_MAX);
 			continue;
 		}
 		if ((re = dsnx_load_compile(ld, file, path, body, expanded))

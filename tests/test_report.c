@@ -40,15 +40,20 @@ read_msg(const char *msg)
 	return r;
 }
 
+/* The header of the excerpt messages below, up to their text part's
+ * body. */
+#define REPORT_HEAD \
+    "From: MAILER-DAEMON@mx.example.net\r\n" \
+    "To: sender@example.com\r\nSubject: Undelivered Mail\r\n" \
+    "MIME-Version: 1.0\r\n" \
+    "Content-Type: multipart/report; report-type=delivery-status;\r\n" \
+    "\tboundary=\"=_B_=\"\r\n\r\n" \
+    "--=_B_=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+
 /* Each recipient's excerpt holds what the lines naming it say, and
  * stops at the next recipient; a multi-line reply reads as one. */
 static const char excerpt_msg[] =
-    "From: MAILER-DAEMON@mx.example.net\r\n"
-    "To: sender@example.com\r\nSubject: Undelivered Mail\r\n"
-    "MIME-Version: 1.0\r\n"
-    "Content-Type: multipart/report; report-type=delivery-status;\r\n"
-    "\tboundary=\"=_B_=\"\r\n\r\n"
-    "--=_B_=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    REPORT_HEAD
     "<ann@example.org> (expanded from <team@example.org>): host\r\n"
     "    mx.example.org[192.0.2.1] said: 552 5.2.2 Mailbox full\r\n"
     "<bob@example.org>... Deferred: Connection refused by mx.example.org.\r\n"
@@ -78,12 +83,7 @@ static const char excerpt_msg[] =
 /* A name at the very start of the text, and one in other letter case,
  * are found; a recipient the text does not name has no excerpt. */
 static const char excerpt_edge_msg[] =
-    "From: MAILER-DAEMON@mx.example.net\r\n"
-    "To: sender@example.com\r\nSubject: Undelivered Mail\r\n"
-    "MIME-Version: 1.0\r\n"
-    "Content-Type: multipart/report; report-type=delivery-status;\r\n"
-    "\tboundary=\"=_B_=\"\r\n\r\n"
-    "--=_B_=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    REPORT_HEAD
     "ann@example.org: 550 5.1.1 no such user\r\n"
     "Dan@Example.ORG: 552 5.2.2 over quota\r\n"
     "\r\n"
