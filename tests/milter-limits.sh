@@ -103,8 +103,9 @@ show_log() {
 start() {
 	name=$1 sock=$2
 	shift 2
+	: >"$tmp/$name.log"	# before the fork: see privileges.sh run()
 	"$M" -f -p "$sock" -r "$RULES" -s none -o Syslog=no "$@" \
-	    >"$tmp/$name.log" 2>&1 &
+	    >>"$tmp/$name.log" 2>&1 &
 	echo $! >>"$tmp/pids"
 	eval "pid_$name=$!"
 }

@@ -125,8 +125,9 @@ show_log() {
 start() {
 	name=$1
 	shift
+	: >"$tmp/$name.log"	# before the fork: see privileges.sh run()
 	"$M" -f -p "unix:$tmp/$name.sock" -r "$RULES" -o Syslog=no "$@" \
-	    >"$tmp/$name.log" 2>&1 &
+	    >>"$tmp/$name.log" 2>&1 &
 	echo $! >>"$tmp/pids"
 	eval "pid_$name=$!"
 }

@@ -113,7 +113,11 @@ stop() {	# PID: SIGTERM, wait for it to go
 run() {
 	name=$1
 	shift
-	"$M" -f -r "$RULES" -o Syslog=no "$@" >"$tmp/$name.log" 2>&1 &
+	# Emptied here, not by the redirection: the child opens the log only
+	# after the fork, and a wait that reads it first sees the last run's
+	# "started" line and signals a process not yet the milter.
+	: >"$tmp/$name.log"
+	"$M" -f -r "$RULES" -o Syslog=no "$@" >>"$tmp/$name.log" 2>&1 &
 	pid=$!
 	echo "$pid" >>"$tmp/pids"
 }
