@@ -497,12 +497,43 @@ dsnx_text_line(const char *t, size_t end, size_t *pos, size_t *b, size_t *e)
 }
 
 /*
+ * Does the lower-cased line low[b, e) open with a label that introduces
+ * what went wrong ("Reason: ...", "Remote host said: ...", "Error: ...")?
+ * Notices that name a recipient on one line often give the cause on the
+ * next, at the same indentation, under such a label.
+ */
+static int
+reason_label(const char *low, size_t b, size_t e)
+{
+	static const char *const labels[] = {
+		"reason", "error", "cause", "details", "diagnostic",
+		"diagnostic-code", "remote host said", "server response",
+		"smtp error", "the error was", "grund", "fehler", "raison",
+		"erreur", "motivo", "errore", NULL
+	};
+	unsigned i;
+
+	for (i = 0; labels[i] != NULL; i++) {
+		size_t n = strlen(labels[i]), k;
+
+		if (e - b <= n || memcmp(low + b, labels[i], n) != 0)
+			continue;
+		for (k = b + n; k < e && (low[k] == ' ' || low[k] == '\t'); k++)
+			;
+		if (k < e && low[k] == ':')
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * One recipient's excerpt from the text (orig: as written, low: lower
  * cased), into out.  A mention's continuation: lines indented deeper
- * than the mention, "<<<" reply lines of a transcript, or, when nothing
- * but the address stands on the mention's line, every line up to a blank
- * one that is indented at least as deep; never past a line naming
- * another recipient.
+ * than the mention, "<<<" reply lines of a transcript, lines at its
+ * indentation that open with a reason label (reason_label()), or, when
+ * nothing but the address stands on the mention's line, every line up
+ * to a blank one that is indented at least as deep; never past a line
+ * naming another recipient.
  */
 static void
 excerpt_of(const char *orig, const char *low, size_t end,
@@ -548,7 +579,8 @@ excerpt_of(const char *orig, const char *low, size_t end,
 			if (ni == ne - nb || names_other(low, nb, ne, all, count, me))
 				break;
 			if (!((bare && ni >= ind) || ni > ind || (ne - nb - ni >= 3
-			    && memcmp(low + nb + ni, "<<<", 3) == 0)))
+			    && memcmp(low + nb + ni, "<<<", 3) == 0)
+			    || (ni == ind && reason_label(low, nb + ni, ne))))
 				break;
 			excerpt_line(out, orig, nb, ne);
 			save = pos;

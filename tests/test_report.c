@@ -114,6 +114,45 @@ START_TEST(test_recipient_excerpt_edges)
 }
 END_TEST
 
+/* A line at the mention's indentation belongs to it when it opens with
+ * a reason label; an unlabelled one, or one naming the next recipient,
+ * does not. */
+static const char excerpt_label_msg[] =
+    REPORT_HEAD
+    "Message delivery to ann@example.org failed.\r\n"
+    "Reason: Invalid recipient / subscriber not found\r\n"
+    "Delivery to bob@example.org failed.\r\n"
+    "Remote host said : 552 quota exceeded\r\n"
+    "Please reply to the postmaster.\r\n"
+    "Reasonably sure: not a label\r\n"
+    "\r\n"
+    "--=_B_=\r\nContent-Type: message/delivery-status\r\n\r\n"
+    "Reporting-MTA: dns; mx.example.net\r\n\r\n"
+    "Final-Recipient: rfc822; ann@example.org\r\n"
+    "Action: failed\r\nStatus: 5.0.0\r\n\r\n"
+    "Final-Recipient: rfc822; bob@example.org\r\n"
+    "Action: failed\r\nStatus: 5.0.0\r\n"
+    "\r\n--=_B_=--\r\n";
+
+START_TEST(test_recipient_excerpt_label)
+{
+	dsnx_report *r = read_msg(excerpt_label_msg);
+	const char *x;
+
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 2);
+	x = dsnx_report_recipient_excerpt(r, 0);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_nonnull(strstr(x, "subscriber not found"));
+	ck_assert_ptr_null(strstr(x, "quota"));
+	x = dsnx_report_recipient_excerpt(r, 1);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_nonnull(strstr(x, "552 quota exceeded"));
+	ck_assert_ptr_null(strstr(x, "postmaster"));
+	ck_assert_ptr_null(strstr(x, "Reasonably"));
+	dsnx_report_free(r);
+}
+END_TEST
+
 START_TEST(test_recipient_excerpt)
 {
 	dsnx_report *r = read_msg(excerpt_msg);
@@ -647,6 +686,7 @@ report_suite(void)
 	tcase_add_test(tc, test_recipient_is_an_address);
 	tcase_add_test(tc, test_recipient_excerpt);
 	tcase_add_test(tc, test_recipient_excerpt_edges);
+	tcase_add_test(tc, test_recipient_excerpt_label);
 	suite_add_tcase(s, tc);
 	return s;
 }
