@@ -50,7 +50,8 @@
 	"^[ \\t]*<>[ \\t]*$|(?:^|[<\\s\"])(?:mailer-daemon|postmaster|mail[ ._-]?delivery" \
 	"(?:[ ._-]?(?:subsystem|system|service))?|mail[ ._-]?administrator" \
 	"|mailer|mdaemon|mail[ ._-]?system|bounces?|post_master" \
-	"|no-reply@sns\\.amazonaws\\.com)\\b"
+	"|no-reply@sns\\.amazonaws\\.com" \
+	"|microsoftexchange[0-9a-f]{32})\\b"
 
 /* Subjects of bounces and delay warnings; a reply or a forward ("Re:",
  * "Fwd:", "AW:", "WG:", "SV:", "VS:", "TR:") is a person writing. */

@@ -1192,7 +1192,8 @@ recipients_from_inline(dsnx_report *r, const char *t, size_t from,
  *	null-sender		Return-Path: <>, the envelope sender of
  *				every bounce (RFC 5321 4.5.5)		2
  *	bounce-sender		From: a mailer daemon, postmaster or mail
- *				delivery system			2
+ *				delivery system (Exchange's system
+ *				mailbox too)				2
  *	bounce-subject		Subject: undeliverable, returned mail,
  *				delivery failure, ... (not Re:/Fwd:)	1
  *	auto-submitted		Auto-Submitted: other than "no"		1

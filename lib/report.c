@@ -531,9 +531,9 @@ reason_label(const char *low, size_t b, size_t e)
  * cased), into out.  A mention's continuation: lines indented deeper
  * than the mention, "<<<" reply lines of a transcript, lines at its
  * indentation that open with a reason label (reason_label()), or, when
- * nothing but the address stands on the mention's line, every line up
- * to a blank one that is indented at least as deep; never past a line
- * naming another recipient.
+ * nothing but the address stands on the mention's line or the line ends
+ * with a colon, every line up to a blank one that is indented at least
+ * as deep; never past a line naming another recipient.
  */
 static void
 excerpt_of(const char *orig, const char *low, size_t end,
@@ -556,7 +556,17 @@ excerpt_of(const char *orig, const char *low, size_t end,
 		rest = at;
 		while (rest < e && strchr(">]\")':;,. \t", low[rest]) != NULL)
 			rest++;
-		bare = rest == e;
+		/* Nothing after the address, or a line that ends with a colon
+		 * ("Your message to <addr> could not be delivered:"): what
+		 * follows, up to a blank line, is about this recipient. */
+		{
+			size_t last = e;
+
+			while (last > rest && (low[last - 1] == ' '
+			    || low[last - 1] == '\t'))
+				last--;
+			bare = rest == e || (last > rest && low[last - 1] == ':');
+		}
 		/* What the line says after the address: the address itself
 		 * is no evidence (a domain may be called anything), but a
 		 * reply code before it ("550 5.1.1 <addr>... User unknown")

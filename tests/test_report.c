@@ -115,7 +115,8 @@ START_TEST(test_recipient_excerpt_edges)
 END_TEST
 
 /* A line at the mention's indentation belongs to it when it opens with
- * a reason label; an unlabelled one, or one naming the next recipient,
+ * a reason label, or when the mention's line ends with a colon (up to a
+ * blank line); an unlabelled one, or one naming the next recipient,
  * does not. */
 static const char excerpt_label_msg[] =
     REPORT_HEAD
@@ -126,11 +127,17 @@ static const char excerpt_label_msg[] =
     "Please reply to the postmaster.\r\n"
     "Reasonably sure: not a label\r\n"
     "\r\n"
+    "Your message to cy@example.org could not be delivered:\r\n"
+    "the domain example.org has no mail server.\r\n"
+    "\r\n"
+    "A paragraph about nobody.\r\n"
     "--=_B_=\r\nContent-Type: message/delivery-status\r\n\r\n"
     "Reporting-MTA: dns; mx.example.net\r\n\r\n"
     "Final-Recipient: rfc822; ann@example.org\r\n"
     "Action: failed\r\nStatus: 5.0.0\r\n\r\n"
     "Final-Recipient: rfc822; bob@example.org\r\n"
+    "Action: failed\r\nStatus: 5.0.0\r\n\r\n"
+    "Final-Recipient: rfc822; cy@example.org\r\n"
     "Action: failed\r\nStatus: 5.0.0\r\n"
     "\r\n--=_B_=--\r\n";
 
@@ -139,7 +146,7 @@ START_TEST(test_recipient_excerpt_label)
 	dsnx_report *r = read_msg(excerpt_label_msg);
 	const char *x;
 
-	ck_assert_uint_eq(dsnx_report_recipient_count(r), 2);
+	ck_assert_uint_eq(dsnx_report_recipient_count(r), 3);
 	x = dsnx_report_recipient_excerpt(r, 0);
 	ck_assert_ptr_nonnull(x);
 	ck_assert_ptr_nonnull(strstr(x, "subscriber not found"));
@@ -149,6 +156,11 @@ START_TEST(test_recipient_excerpt_label)
 	ck_assert_ptr_nonnull(strstr(x, "552 quota exceeded"));
 	ck_assert_ptr_null(strstr(x, "postmaster"));
 	ck_assert_ptr_null(strstr(x, "Reasonably"));
+	/* A mention that ends with a colon: its paragraph follows. */
+	x = dsnx_report_recipient_excerpt(r, 2);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_nonnull(strstr(x, "has no mail server"));
+	ck_assert_ptr_null(strstr(x, "nobody"));
 	dsnx_report_free(r);
 }
 END_TEST
