@@ -108,8 +108,11 @@ const char dsnx_failure_wording_pattern[] =
  * A message forwarded by a person, inline: the separator line mail
  * programs write above the forwarded header block (Gmail, Outlook,
  * Thunderbird, Apple Mail, in their English, German, French, Spanish,
- * Italian and Dutch wording).  Group 1 is set for the "original
- * message" separators, which replies use too.
+ * Italian and Dutch wording), and the line a mailing-list manager
+ * writes above a bounce it relays to the member whose address bounced
+ * (ezmlm's "--- Enclosed is a copy of the bounce message I received.").
+ * Group 1 is set for the "original message" separators, which replies
+ * use too.
  */
 const char dsnx_forward_marker_pattern[] =
     "^[ \\t]*(?:-{2,}[ \\t]*(?:(Original Message|Urspr\\x{fc}ngliche Nachricht"
@@ -117,7 +120,10 @@ const char dsnx_forward_marker_pattern[] =
     "|Oorspronkelijk bericht)|Forwarded message|Weitergeleitete Nachricht"
     "|Message transf\\x{e9}r\\x{e9}|Mensaje reenviado|Messaggio inoltrato"
     "|Doorgestuurd bericht)[ \\t]*-{2,}|Begin forwarded message:"
-    "|Anfang der weitergeleiteten (?:Nachricht|E-Mail):)[ \\t]*$";
+    "|Anfang der weitergeleiteten (?:Nachricht|E-Mail):"
+    "|-{2,}[ \\t]*(?:Enclosed|Attached|Below)(?: is| are|,? please find)? "
+    "(?:a )?cop(?:y|ies) of the (?:first |last )?bounces?(?: messages?)?"
+    "(?: (?:I|we) received)?[.:]?)[ \\t]*$";
 /* The Subject of a forward ("Fwd:", "WG:", "TR:", "RV:", "I:", ...). */
 const char dsnx_forward_subject_pattern[] =
     "^[ \\t]*(?:fwd?|wg|tr|rv|i|vs|vb|enc|doorst)[ \\t]*:";

@@ -1369,14 +1369,17 @@ match_value(matcher *mt, const pcre2_code *re, const char *v, size_t vlen)
  * message:"; "-----Original Message-----" only under a forward's
  * Subject, since replies write it too), then a header block whose From
  * is a bounce sender's or whose Subject is a bounce's.  1 and *start at
- * the first line after that block, else 0.
+ * the first line after that block, *to the address in the block's To
+ * field (NULL without one), else 0.
  */
 static int
 forwarded_notice(matcher *mt, dsnx_report *r, const char *t, size_t end,
-    size_t *start)
+    size_t *start, const char **to)
 {
 	size_t pos = 0, m0, m1, g0, g1, b, e, vlen = 0;
 	int fwd_subject = match_str(mt, mt->formats->fwd_subject, r->subject);
+
+	*to = NULL;
 
 	while (run(mt, mt->formats->fwd_marker, t, end, pos, &m0, &m1, &g0, &g1)) {
 		int lines = 0, fields = 0, bounce = 0, is_field;
@@ -1404,6 +1407,10 @@ forwarded_notice(matcher *mt, dsnx_report *r, const char *t, size_t end,
 				    vlen);
 				if (!is_field)
 					break;
+				v = field_line(t, b, e, "to|an|\u00e0|a|para|aan", &vlen,
+				    &is_field);
+				if (v != NULL && *to == NULL)
+					*to = dsnx_report_address(r, v, vlen);
 				fields++;
 			}
 			b = e < end ? e + 1 : end;
@@ -1423,7 +1430,7 @@ read_structure(matcher *mt, dsnx_report *r, const char *t, size_t len,
 {
 	const char *rp = dsnx_report_header(r, "return-path");
 	const char *as = dsnx_report_header(r, "auto-submitted");
-	const char *own[3];
+	const char *own[3], *forwarded_to = NULL;
 	size_t end = len, m0, m1, pos = 0, from;
 	unsigned n = 0;
 	int k, bound;
@@ -1441,7 +1448,8 @@ read_structure(matcher *mt, dsnx_report *r, const char *t, size_t len,
 	if (end > STRUCT_SCAN_MAX)
 		end = STRUCT_SCAN_MAX;
 	/* A forwarded notice is read from its own text on. */
-	st->on[SIG_FORWARDED] = forwarded_notice(mt, r, t, end, &pos);
+	st->on[SIG_FORWARDED] = forwarded_notice(mt, r, t, end, &pos,
+	    &forwarded_to);
 	from = pos;
 	/* Failure wording and an address are needed, and finding them is
 	 * most of the cost: a message whose other signals leave the score
@@ -1465,8 +1473,11 @@ read_structure(matcher *mt, dsnx_report *r, const char *t, size_t len,
 		end = m0;
 	}
 	st->notice_end = end;
+	/* The notice's own parties: a forwarded one was sent to the address
+	 * its header block names, not to whoever it was forwarded to (a
+	 * list manager relays a bounce to the very member who bounced). */
 	own[0] = own_address(r, "from");
-	own[1] = own_address(r, "to");
+	own[1] = st->on[SIG_FORWARDED] ? forwarded_to : own_address(r, "to");
 	own[2] = own_address(r, "return-path");
 	while (n < STRUCT_WORDING_MAX
 	    && run(mt, mt->formats->wording, t, end, pos, &m0, &m1, NULL, NULL)) {
