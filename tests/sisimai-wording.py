@@ -41,6 +41,17 @@ networkerror, norelaying, notaccept, expired, systemerror;
 message_too_large: mesgtoobig, exceedlimit): the two peers agree what it
 means, and Sisimai's finer reason is the one compared.
 
+Sisimai's readers of one MTA's bounces keep tables of that MTA's own
+sentences (Sisimai/Lhost/*.pm, "messagesof": Exim's, qmail's,
+OpenSMTPD's, Domino's, amavisd-new's, ...): they give a seventh set,
+"lhost", each phrase once (one that two tables file under different
+reasons is left out), in the Postfix-style report, compared with the
+table's reason (Sisimai itself consults a table only for a bounce in
+that MTA's format).  Where Sisimai 5, which labelled the development
+corpus, reads an MTA's phrase otherwise than 4.25's table (qmail's
+"couldn't find a mail exchanger": notaccept in the corpus, networkerror
+in the table), the rules follow the corpus.
+
 With --phrases FILE a fifth set, "written", is read from FILE instead of
 from Sisimai: server replies written here from what real servers say
 (tests/data/wording/phrases.tsv: status, reply, the software that says
@@ -152,6 +163,24 @@ RHOST_HOSTS = {
     'GoDaddy': 'smtp.secureserver.net',
     'Cox': 'cxr.mx.a.cloudfilter.net',
 }
+
+# The MTA tables: what Sisimai's reader of one MTA's bounces
+# (Sisimai/Lhost/*.pm, "messagesof") maps that MTA's own sentences to.
+LHOST_EXTRACT = r'''
+use strict; use warnings;
+my ($dir) = grep { -d "$_/Sisimai/Lhost" } @INC or exit 77;
+for my $f (sort glob "$dir/Sisimai/Lhost/*.pm") {
+    my ($module) = $f =~ m{/(\w+)\.pm$};
+    open my $fh, '<', $f or die "$f: $!";
+    local $/; my $s = <$fh>;
+    next unless $s =~ /state \$messagesof = (\{.*?\n\s*\});/s;
+    my $t = eval $1; next unless ref $t eq 'HASH';
+    for my $r (sort keys %$t) {
+        next unless ref $t->{$r} eq 'ARRAY';
+        print "$module\t$r\t$_\n" for grep { !ref } @{ $t->{$r} };
+    }
+}
+'''
 
 # Where the installed BounceParser is.
 BP_PATH = r"""print $INC{'Mail/DeliveryStatus/BounceParser.pm'}"""
@@ -372,7 +401,8 @@ VARIANTS = (('dsn', HEAD_DSN, PLAIN_REPLY, 'lists'),
             ('expiry', HEAD_DSN, EXPIRY_REPLY, 'lists'),
             ('provider', HEAD_DSN, None, 'providers'),
             ('written', HEAD_DSN, None, 'written'),
-            ('bounceparser', HEAD_DSN, PLAIN_REPLY, 'bounceparser'))
+            ('bounceparser', HEAD_DSN, PLAIN_REPLY, 'bounceparser'),
+            ('lhost', HEAD_DSN, PLAIN_REPLY, 'lhost'))
 
 
 def written_replies(path):
@@ -388,6 +418,20 @@ def written_replies(path):
                 code, rest = '550' if status[0] == '5' else '451', reply
             yield reason, rest, {'status': status, 'reply': code,
                                  'host': 'mx.example.net'}
+
+
+def lhost_phrases(extracted):
+    """(reason, phrase) of the MTA tables, once each: a phrase two
+    tables give different reasons is left out."""
+    reasons = collections.defaultdict(set)
+    for line in extracted.splitlines():
+        _module, reason, p = line.split('\t', 2)
+        p = ' '.join(p.split())
+        if len(p) >= 8:
+            reasons[p].add(reason)
+    for p in sorted(reasons):
+        if len(reasons[p]) == 1:
+            yield next(iter(reasons[p])), p
 
 
 def provider_replies(extracted):
@@ -442,12 +486,15 @@ def main():
                             text=True)
         rhost = subprocess.run(['perl', '-e', RHOST_EXTRACT],
                                capture_output=True, text=True)
-        for r in (ex, rhost):
+        lhost = subprocess.run(['perl', '-e', LHOST_EXTRACT],
+                               capture_output=True, text=True)
+        for r in (ex, rhost, lhost):
             if r.returncode:
                 sys.stderr.write(r.stderr)
                 return 1
         sets['lists'] = list(phrases(ex.stdout))
         sets['providers'] = list(provider_replies(rhost.stdout))
+        sets['lhost'] = list(lhost_phrases(lhost.stdout))
         bp = subprocess.run(['perl', '-MMail::DeliveryStatus::BounceParser',
                              '-e', BP_PATH], capture_output=True, text=True)
         if bp.returncode == 0 and os.path.isfile(bp.stdout):
@@ -484,7 +531,10 @@ def main():
                 f.write(template.format(n=n, p=p, **fields))
             files[path] = (reason, p)
         paths = sorted(files)
-        if which == 'written':     # the label recorded with the line
+        if which in ('written', 'lhost'):
+            # The label recorded with the line; for an MTA table, the
+            # table's own reason (Sisimai consults it only for a bounce
+            # in that MTA's format, not in the report these are put in).
             label = {path: files[path][0] for path in paths}
         else:
             label = dict(line.split('\t') for line in

@@ -17,7 +17,7 @@
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
-floor=${DSNX_WORDING_FLOOR:-dsn=86,plain=86,expiry=87,provider=71,written=83,bounceparser=94}
+floor=${DSNX_WORDING_FLOOR:-dsn=86,plain=86,expiry=87,provider=71,written=83,bounceparser=94,lhost=72}
 
 command -v python3 >/dev/null 2>&1 || { echo "sisimai-wording.sh: SKIP: no python3"; exit 77; }
 work=$(mktemp -d) || exit 1
