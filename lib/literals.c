@@ -30,6 +30,8 @@
  *	without concatenating groups.  A member that contains another is
  *	dropped (where it occurs, the other does).
  *
+ *	Text is ASCII, and the characters of scripts without case (CJK,
+ *	kana, Hangul) as their UTF-8 bytes.
  *	Conservative: whatever is not plainly text ends a run (escapes with
  *	a letter or digit, classes, quantifiers, which also take back a
  *	run's last character when they allow zero of it).  Lookarounds,
@@ -63,6 +65,31 @@ is_literal_char(unsigned char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 	    || (c >= '0' && c <= '9') || c == ' '
 	    || strchr("-:,;'\"@/=<>#%&!~`_", c) != NULL;
+}
+
+/*
+ * The length of the UTF-8 character at s when it is one without case
+ * (CJK punctuation, kana, CJK ideographs, Hangul syllables, CJK
+ * compatibility ideographs: U+3000-U+9FFF, U+AC00-U+D7A3,
+ * U+F900-U+FAFF), else 0.  Such a character is the same bytes in every
+ * match, caseless or not, so it can be part of a literal; a character
+ * with case beyond ASCII cannot (the prefilter folds ASCII only).
+ */
+static size_t
+caseless_utf8(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned cp;
+
+	if ((u[0] & 0xF0) != 0xE0 || (u[1] & 0xC0) != 0x80
+	    || (u[2] & 0xC0) != 0x80)
+		return 0;
+	cp = ((unsigned)(u[0] & 0x0F) << 12) | ((unsigned)(u[1] & 0x3F) << 6)
+	    | (unsigned)(u[2] & 0x3F);
+	if ((cp >= 0x3000 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7A3)
+	    || (cp >= 0xF900 && cp <= 0xFAFF))
+		return 3;
+	return 0;
 }
 
 static int
@@ -488,6 +515,22 @@ sequence(scan *sc, unsigned depth, int products, literal_set *best,
 			}
 			c = e;
 			text = 1;
+		} else if (c >= 0xE0 && caseless_utf8(p + *i) > 0) {
+			size_t n = caseless_utf8(p + *i), k;
+
+			/* Its bytes join the run unless a quantifier may
+			 * repeat it zero times ('?' included: the one-byte
+			 * optional form below is for ASCII). */
+			*i += n;
+			if (p[*i] == '?' || quantified_optional(p, *i)) {
+				exact_flush(best, exact, tmp, whole);
+				continue;
+			}
+			for (k = 0; k < n; k++)
+				exact_char(best, exact, tmp, whole, p[*i - n + k]);
+			if (p[*i] == '+' || p[*i] == '{')
+				exact_flush(best, exact, tmp, whole);
+			continue;
 		} else if (is_literal_char(c)) {
 			(*i)++;
 			if (c >= 'A' && c <= 'Z')

@@ -84,6 +84,26 @@ START_TEST(test_literal_examples)
 }
 END_TEST
 
+/* Characters without case (CJK, kana, Hangul) are text, as their
+ * UTF-8 bytes; one with case beyond ASCII ends a run, and so does a
+ * quantifier that may repeat a caseless one zero times. */
+START_TEST(test_literal_caseless_scripts)
+{
+	ck_assert_str_eq(lit("\u30c7\u30a3\u30ec\u30af\u30c8\u30ea\u306b\u306f"),
+	    "\u30c7\u30a3\u30ec\u30af\u30c8\u30ea\u306b\u306f");
+	ck_assert_str_eq(lit("User \u898b\u3064\u304b\u308a\u307e\u305b\u3093"),
+	    "user \u898b\u3064\u304b\u308a\u307e\u305b\u3093");
+	ck_assert_str_eq(lit("\uc0ac\uc6a9\uc790 \uc5c6\uc74c"), "\uc0ac\uc6a9\uc790 \uc5c6\uc74c");
+	/* The optional character is not required: the runs around it are. */
+	ck_assert_str_eq(lit("abcd\u30c7?efgh"), "abcd");
+	ck_assert_str_eq(lit("abcd\u30c7*efghij"), "efghij");
+	ck_assert_str_eq(lit("abcd\u30c7+efg"), "abcd\u30c7");
+	/* A letter with case ends a run: "\u00c9" matches "\u00e9" caselessly. */
+	ck_assert_str_eq(lit("(?i)r\u00e9pertori\u00e9 dans"), "pertori");
+	ck_assert_str_eq(lit("\u00e9"), "");
+}
+END_TEST
+
 START_TEST(test_literal_quantifiers)
 {
 	/* A run followed by '*', '?' or a '{' that allows zero loses its
@@ -503,6 +523,7 @@ literals_suite(void)
 	TCase *tp = tcase_create("property");
 
 	tcase_add_test(te, test_literal_examples);
+	tcase_add_test(te, test_literal_caseless_scripts);
 	tcase_add_test(te, test_literal_quantifiers);
 	tcase_add_test(te, test_literal_products);
 	tcase_add_test(te, test_literal_buffer);
