@@ -736,8 +736,8 @@ END_TEST
  * Every shipped rule with a text condition gives the prefilter a literal
  * for one of them, so that it is skipped where its words are absent:
  * one branch without a literal in a shared named pattern (a phrase in a
- * script the literal reader did not take) once made six rules run on
- * every message and classification a third slower.  The catch-alls that
+ * script the literal reader did not take) once made six rules run their
+ * expressions on every message.  The catch-alls that
  * read any text, and the weak tier's "blocked" (its words are all common
  * words), are the exceptions.
  */
